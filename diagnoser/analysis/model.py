@@ -1,0 +1,101 @@
+"""The analysis vocabulary: findings, method verdicts and checklist steps."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"  # breaks clients or violates a MUST of RFC 9110
+    WARNING = "warning"  # likely a bug or a risk
+    INFO = "info"  # worth knowing
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+class Verdict(enum.StrEnum):
+    """What the resource does with one method, as far as the probes tell."""
+
+    ACCEPTED = "accepted"  # served (2xx, 3xx other than a method-dropping redirect, 401/403/409/412/415/422...)
+    REJECTED = "rejected"  # 405 or 501: the method is not supported here
+    NOT_FOUND = "not_found"  # 404 (route may not exist, or the method fell through)
+    FORBIDDEN = "forbidden"  # 403 (a layer may be blocking the verb)
+    ERROR = "error"  # 5xx other than 501
+    FAILED = "failed"  # no response (timeout, refused, blocked...)
+    UNKNOWN = "unknown"  # not probed and nothing to infer from
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Facts a finding rests on, for people and for the JSON interface."""
+
+    methods: tuple[str, ...] = ()
+    # probe name -> status (None when the probe failed)
+    statuses: tuple[tuple[str, int | None], ...] = ()
+    # (probe name, header name, value) triples
+    headers: tuple[tuple[str, str, str], ...] = ()
+    # which layer answered, e.g. "nginx/1.22.1" or "Via: 1.1 varnish"
+    layer: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # stable id from the rule catalog
+    severity: Severity
+    title: str  # one line, specific to the evidence
+    explanation: str  # why this matters, citing RFC 9110 where it applies
+    evidence: Evidence
+    fix: tuple[str, ...]  # concrete steps for the evidence at hand
+    reproduce: tuple[str, ...] = ()  # curl lines, secrets redacted
+
+
+@dataclass(frozen=True)
+class MethodCell:
+    """One method's row in the matrix: what the probe saw, or what we inferred."""
+
+    method: str
+    verdict: Verdict
+    status: int | None
+    observed: bool  # False: inferred from Allow / preflight answers (safe policy)
+    source: str = ""  # for inferred cells: what the inference came from
+
+
+@dataclass(frozen=True)
+class MethodMatrix:
+    """Per-method verdicts for one target, the unit drift compares."""
+
+    cells: tuple[MethodCell, ...]
+    allow: str | None = None  # the Allow value the resource advertises (OPTIONS or 405)
+    allow_methods: str | None = None  # Access-Control-Allow-Methods from the preflights
+
+    def cell(self, method: str) -> MethodCell | None:
+        for cell in self.cells:
+            if cell.method == method:
+                return cell
+        return None
+
+    @property
+    def accepted(self) -> frozenset[str]:
+        return frozenset(c.method for c in self.cells if c.verdict is Verdict.ACCEPTED)
+
+
+@dataclass(frozen=True)
+class ChecklistStep:
+    title: str
+    detail: str
+    commands: tuple[str, ...] = ()
+    rule: str | None = None  # the finding this step comes from, None for generic steps
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Everything analysis says about one probe report."""
+
+    matrix: MethodMatrix
+    findings: tuple[Finding, ...]
+    checklist: tuple[ChecklistStep, ...] = field(default=())

@@ -1,0 +1,181 @@
+"""The probe engine's vocabulary: what to probe, how, and what came back.
+
+Everything here is an immutable plain dataclass so reports can be passed between
+threads, processes (Celery) and layers without anyone mutating them on the way.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# The methods RFC 9110 section 9 defines (CONNECT excepted: it opens a tunnel, it does not
+# ask anything of the resource) in the order the matrix shows them.
+PLAIN_METHODS: tuple[str, ...] = (
+    "GET",
+    "HEAD",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+    "OPTIONS",
+    "TRACE",
+)
+# Methods whose preflight a browser sends before a cross-origin request.
+PREFLIGHT_METHODS: tuple[str, ...] = ("POST", "PUT", "PATCH", "DELETE")
+# Methods that may change state (RFC 9110 9.2.1); `safe` policy never sends them.
+UNSAFE_METHODS: frozenset[str] = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A syntactically valid token no server registers: its answer is the server's
+# "I do not know this method" signature (as nmap's http-methods script uses it).
+UNKNOWN_METHOD = "XDIAGNOSE"
+
+# Response headers an observation keeps (lower-case). The rest is noise for diagnosis.
+KEPT_HEADERS: frozenset[str] = frozenset(
+    {
+        "allow",
+        "location",
+        "server",
+        "via",
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "transfer-encoding",
+        "vary",
+        "etag",
+        "www-authenticate",
+        "x-powered-by",
+        "x-cache",
+        "x-served-by",
+        "x-amzn-requestid",
+        "x-amzn-errortype",
+        "x-amz-cf-id",
+        "x-amz-apigw-id",
+        "cf-ray",
+        "x-envoy-upstream-service-time",
+        "x-kong-proxy-latency",
+        "x-kong-upstream-latency",
+        "x-azure-ref",
+        "x-ms-request-id",
+        "x-goog-request-id",
+    }
+)
+KEPT_HEADER_PREFIXES: tuple[str, ...] = ("access-control-",)
+
+
+class ProbePolicy(enum.StrEnum):
+    FULL = "full"  # every verb is sent
+    SAFE = "safe"  # unsafe verbs are not sent; analysis infers them from Allow/preflights
+
+
+class ProbeKind(enum.StrEnum):
+    PLAIN = "plain"
+    PREFLIGHT = "preflight"
+
+
+class ErrorKind(enum.StrEnum):
+    TIMEOUT = "timeout"  # connect/read timeout or the total deadline passed
+    REFUSED = "refused"  # TCP connection refused or reset before a response
+    DNS = "dns"  # the host name did not resolve
+    TLS = "tls"  # handshake or certificate failure
+    PROTOCOL = "protocol"  # malformed status line, too many/too long headers, bad framing
+    BLOCKED = "blocked"  # refused by our own guard (SSRF policy, scheme, port)
+
+
+def is_kept_header(name: str) -> bool:
+    lower = name.lower()
+    return lower in KEPT_HEADERS or lower.startswith(KEPT_HEADER_PREFIXES)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One URL to probe, with what to send along."""
+
+    url: str
+    # Extra request headers (for example Authorization). Values may be secrets: they are
+    # never sent with TRACE or preflights, and analysis redacts them in reproduce lines.
+    headers: tuple[tuple[str, str], ...] = ()
+    # Origin for CORS preflights. None: preflights use DEFAULT_ORIGIN and plain requests
+    # carry no Origin.
+    origin: str | None = None
+    policy: ProbePolicy = ProbePolicy.FULL
+
+
+DEFAULT_ORIGIN = "https://diagnoser.invalid"
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """One request the engine sends for a target."""
+
+    kind: ProbeKind
+    method: str  # the verb the probe asks about (for a preflight: the requested method)
+
+    @property
+    def name(self) -> str:
+        """Stable probe id used in reports and JSON: "PUT" or "preflight:PUT"."""
+        return self.method if self.kind is ProbeKind.PLAIN else f"preflight:{self.method}"
+
+    @property
+    def http_method(self) -> str:
+        """The method on the wire (a preflight is an OPTIONS request)."""
+        return self.method if self.kind is ProbeKind.PLAIN else "OPTIONS"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one probe request produced: a response, or an error, never both."""
+
+    probe: str
+    kind: ProbeKind
+    method: str
+    status: int | None = None
+    reason: str = ""
+    # Kept response headers, names lower-case, repeated headers joined with ", ".
+    headers: tuple[tuple[str, str], ...] = ()
+    body_bytes: int = 0  # bytes read (as sent on the wire, never decompressed)
+    body_truncated: bool = False  # the cap was reached before the body ended
+    body_excerpt: str = ""
+    elapsed_ms: float = 0.0
+    error_kind: ErrorKind | None = None
+    error: str | None = None
+    # Request headers we sent (names as sent, secret values replaced by "[redacted]").
+    request_headers: tuple[tuple[str, str], ...] = ()
+    peer_address: str | None = None  # the IP the socket actually connected to
+
+    def header(self, name: str) -> str | None:
+        lower = name.lower()
+        for key, value in self.headers:
+            if key == lower:
+                return value
+        return None
+
+    @property
+    def ok(self) -> bool:
+        """A response arrived (whatever its status)."""
+        return self.status is not None
+
+
+@dataclass(frozen=True)
+class ProbeReport:
+    """Every observation for one target, in plan order."""
+
+    target: Target
+    observations: tuple[Observation, ...]
+    started_at: datetime
+    elapsed_ms: float
+    unknown_method: str = UNKNOWN_METHOD
+    notes: tuple[str, ...] = field(default=())
+
+    def get(self, probe: str) -> Observation | None:
+        for observation in self.observations:
+            if observation.probe == probe:
+                return observation
+        return None
+
+    def plain(self) -> Iterator[Observation]:
+        return (o for o in self.observations if o.kind is ProbeKind.PLAIN)
+
+    def preflights(self) -> Iterator[Observation]:
+        return (o for o in self.observations if o.kind is ProbeKind.PREFLIGHT)
