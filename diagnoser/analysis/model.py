@@ -19,7 +19,7 @@ class Severity(enum.StrEnum):
 class Verdict(enum.StrEnum):
     """What the resource does with one method, as far as the probes tell."""
 
-    ACCEPTED = "accepted"  # the route handled the method (2xx, 3xx, 400, 401, 409, 412, 415, 422...)
+    ACCEPTED = "accepted"  # the route handled the method (2xx, 3xx, 400, 401, 409, 412, 422...)
     REJECTED = "rejected"  # 405 or 501: the method is not supported here
     NOT_FOUND = "not_found"  # 404 (route may not exist, or the method fell through)
     FORBIDDEN = "forbidden"  # 403 (a layer may be blocking the verb)
