@@ -20,6 +20,8 @@ class Verdict(enum.StrEnum):
     """What the resource does with one method, as far as the probes tell."""
 
     ACCEPTED = "accepted"  # the route handled the method (2xx, 3xx, 400, 401, 409, 412, 422...)
+    REDIRECTED = "redirected"  # 3xx: the method was not handled at this URL
+    AUTH_REQUIRED = "auth_required"  # 401/407: routing can't be judged without credentials
     REJECTED = "rejected"  # 405 or 501: the method is not supported here
     NOT_FOUND = "not_found"  # 404 (route may not exist, or the method fell through)
     FORBIDDEN = "forbidden"  # 403 (a layer may be blocking the verb)
@@ -62,6 +64,7 @@ class MethodCell:
     status: int | None
     observed: bool  # False: inferred from Allow / preflight answers (safe policy)
     source: str = ""  # for inferred cells: what the inference came from
+    note: str = ""  # a caveat, e.g. "same answer as the unknown verb: catch-all"
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,9 @@ class ChecklistStep:
     commands: tuple[str, ...] = ()
     rule: str | None = None  # the finding this step comes from, None for generic steps
     severity: Severity | None = None
+    # "problem": the observations show something to fix here; "ok": they show this check
+    # passes; "todo": they can't tell, a person has to look.
+    state: str = "todo"
 
 
 @dataclass(frozen=True)

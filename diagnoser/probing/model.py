@@ -59,6 +59,13 @@ KEPT_HEADERS: frozenset[str] = frozenset(
         "x-azure-ref",
         "x-ms-request-id",
         "x-goog-request-id",
+        # Defaults Django's SecurityMiddleware and clickjacking middleware add: they tell
+        # a Django answer from a proxy's.
+        "x-frame-options",
+        "cross-origin-opener-policy",
+        "referrer-policy",
+        "x-content-type-options",
+        "connection",
     }
 )
 KEPT_HEADER_PREFIXES: tuple[str, ...] = ("access-control-",)
