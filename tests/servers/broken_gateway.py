@@ -1,0 +1,186 @@
+"""A deliberately misconfigured stack: an app server ("gunicorn") behind a load balancer.
+
+Hand-written with http.server so each flaw is exact and stays put. HTTP/1.1 keep-alive,
+"Server: gunicorn/21.2.0" unless said otherwise.
+
+/broken, every mistake at once:
+  GET        200 text/plain "broken resource".
+  HEAD       404 text/html and a body (Connection: close so the stray body can't
+             poison a pooled connection): status, type and body all unlike GET.
+  POST       301 to /broken/ (the trailing-slash redirect that turns POST into GET).
+  PUT        500 Internal Server Error.
+  PATCH      405 with no Allow header.
+  DELETE     403 from the load balancer: "Server: awselb/2.0", "Via: 1.1 gateway".
+  OPTIONS    200 with "Allow: get, GET, POST, FOO BAR" (lowercase, duplicate, a token
+             with a space), no CORS headers.
+  preflight  (OPTIONS with Origin and Access-Control-Request-Method) 200 with
+             "Access-Control-Allow-Origin: *", "Access-Control-Allow-Credentials: true",
+             "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, DELETE" (PATCH is 405,
+             DELETE 403, PUT 500) and the malformed Allow above.
+  TRACE      200 message/http echoing the request line and headers.
+  any other  (XDIAGNOSE, ...) 200 exactly like GET: a catch-all.
+/broken/     GET and HEAD 200 (where the POST redirect lands); other verbs as /correct.
+
+/lying-allow, one flaw: Allow names DELETE but DELETE is refused.
+  GET, HEAD  200, HEAD without a body.
+  OPTIONS    204 "Allow: GET, HEAD, DELETE, OPTIONS" (preflights get the same, no CORS).
+  DELETE     405 "Allow: GET, HEAD, DELETE, OPTIONS".
+  POST, PUT, PATCH, TRACE  405 with the same Allow.
+  any other  501.
+
+/correct, no flaw, so rules can be shown silent:
+  GET, HEAD  200 with identical headers, HEAD without a body.
+  POST       201.
+  OPTIONS    204 "Allow: GET, HEAD, POST, OPTIONS".
+  preflight  from https://app.example: 204 with that origin, "Vary: Origin",
+             "Access-Control-Allow-Methods: GET, HEAD, POST", the requested headers;
+             from another origin: 204 without CORS headers.
+  PUT, PATCH, DELETE, TRACE  405 with the same Allow.
+  any other  501.
+
+Other paths: 404 for every verb.
+"""
+
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+APP_SERVER = "gunicorn/21.2.0"
+GATEWAY_SERVER = "awselb/2.0"
+CORS_ORIGIN = "https://app.example"
+KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+CORRECT_ALLOW = "GET, HEAD, POST, OPTIONS"
+LYING_ALLOW = "GET, HEAD, DELETE, OPTIONS"
+
+
+class GatewayHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_header = APP_SERVER
+
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # http.server looks up do_<METHOD>; answering every name makes every verb reach
+        # the routing below, as a catch-all proxy would.
+        if name.startswith("do_"):
+            return self._route
+        raise AttributeError(name)
+
+    def version_string(self) -> str:
+        return self.server_header
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep test output quiet: the library logs every request to stderr."""
+
+    def _route(self) -> None:
+        self._drain_body()
+        self.server_header = APP_SERVER
+        path = self.path.split("?", 1)[0]
+        if path == "/broken":
+            self._broken()
+        elif path == "/lying-allow":
+            self._lying_allow()
+        elif path in ("/correct", "/broken/"):
+            self._correct()
+        else:
+            self._send(404, b"not found\n")
+
+    def _broken(self) -> None:
+        method = self.command
+        if method == "HEAD":
+            self._send(404, b"<h1>Not Found</h1>\n", "text/html", close=True, body_on_head=True)
+        elif method == "POST":
+            self._send(301, b"", headers={"Location": "/broken/"})
+        elif method == "PUT":
+            self._send(500, b"Internal Server Error\n")
+        elif method == "PATCH":
+            self._send(405, b"Method Not Allowed\n")
+        elif method == "DELETE":
+            self.server_header = GATEWAY_SERVER
+            self._send(403, b"<h1>403 Forbidden</h1>\n", "text/html", {"Via": "1.1 gateway"})
+        elif method == "OPTIONS":
+            headers = {"Allow": "get, GET, POST, FOO BAR"}
+            if self._is_preflight():
+                headers |= {
+                    "Access-Control-Allow-Origin": "*",
+                    "Access-Control-Allow-Credentials": "true",
+                    "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE",
+                    "Access-Control-Allow-Headers": "content-type",
+                }
+            self._send(200, b"", headers=headers)
+        elif method == "TRACE":
+            echo = f"{self.requestline}\r\n{self.headers}".encode("latin-1")
+            self._send(200, echo, "message/http")
+        else:
+            self._send(200, b"broken resource\n")
+
+    def _lying_allow(self) -> None:
+        method = self.command
+        if method in ("GET", "HEAD"):
+            self._send(200, b"resource\n")
+        elif method == "OPTIONS":
+            self._send(204, b"", headers={"Allow": LYING_ALLOW})
+        elif method in KNOWN_METHODS:
+            self._send(405, b"Method Not Allowed\n", headers={"Allow": LYING_ALLOW})
+        else:
+            self._send(501, b"Not Implemented\n")
+
+    def _correct(self) -> None:
+        method = self.command
+        if method in ("GET", "HEAD"):
+            self._send(200, b"resource\n")
+        elif method == "POST":
+            self._send(201, b"created\n")
+        elif method == "OPTIONS":
+            headers = {"Allow": CORRECT_ALLOW}
+            if self._is_preflight():
+                headers["Vary"] = "Origin"
+                if self.headers.get("Origin") == CORS_ORIGIN:
+                    headers |= {
+                        "Access-Control-Allow-Origin": CORS_ORIGIN,
+                        "Access-Control-Allow-Methods": "GET, HEAD, POST",
+                        "Access-Control-Allow-Headers": self.headers.get(
+                            "Access-Control-Request-Headers", ""
+                        ),
+                    }
+            self._send(204, b"", headers=headers)
+        elif method in KNOWN_METHODS:
+            self._send(405, b"Method Not Allowed\n", headers={"Allow": CORRECT_ALLOW})
+        else:
+            self._send(501, b"Not Implemented\n")
+
+    def _is_preflight(self) -> bool:
+        return "Origin" in self.headers and "Access-Control-Request-Method" in self.headers
+
+    def _drain_body(self) -> None:
+        # Unread request bodies would be parsed as the next request on this connection.
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "text/plain",
+        headers: dict[str, str] | None = None,
+        *,
+        close: bool = False,
+        body_on_head: bool = False,
+    ) -> None:
+        self.send_response(status)
+        if body or status not in (204, 304):
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD" or body_on_head:
+            self.wfile.write(body)
+
+
+def make_server() -> ThreadingHTTPServer:
+    """Bind to a free port on 127.0.0.1; the caller serves and shuts down."""
+    return ThreadingHTTPServer(("127.0.0.1", 0), GatewayHandler)
