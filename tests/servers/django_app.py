@@ -11,11 +11,13 @@ Paths (what Django answers; see OBSERVED.md):
   /items        no route: CommonMiddleware's APPEND_SLASH answers 301 to /items/ for every
                 verb, POST and PUT included (with DEBUG on it would raise instead).
   /items/<pk>/  csrf_exempt class-based View with get/put/delete: GET 200, PUT 200,
-                DELETE 204; View adds HEAD from get, answers OPTIONS 200 with Allow, and
-                405 with Allow to everything else it knows of; unknown verbs also 405.
-  /form/        require_http_methods(["GET", "POST"]) under CSRF protection: unsafe verbs
-                without a token get CsrfViewMiddleware's 403 before the method check, so
-                PUT/PATCH/DELETE/XDIAGNOSE get 403 rather than 405.
+                DELETE 204; View adds HEAD from get, answers OPTIONS (preflights too)
+                200 with "Allow: GET, PUT, DELETE, HEAD, OPTIONS" and no CORS headers,
+                and 405 with that Allow to everything else, unknown verbs included.
+  /form/        require_http_methods(["GET", "POST"]) under CSRF protection: verbs the
+                CSRF check deems unsafe get CsrfViewMiddleware's 403 before the method
+                check, so POST, PUT, PATCH, DELETE and XDIAGNOSE get 403; HEAD, OPTIONS
+                and TRACE (safe, so no CSRF check) get 405 with "Allow: GET, POST".
   other         404.
 """
 

@@ -13,8 +13,10 @@ Paths (what FastAPI answers; see OBSERVED.md):
 With CORS (`build(cors=True)`): CORSMiddleware(allow_origins=["https://app.example"],
 allow_methods=["GET", "POST", "PUT"], allow_headers=["*"]) answers every preflight
 itself, before routing: 200 when origin, method and headers pass, else 400 "Disallowed
-CORS method" / "Disallowed CORS origin"; plain OPTIONS (no Origin) still reaches the
-router and gets 405.
+CORS method" / "Disallowed CORS origin" (the 400 still carries Access-Control-Allow-
+Methods, and -Origin when the origin was allowed); plain OPTIONS (no Origin) still
+reaches the router and gets 405. Simple (non-preflight) responses carry no CORS headers
+when the request has no Origin.
 """
 
 from fastapi import FastAPI, Response

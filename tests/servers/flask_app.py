@@ -9,7 +9,9 @@ Paths (what Flask/Werkzeug answer; see OBSERVED.md):
   /cors/items   methods=["GET", "POST"] under flask-cors with origins=https://app.example:
                 as /items, but OPTIONS with Origin answers the preflight with 200 and
                 flask-cors' default Access-Control-Allow-Methods (every common verb,
-                PUT/PATCH/DELETE included, though the route refuses them).
+                PUT/PATCH/DELETE included, though the route refuses them). Every
+                response to that origin, 405s included, gets Access-Control-Allow-Origin;
+                another origin gets none.
   other         404 for every verb.
 Unknown verbs (XDIAGNOSE) get 405 with Allow on a known path, 404 elsewhere.
 """

@@ -5,15 +5,18 @@ second port that /api/ proxies to. Everything nginx writes (pid, logs, temp path
 in the temporary directory; `daemon off` keeps it the fixture's child.
 
 Front paths (what nginx answers; see OBSERVED.md):
-  /static/hello.txt  the static module: GET and HEAD 200; POST, PUT, PATCH, DELETE,
-                     OPTIONS 405 with no Allow header; TRACE 405; unknown verbs
-                     (XDIAGNOSE) also 405 (nginx accepts any token as a method).
-  /static/docs       a directory without its slash: the static module's 301 to
-                     /static/docs/ for GET and HEAD; other verbs as above.
+  /static/hello.txt  the static module: GET and HEAD 200; every other verb, OPTIONS,
+                     preflights and unknown ones (XDIAGNOSE) included, 405 with no Allow
+                     header (nginx accepts any token as a method).
+  /static/docs       a directory without its slash: the static module's 301 to an
+                     absolute http://127.0.0.1:PORT/static/docs/ for GET, HEAD and POST;
+                     other verbs 405 as above.
   /api/items         `limit_except GET { deny all; }` then proxy_pass: GET and HEAD reach
                      the upstream (200, "Allow: GET, HEAD, PUT, DELETE" from the app);
-                     every other verb gets 403 from nginx itself.
-  /form              `return 301 /form/;` for every verb, POST included.
+                     every other verb, XDIAGNOSE included, gets 403 from nginx itself.
+  /form              `return 301 /form/;` (absolute Location) for every verb, POST,
+                     PUT and preflights included.
+  any path           TRACE gets 405 from nginx's core before any location applies.
   other              404.
 Upstream (not probed directly): `return 200` for every verb, with an Allow header that
 claims PUT and DELETE, as an app behind a stricter proxy would.

@@ -1,13 +1,15 @@
 // Express 4 app with default behaviour, run by the express_server fixture on 127.0.0.1.
 //
 // Paths (what real Express answers; see tests/servers/OBSERVED.md):
-//   /items      GET 200, POST 201. Express adds HEAD for GET and answers OPTIONS itself
-//               with 200 and "Allow: GET,HEAD,POST". Every other verb falls through to
+//   /items      GET 200, POST 201. Express answers HEAD with the GET route and OPTIONS
+//               itself: 200 with "Allow: GET,HEAD,POST" and no CORS headers, preflights
+//               included. Every other verb (PUT, PATCH, DELETE, TRACE) falls through to
 //               the final handler: 404 "Cannot PUT /items", no Allow.
 //   /items/:id  GET 200, PUT 200, DELETE 204 (one app.route chain); OPTIONS 200 with
-//               "Allow: GET,HEAD,PUT,DELETE"; POST, PATCH, TRACE: 404.
+//               "Allow: GET,PUT,DELETE,HEAD"; POST, PATCH, TRACE: 404.
 //   anything else: 404.
-// Unknown verbs (XDIAGNOSE) are refused by Node's HTTP parser with 400 before Express.
+// Unknown verbs (XDIAGNOSE) never reach Express: Node's HTTP parser answers 400.
+// No Server header; "X-Powered-By: Express" is the layer's fingerprint.
 //
 // Usage: node app.js PORT
 'use strict';
