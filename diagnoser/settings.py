@@ -7,11 +7,13 @@ typed helpers in ``diagnoser.env``; the defaults give a working local run on SQL
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from diagnoser.env import env_bool, env_float, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DIAGNOSER_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite, the filesystem broker, the dev field key
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str(
@@ -27,7 +29,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_celery_beat",
+    "diagnoser.inventory",
     "diagnoser.monitoring",
+    "diagnoser.specimen",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +81,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = _SQLITE_OPTIONS
+    # A file, not memory: integration tests run Celery workers in other processes.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-diagnoser.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -110,3 +117,73 @@ DIAGNOSER_PROBE_DEADLINE = env_float("DIAGNOSER_PROBE_DEADLINE", 10.0, minimum=0
 DIAGNOSER_MAX_BODY_BYTES = env_int("DIAGNOSER_MAX_BODY_BYTES", 64 * 1024, minimum=0)
 DIAGNOSER_PER_HOST_CONCURRENCY = env_int("DIAGNOSER_PER_HOST_CONCURRENCY", 16, minimum=1)
 DIAGNOSER_CONTACT_URL = env_str("DIAGNOSER_CONTACT_URL", "")
+
+# Probe secrets (environment headers) are encrypted at rest with Fernet keys kept apart
+# from SECRET_KEY: comma-separated, the first encrypts, all decrypt (rotate by prepending).
+# Unset, a local run (DEBUG, or SECRET_KEY still the dev default) uses a key generated
+# once into var/field-keys; a configured deployment without keys refuses to start.
+DIAGNOSER_FIELD_KEYS = env_list("DIAGNOSER_FIELD_KEYS")
+DIAGNOSER_FIELD_KEY_FILE = VAR_DIR / "field-keys"
+if not DIAGNOSER_FIELD_KEYS and not (DEBUG or SECRET_KEY.startswith("dev-only-insecure-key")):
+    raise ImproperlyConfigured(
+        "DIAGNOSER_FIELD_KEYS is required when DJANGO_SECRET_KEY is set and DEBUG is off: "
+        "generate one with `python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'`"
+    )
+
+# Monitoring history: runs older than this are deleted with the observations and drift
+# reports only they referenced (`manage.py prune_history`, and daily on beat).
+DIAGNOSER_RETENTION_DAYS = env_int("DIAGNOSER_RETENTION_DAYS", 90, minimum=1)
+# A probe run whose worker died is re-queued this many times in all, then marked failed.
+DIAGNOSER_RUN_MAX_ATTEMPTS = env_int("DIAGNOSER_RUN_MAX_ATTEMPTS", 3, minimum=1)
+DIAGNOSER_WEBHOOK_MAX_ATTEMPTS = env_int("DIAGNOSER_WEBHOOK_MAX_ATTEMPTS", 5, minimum=1)
+DIAGNOSER_WEBHOOK_BACKOFF = env_float("DIAGNOSER_WEBHOOK_BACKOFF", 30.0, minimum=0.0)
+# A drift report still waiting for probe runs after this long is finished with what it has.
+DIAGNOSER_DRIFT_REPORT_DEADLINE = env_float("DIAGNOSER_DRIFT_REPORT_DEADLINE", 1800.0, minimum=1)
+# Where `seed_demo` points the demo environments (`manage.py run_specimen --env ...`).
+DIAGNOSER_DEMO_STAGING_URL = env_str("DIAGNOSER_DEMO_STAGING_URL", "http://127.0.0.1:8701")
+DIAGNOSER_DEMO_PROD_URL = env_str("DIAGNOSER_DEMO_PROD_URL", "http://127.0.0.1:8702")
+
+# Celery. Redis in production (docker-compose.yml); unset, kombu's filesystem transport
+# under var/broker/ so a first run needs nothing but Python (one machine only).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or "filesystem://"
+_BROKER_DIR = VAR_DIR / "broker"
+# Redis redelivers an unacknowledged task after the visibility timeout; every time limit
+# must stay below it or a slow task would run twice.
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "control_folder": str(_BROKER_DIR / "control"),
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_TIMEOUT}
+CELERY_TASK_IGNORE_RESULT = True  # tasks write their outcome to the database
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 150, minimum=1)
+if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < _VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "need CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT"
+    )
+# A run still "running" this long after it started has lost its worker.
+DIAGNOSER_RUN_STALE_AFTER = CELERY_TASK_TIME_LIMIT + 30
+# Publishing fails fast when the broker is down so the caller gets a clear error.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+# One beat process only: it owns the schedule (django-celery-beat reads it from the DB).
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-runs": {"task": "diagnoser.monitoring.tasks.sweep_stale_runs", "schedule": 60.0},
+    "prune-history": {"task": "diagnoser.monitoring.tasks.prune_history", "schedule": 86400.0},
+}

@@ -1,0 +1,119 @@
+"""What a team registers: services, their environments and endpoints, probe secrets."""
+
+from django.conf import settings
+from django.db import models
+
+from diagnoser.inventory import crypto
+from diagnoser.inventory.fields import EncryptedTextField
+from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner"
+        MEMBER = "member"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "workspace"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workspace} ({self.role})"
+
+
+class Service(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="service_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+POLICY_CHOICES = [(p.value, p.value) for p in ProbePolicy]
+METHOD_CHOICES = PLAIN_METHODS
+
+
+class Environment(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="environments")
+    name = models.CharField(max_length=50)
+    base_url = models.URLField(max_length=500)
+    is_production = models.BooleanField(default=False)
+    # Production defaults to "safe" (no unsafe verbs sent): set by environment_create.
+    probe_policy = models.CharField(max_length=10, choices=POLICY_CHOICES)
+    cors_origin = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "name"], name="environment_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.name}/{self.name}"
+
+
+class SecretHeader(models.Model):
+    """A request header sent with every probe of an environment (Authorization, API keys)."""
+
+    environment = models.ForeignKey(
+        Environment, on_delete=models.CASCADE, related_name="secret_headers"
+    )
+    name = models.CharField(max_length=100)
+    value = EncryptedTextField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "name"], name="secret_header_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.masked()}"
+
+    def masked(self) -> str:
+        return crypto.masked(self.value)
+
+
+class Endpoint(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="endpoints")
+    # Path template such as /users/{id}; samples fill it with values that name no real object.
+    path = models.CharField(max_length=500)
+    samples = models.JSONField(default=dict, blank=True)
+    # "" means "the environment's policy".
+    policy_override = models.CharField(max_length=10, choices=POLICY_CHOICES, blank=True)
+    # What the team believes the endpoint accepts; shown beside what probes observe.
+    declared_methods = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "path"], name="endpoint_unique_path")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.name} {self.path}"

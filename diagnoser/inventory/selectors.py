@@ -1,0 +1,38 @@
+"""Reads of the inventory, including the probe target an endpoint makes in an environment."""
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+
+from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
+from diagnoser.probing.model import ProbePolicy, Target
+from diagnoser.probing.urls import fill_path
+
+
+def workspaces_for(*, user: User) -> QuerySet[Workspace]:
+    return Workspace.objects.filter(memberships__user=user).order_by("name")
+
+
+def service_get(*, workspace: Workspace | None, name: str) -> Service:
+    """The service named so; without a workspace the name must be unique across them."""
+    services = Service.objects.filter(name=name)
+    if workspace is not None:
+        services = services.filter(workspace=workspace)
+    return services.get()
+
+
+def effective_policy(*, endpoint: Endpoint, environment: Environment) -> ProbePolicy:
+    return ProbePolicy(endpoint.policy_override or environment.probe_policy)
+
+
+def target_url(*, endpoint: Endpoint, environment: Environment) -> str:
+    return environment.base_url.rstrip("/") + fill_path(endpoint.path, endpoint.samples)
+
+
+def target_for(*, endpoint: Endpoint, environment: Environment) -> Target:
+    """The probe engine's view of one endpoint in one environment (secrets decrypted)."""
+    return Target(
+        url=target_url(endpoint=endpoint, environment=environment),
+        headers=tuple((h.name, h.value) for h in environment.secret_headers.all()),
+        origin=environment.cors_origin or None,
+        policy=effective_policy(endpoint=endpoint, environment=environment),
+    )

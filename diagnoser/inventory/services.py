@@ -1,0 +1,193 @@
+"""Writes to the inventory. Views, commands and the importer all go through here."""
+
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from diagnoser.inventory.models import (
+    Endpoint,
+    Environment,
+    Membership,
+    SecretHeader,
+    Service,
+    Workspace,
+)
+from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy
+from diagnoser.probing.urls import InvalidTarget, fill_path, validate_header, validate_target_url
+
+
+def default_policy(*, is_production: bool) -> ProbePolicy:
+    """Production is probed with safe verbs only unless someone opts in to full."""
+    return ProbePolicy.SAFE if is_production else ProbePolicy.FULL
+
+
+def workspace_create(*, name: str, owner: User | None = None) -> Workspace:
+    with transaction.atomic():
+        workspace = Workspace.objects.create(name=name)
+        if owner is not None:
+            Membership.objects.create(user=owner, workspace=workspace, role=Membership.Role.OWNER)
+    return workspace
+
+
+def membership_add(
+    *, workspace: Workspace, user: User, role: str = Membership.Role.MEMBER
+) -> Membership:
+    membership, _ = Membership.objects.update_or_create(
+        workspace=workspace, user=user, defaults={"role": role}
+    )
+    return membership
+
+
+def service_create(*, workspace: Workspace, name: str) -> Service:
+    if not name.strip():
+        raise ValidationError({"name": "a service needs a name"})
+    return Service.objects.create(workspace=workspace, name=name.strip())
+
+
+def validate_base_url(url: str) -> str:
+    try:
+        normal = validate_target_url(url)
+    except InvalidTarget as error:
+        raise ValidationError({"base_url": str(error)}) from None
+    if urlsplit(normal).query:
+        raise ValidationError({"base_url": "a base URL has no query; put it in the endpoints"})
+    return normal.rstrip("/")
+
+
+def _validate_policy(policy: str | None, field: str) -> None:
+    if policy is not None and policy not in {p.value for p in ProbePolicy}:
+        raise ValidationError({field: f"probe policy must be full or safe, got {policy!r}"})
+
+
+def environment_create(
+    *,
+    service: Service,
+    name: str,
+    base_url: str,
+    is_production: bool = False,
+    probe_policy: str | None = None,
+    cors_origin: str = "",
+    headers: Mapping[str, str] | None = None,
+) -> Environment:
+    """Register an environment; without an explicit policy, production gets `safe`."""
+    _validate_policy(probe_policy, "probe_policy")
+    with transaction.atomic():
+        environment = Environment.objects.create(
+            service=service,
+            name=name,
+            base_url=validate_base_url(base_url),
+            is_production=is_production,
+            probe_policy=probe_policy or default_policy(is_production=is_production),
+            cors_origin=cors_origin,
+            position=service.environments.count(),
+        )
+        for header, value in (headers or {}).items():
+            secret_header_set(environment=environment, name=header, value=value)
+    return environment
+
+
+def environment_update(
+    *,
+    environment: Environment,
+    base_url: str | None = None,
+    is_production: bool | None = None,
+    probe_policy: str | None = None,
+    cors_origin: str | None = None,
+) -> Environment:
+    """Change what was given. Flipping the production flag without naming a policy moves
+    the policy to the new default, so marking an environment production makes it safe."""
+    _validate_policy(probe_policy, "probe_policy")
+    if base_url is not None:
+        environment.base_url = validate_base_url(base_url)
+    if is_production is not None and is_production != environment.is_production:
+        environment.is_production = is_production
+        if probe_policy is None:
+            environment.probe_policy = default_policy(is_production=is_production)
+    if probe_policy is not None:
+        environment.probe_policy = probe_policy
+    if cors_origin is not None:
+        environment.cors_origin = cors_origin
+    environment.full_clean(exclude=["service"])
+    environment.save()
+    return environment
+
+
+def secret_header_set(*, environment: Environment, name: str, value: str) -> SecretHeader:
+    try:
+        name, value = validate_header(name, value)
+    except InvalidTarget as error:
+        raise ValidationError({"headers": str(error)}) from None
+    header = SecretHeader.objects.filter(environment=environment, name__iexact=name).first()
+    if header is None:
+        return SecretHeader.objects.create(environment=environment, name=name, value=value)
+    if header.value != value or header.name != name:
+        header.name, header.value = name, value
+        header.save(update_fields=["name", "value"])
+    return header
+
+
+def secret_header_delete(*, environment: Environment, name: str) -> None:
+    SecretHeader.objects.filter(environment=environment, name__iexact=name).delete()
+
+
+def validate_endpoint(
+    *, path: str, samples: Mapping[str, object], declared_methods: Iterable[str]
+) -> None:
+    """Samples are optional: fill_path gives a missing one a value naming no object."""
+    if not path.startswith("/"):
+        raise ValidationError({"path": f"{path!r} must start with /"})
+    try:
+        fill_path(path, {k: str(v) for k, v in samples.items()})
+    except InvalidTarget as error:
+        raise ValidationError({"path": str(error)}) from None
+    unknown = [m for m in declared_methods if m not in PLAIN_METHODS]
+    if unknown:
+        raise ValidationError(
+            {"declared_methods": f"unknown methods {', '.join(unknown)} (use upper case)"}
+        )
+
+
+def endpoint_create(
+    *,
+    service: Service,
+    path: str,
+    samples: Mapping[str, object] | None = None,
+    policy_override: str | None = None,
+    declared_methods: Iterable[str] = (),
+) -> Endpoint:
+    samples = {k: str(v) for k, v in (samples or {}).items()}
+    declared = list(declared_methods)
+    validate_endpoint(path=path, samples=samples, declared_methods=declared)
+    _validate_policy(policy_override, "policy_override")
+    return Endpoint.objects.create(
+        service=service,
+        path=path,
+        samples=samples,
+        policy_override=policy_override or "",
+        declared_methods=declared,
+    )
+
+
+def endpoint_update(
+    *,
+    endpoint: Endpoint,
+    samples: Mapping[str, object] | None = None,
+    policy_override: str | None = None,
+    clear_policy_override: bool = False,
+    declared_methods: Iterable[str] | None = None,
+) -> Endpoint:
+    if samples is not None:
+        endpoint.samples = {k: str(v) for k, v in samples.items()}
+    if declared_methods is not None:
+        endpoint.declared_methods = list(declared_methods)
+    _validate_policy(policy_override, "policy_override")
+    if policy_override is not None or clear_policy_override:
+        endpoint.policy_override = policy_override or ""
+    validate_endpoint(
+        path=endpoint.path, samples=endpoint.samples, declared_methods=endpoint.declared_methods
+    )
+    endpoint.save()
+    return endpoint

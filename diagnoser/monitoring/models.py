@@ -1,0 +1,183 @@
+"""Probe history: runs, de-duplicated observations and findings, drift checks and reports.
+
+A target is an endpoint in one environment. Each run points at a StoredObservation; a
+run whose probes saw exactly what the target's previous observation holds points at that
+same row, so an unchanged sweep adds one run row per target and nothing else.
+"""
+
+from django.db import models
+from django_celery_beat.models import PeriodicTask
+
+from diagnoser.inventory.models import Endpoint, Environment, Service
+
+
+class Trigger(models.TextChoices):
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+    DRIFT_CHECK = "drift_check"
+
+
+class StoredObservation(models.Model):
+    """What one target answered, stored once per change."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="+")
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="+")
+    # sha256 of the observations without volatile parts (timings, request ids, bodies).
+    content_hash = models.CharField(max_length=64)
+    observations = models.JSONField()  # serialised Observation dataclasses, plan order
+    matrix = models.JSONField()  # serialised MethodMatrix
+    url = models.CharField(max_length=600)
+    policy = models.CharField(max_length=10)
+    notes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["endpoint", "environment", "-created_at"], name="obs_target_latest"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"observation {self.id} of {self.url}"
+
+
+class StoredFinding(models.Model):
+    observation = models.ForeignKey(
+        StoredObservation, on_delete=models.CASCADE, related_name="findings"
+    )
+    rule = models.CharField(max_length=64)
+    severity = models.CharField(max_length=10)
+    title = models.CharField(max_length=500)
+    explanation = models.TextField()
+    evidence = models.JSONField()
+    fix = models.JSONField()
+    reproduce = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["rule"], name="finding_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.title}"
+
+
+class DriftCheck(models.Model):
+    """Compare environments of a service (or chosen endpoints) on a schedule."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="drift_checks")
+    name = models.CharField(max_length=100)
+    # Empty selections mean "all of the service's endpoints / environments".
+    endpoints = models.ManyToManyField(Endpoint, blank=True, related_name="+")
+    environments = models.ManyToManyField(Environment, blank=True, related_name="+")
+    every_seconds = models.PositiveIntegerField(null=True, blank=True)
+    crontab = models.CharField(max_length=100, blank=True)  # "m h dom mon dow"
+    enabled = models.BooleanField(default=True)
+    webhook_url = models.URLField(max_length=500, blank=True)
+    # The beat entry, kept in step by drift_check_schedule_sync.
+    periodic_task = models.OneToOneField(
+        PeriodicTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "name"], name="drift_check_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.name}/{self.name}"
+
+
+class DriftReport(models.Model):
+    class State(models.TextChoices):
+        RUNNING = "running"  # waiting for its probe runs
+        FINISHING = "finishing"  # claimed by the task that compares
+        DONE = "done"
+        FAILED = "failed"
+
+    drift_check = models.ForeignKey(DriftCheck, on_delete=models.CASCADE, related_name="reports")
+    trigger = models.CharField(max_length=12, choices=Trigger.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    failure_reason = models.TextField(blank=True)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    drift_present = models.BooleanField(default=False)
+    # Serialised Finding dataclasses with "endpoint" (path) and, for regressions, "environment".
+    env_drift = models.JSONField(default=list)
+    regressions = models.JSONField(default=list)
+    # Targets whose probe run failed: [{"endpoint", "environment", "reason"}].
+    failures = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["drift_check", "state", "-created_at"], name="report_check_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"drift report {self.id} ({self.state})"
+
+
+class ProbeRun(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="runs")
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.CharField(max_length=12, choices=Trigger.choices)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    failure_reason = models.TextField(blank=True)
+    drift_report = models.ForeignKey(
+        DriftReport, null=True, blank=True, on_delete=models.CASCADE, related_name="runs"
+    )
+    observation = models.ForeignKey(
+        StoredObservation, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
+    )
+    changed = models.BooleanField(default=False)  # stored a new observation
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # latest finished run per target: WHERE endpoint=? AND environment=? AND
+            # state='done' ORDER BY finished_at DESC LIMIT 1
+            models.Index(
+                fields=["endpoint", "environment", "-finished_at"],
+                condition=models.Q(state="done"),
+                name="run_target_latest_done",
+            ),
+            models.Index(fields=["state", "started_at"], name="run_state_started"),
+            models.Index(fields=["queued_at"], name="run_queued_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.id} ({self.state})"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to notify a drift check's webhook."""
+
+    report = models.ForeignKey(DriftReport, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=20)  # drift_appeared / drift_resolved
+    url = models.URLField(max_length=500)
+    attempt = models.PositiveSmallIntegerField()
+    ok = models.BooleanField(default=False)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    elapsed_ms = models.FloatField(default=0.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event} attempt {self.attempt} to {self.url}"

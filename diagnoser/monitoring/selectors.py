@@ -1,0 +1,86 @@
+"""Reads of monitoring history, shaped for the dashboard and the commands."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun, StoredObservation
+from diagnoser.monitoring.serialize import matrix_from_json
+
+
+def latest_runs(*, service: Service) -> QuerySet[ProbeRun]:
+    """The newest finished run of every target of a service (one query, index-backed)."""
+    newest = (
+        ProbeRun.objects.filter(
+            endpoint_id=OuterRef("endpoint_id"),
+            environment_id=OuterRef("environment_id"),
+            state=ProbeRun.State.DONE,
+        )
+        .order_by("-finished_at")
+        .values("id")[:1]
+    )
+    return (
+        ProbeRun.objects.filter(endpoint__service=service, state=ProbeRun.State.DONE)
+        .filter(id=Subquery(newest))
+        .select_related("endpoint", "environment", "observation")
+    )
+
+
+def latest_run(*, endpoint: Endpoint, environment: Environment) -> ProbeRun | None:
+    return (
+        ProbeRun.objects.filter(
+            endpoint=endpoint, environment=environment, state=ProbeRun.State.DONE
+        )
+        .order_by("-finished_at")
+        .select_related("observation")
+        .first()
+    )
+
+
+def latest_report(*, check: DriftCheck) -> DriftReport | None:
+    return (
+        DriftReport.objects.filter(drift_check=check, state=DriftReport.State.DONE)
+        .order_by("-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class MethodChange:
+    method: str
+    at: datetime
+    before: str | None  # verdict, None for the first observation
+    after: str
+    status_before: int | None
+    status_after: int | None
+
+
+def method_timeline(*, endpoint: Endpoint, environment: Environment) -> list[MethodChange]:
+    """Every change of a method's verdict for one target, oldest first.
+
+    Observations are stored only when something changed, so this walks few rows.
+    """
+    changes: list[MethodChange] = []
+    last: dict[str, tuple[str, int | None]] = {}
+    observations = StoredObservation.objects.filter(
+        endpoint=endpoint, environment=environment
+    ).order_by("created_at", "id")
+    for observation in observations.only("matrix", "created_at").iterator():
+        for cell in matrix_from_json(observation.matrix).cells:
+            now = (cell.verdict.value, cell.status)
+            before = last.get(cell.method)
+            if before != now:
+                changes.append(
+                    MethodChange(
+                        method=cell.method,
+                        at=observation.created_at,
+                        before=before[0] if before else None,
+                        after=now[0],
+                        status_before=before[1] if before else None,
+                        status_after=now[1],
+                    )
+                )
+                last[cell.method] = now
+    return changes

@@ -1,0 +1,158 @@
+"""Probe and analysis dataclasses to JSON and back, and the content hash that dedupes.
+
+The hash covers what diagnosis depends on: statuses, reasons, the kept headers minus
+per-request noise, error kinds. Timings, request ids, body bytes and the address
+connected to change on every request and would make every sweep look like a change.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from diagnoser.analysis.model import Evidence, Finding, MethodCell, MethodMatrix, Severity, Verdict
+from diagnoser.probing.model import ErrorKind, Observation, ProbeKind
+
+VOLATILE_HEADERS = frozenset(
+    {
+        "content-length",
+        "etag",
+        "x-cache",
+        "x-served-by",
+        "x-amzn-requestid",
+        "x-amz-cf-id",
+        "x-amz-apigw-id",
+        "cf-ray",
+        "x-envoy-upstream-service-time",
+        "x-kong-proxy-latency",
+        "x-kong-upstream-latency",
+        "x-azure-ref",
+        "x-ms-request-id",
+        "x-goog-request-id",
+    }
+)
+
+
+def observation_to_json(observation: Observation) -> dict[str, Any]:
+    return {
+        "probe": observation.probe,
+        "kind": observation.kind.value,
+        "method": observation.method,
+        "status": observation.status,
+        "reason": observation.reason,
+        "headers": [list(h) for h in observation.headers],
+        "body_bytes": observation.body_bytes,
+        "body_truncated": observation.body_truncated,
+        "body_excerpt": observation.body_excerpt,
+        "elapsed_ms": round(observation.elapsed_ms, 1),
+        "error_kind": observation.error_kind.value if observation.error_kind else None,
+        "error": observation.error,
+        "request_headers": [list(h) for h in observation.request_headers],
+        "peer_address": observation.peer_address,
+    }
+
+
+def observation_from_json(data: dict[str, Any]) -> Observation:
+    return Observation(
+        probe=data["probe"],
+        kind=ProbeKind(data["kind"]),
+        method=data["method"],
+        status=data["status"],
+        reason=data["reason"],
+        headers=tuple((k, v) for k, v in data["headers"]),
+        body_bytes=data["body_bytes"],
+        body_truncated=data["body_truncated"],
+        body_excerpt=data["body_excerpt"],
+        elapsed_ms=data["elapsed_ms"],
+        error_kind=ErrorKind(data["error_kind"]) if data["error_kind"] else None,
+        error=data["error"],
+        request_headers=tuple((k, v) for k, v in data["request_headers"]),
+        peer_address=data["peer_address"],
+    )
+
+
+def content_hash(observations: Iterable[Observation], *, url: str, policy: str) -> str:
+    essence = [
+        [
+            o.probe,
+            o.status,
+            o.reason,
+            [[k, v] for k, v in o.headers if k not in VOLATILE_HEADERS],
+            o.error_kind.value if o.error_kind else None,
+        ]
+        for o in observations
+    ]
+    payload = json.dumps([url, policy, essence], separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def matrix_to_json(matrix: MethodMatrix) -> dict[str, Any]:
+    return {
+        "cells": [
+            {
+                "method": c.method,
+                "verdict": c.verdict.value,
+                "status": c.status,
+                "observed": c.observed,
+                "source": c.source,
+            }
+            for c in matrix.cells
+        ],
+        "allow": matrix.allow,
+        "allow_methods": matrix.allow_methods,
+    }
+
+
+def matrix_from_json(data: dict[str, Any]) -> MethodMatrix:
+    return MethodMatrix(
+        cells=tuple(
+            MethodCell(
+                method=c["method"],
+                verdict=Verdict(c["verdict"]),
+                status=c["status"],
+                observed=c["observed"],
+                source=c["source"],
+            )
+            for c in data["cells"]
+        ),
+        allow=data["allow"],
+        allow_methods=data["allow_methods"],
+    )
+
+
+def finding_to_json(finding: Finding) -> dict[str, Any]:
+    evidence = finding.evidence
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "title": finding.title,
+        "explanation": finding.explanation,
+        "evidence": {
+            "methods": list(evidence.methods),
+            "statuses": [list(s) for s in evidence.statuses],
+            "headers": [list(h) for h in evidence.headers],
+            "layer": evidence.layer,
+            "detail": evidence.detail,
+        },
+        "fix": list(finding.fix),
+        "reproduce": list(finding.reproduce),
+    }
+
+
+def finding_from_json(data: dict[str, Any]) -> Finding:
+    evidence = data["evidence"]
+    return Finding(
+        rule=data["rule"],
+        severity=Severity(data["severity"]),
+        title=data["title"],
+        explanation=data["explanation"],
+        evidence=Evidence(
+            methods=tuple(evidence["methods"]),
+            statuses=tuple((p, s) for p, s in evidence["statuses"]),
+            headers=tuple((p, h, v) for p, h, v in evidence["headers"]),
+            layer=evidence["layer"],
+            detail=evidence["detail"],
+        ),
+        fix=tuple(data["fix"]),
+        reproduce=tuple(data["reproduce"]),
+    )

@@ -1,0 +1,1 @@
+"""Writes of the monitoring app, split by concern (runs, drift, schedules, alerts)."""
