@@ -1,0 +1,152 @@
+"""Real parts for monitoring tests: Redis, a Celery worker, the specimen API, a webhook
+receiver. Nothing of ours is mocked; the worker runs tasks against the test database.
+"""
+
+import ipaddress
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+
+from diagnoser.celery import app as celery_app
+from diagnoser.specimen.app import SpecimenApp
+from diagnoser.specimen.server import make_specimen_server, serve_in_thread
+
+# Dedicated Redis databases, flushed: 13 for the in-thread worker, 14 for subprocess ones.
+REDIS_URL = os.environ.get("DIAGNOSER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+SUBPROCESS_REDIS_URL = os.environ.get(
+    "DIAGNOSER_TEST_SUBPROCESS_REDIS_URL", "redis://127.0.0.1:6379/14"
+)
+LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
+
+
+def use_broker(url: str) -> None:
+    """Point the app (and its cached connection pools) at another broker."""
+    celery_app.conf.broker_url = url
+    celery_app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@contextmanager
+def broker_at(url: str) -> Iterator[None]:
+    previous = celery_app.conf.broker_url
+    use_broker(url)
+    try:
+        yield
+    finally:
+        use_broker(previous)
+
+
+@pytest.fixture(scope="session")
+def celery_worker():
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    use_broker(REDIS_URL)
+    with start_worker(
+        celery_app,
+        pool="threads",
+        concurrency=4,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=30,
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def loopback_allowed(settings):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    settings.DIAGNOSER_WEBHOOK_BACKOFF = 0.2
+    return settings
+
+
+class Specimens:
+    def __init__(self) -> None:
+        self.apps = {env: SpecimenApp(env) for env in ("staging", "prod")}
+        self.servers = {env: make_specimen_server(app) for env, app in self.apps.items()}
+        for server in self.servers.values():
+            serve_in_thread(server)
+
+    def url(self, env: str) -> str:
+        return f"http://127.0.0.1:{self.servers[env].server_port}"
+
+    def reset(self) -> None:
+        for env, app in self.apps.items():
+            app.env = env
+            app.latency = 0.0
+
+    def close(self) -> None:
+        for server in self.servers.values():
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture(scope="session")
+def specimen_servers():
+    specimens = Specimens()
+    yield specimens
+    specimens.close()
+
+
+@pytest.fixture
+def specimens(specimen_servers):
+    specimen_servers.reset()
+    yield specimen_servers
+    specimen_servers.reset()
+
+
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 that records what it gets; can be told to fail."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.fail_next = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.fail_next:
+                    receiver.fail_next -= 1
+                    self.send_response(503)
+                else:
+                    receiver.received.append(json.loads(body))
+                    self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    hook = Receiver()
+    yield hook
+    hook.close()
+
+
+def wait_for(condition: Callable[[], Any], *, timeout: float = 30.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
