@@ -30,10 +30,11 @@ LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
 
 def use_broker(url: str) -> None:
     """Point the app (and its cached connection pools) at another broker."""
-    celery_app.conf.broker_url = url
-    celery_app.conf.broker_transport_options = {"visibility_timeout": 3600}
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app.conf.update(broker_url=url, broker_transport_options={"visibility_timeout": 3600})
+    # Celery caches its connection and producer pools; drop them so the next publish
+    # connects to the new URL.
+    setattr(celery_app, "_pool", None)  # noqa: B010
+    setattr(celery_app.amqp, "_producer_pool", None)  # noqa: B010
 
 
 @contextmanager
