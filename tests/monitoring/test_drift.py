@@ -56,7 +56,8 @@ def test_drift_appears_then_resolves_and_the_webhook_hears_both(specimens, recei
     second = _run_check(check)
     wait_for(lambda: len(receiver.received) >= 3, what="the resolved and regression webhooks")
 
-    assert first.drift_present and not second.drift_present
+    assert first.drift_present
+    assert not second.drift_present
     assert second.previous_id == first.id
     events = [m["event"] for m in receiver.received]
     assert events[0] == "drift_appeared"
