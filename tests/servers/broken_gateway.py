@@ -38,6 +38,23 @@ Hand-written with http.server so each flaw is exact and stays put. HTTP/1.1 keep
   PUT, PATCH, DELETE, TRACE  405 with the same Allow.
   any other  501.
 
+/inconsistent: 405s say "Allow: GET, POST", OPTIONS says "Allow: GET, PUT, OPTIONS";
+  GET, HEAD 200, POST 201, PUT 405 (with the 405 Allow), others 405.
+/reflect: an API that echoes any Origin into Access-Control-Allow-Origin with
+  "Access-Control-Allow-Credentials: true" on preflights (204) and on requests that
+  carry Origin; preflights allow "GET, HEAD, PUT" but send no Access-Control-Allow-Headers
+  (so a JSON PUT from a browser fails). GET, HEAD 200, PUT 204, OPTIONS 204
+  "Allow: GET, HEAD, PUT, OPTIONS", others 405 with that Allow.
+/auth: an authentication wall in front of routing: every verb 401 with
+  'WWW-Authenticate: Bearer realm="api"', preflights included.
+/api-gateway: what AWS API Gateway (REST) answers for a method with no integration:
+  GET, HEAD 200 (Server: gunicorn), every other verb 403
+  '{"message":"Missing Authentication Token"}' with x-amzn-ErrorType and
+  x-amzn-RequestId and no Server header.
+/guarded: honours If-Match like a careful API: GET, HEAD 200 with an ETag, PUT and
+  DELETE with a non-matching If-Match 412, POST 405, OPTIONS 204 "Allow: GET, HEAD, PUT,
+  DELETE, OPTIONS", TRACE 405, any other 501.
+
 Other paths: 404 for every verb.
 """
 
@@ -68,6 +85,14 @@ class GatewayHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_header
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # The stdlib always adds Server; a gateway's own answers may carry none.
+        self.log_request(code)
+        self.send_response_only(code, message)
+        if self.server_header:
+            self.send_header("Server", self.server_header)
+        self.send_header("Date", self.date_time_string())
+
     def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet: the library logs every request to stderr."""
 
@@ -81,6 +106,16 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._lying_allow()
         elif path in ("/correct", "/broken/"):
             self._correct()
+        elif path == "/inconsistent":
+            self._inconsistent()
+        elif path == "/reflect":
+            self._reflect()
+        elif path == "/auth":
+            self._send(401, b"unauthorized\n", headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        elif path == "/api-gateway":
+            self._api_gateway()
+        elif path == "/guarded":
+            self._guarded()
         else:
             self._send(404, b"not found\n")
 
@@ -145,6 +180,70 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._send(204, b"", headers=headers)
         elif method in KNOWN_METHODS:
             self._send(405, b"Method Not Allowed\n", headers={"Allow": CORRECT_ALLOW})
+        else:
+            self._send(501, b"Not Implemented\n")
+
+    def _inconsistent(self) -> None:
+        method = self.command
+        if method in ("GET", "HEAD"):
+            self._send(200, b"resource\n")
+        elif method == "POST":
+            self._send(201, b"created\n")
+        elif method == "OPTIONS":
+            self._send(204, b"", headers={"Allow": "GET, PUT, OPTIONS"})
+        else:
+            self._send(405, b"Method Not Allowed\n", headers={"Allow": "GET, POST"})
+
+    def _reflect(self) -> None:
+        method = self.command
+        cors = {"Vary": "Origin"}
+        if "Origin" in self.headers:
+            cors |= {
+                "Access-Control-Allow-Origin": self.headers["Origin"],
+                "Access-Control-Allow-Credentials": "true",
+            }
+        allow = "GET, HEAD, PUT, OPTIONS"
+        if method in ("GET", "HEAD"):
+            self._send(200, b"resource\n", headers=cors)
+        elif method == "PUT":
+            self._send(204, b"", headers=cors)
+        elif method == "OPTIONS":
+            headers = {"Allow": allow}
+            if self._is_preflight():
+                headers |= cors | {"Access-Control-Allow-Methods": "GET, HEAD, PUT"}
+            self._send(204, b"", headers=headers)
+        else:
+            self._send(405, b"Method Not Allowed\n", headers={"Allow": allow})
+
+    def _api_gateway(self) -> None:
+        if self.command in ("GET", "HEAD"):
+            self._send(200, b'{"items": []}', "application/json")
+            return
+        self.server_header = ""
+        self._send(
+            403,
+            b'{"message":"Missing Authentication Token"}',
+            "application/json",
+            {
+                "x-amzn-ErrorType": "MissingAuthenticationTokenException",
+                "x-amzn-RequestId": "4b9c3f0e-0000-4000-8000-000000000000",
+            },
+        )
+
+    def _guarded(self) -> None:
+        method = self.command
+        allow = "GET, HEAD, PUT, DELETE, OPTIONS"
+        if method in ("GET", "HEAD"):
+            self._send(200, b"resource\n", headers={"ETag": '"v1"'})
+        elif method in ("PUT", "DELETE"):
+            if self.headers.get("If-Match", '"v1"') != '"v1"':
+                self._send(412, b"Precondition Failed\n")
+            else:
+                self._send(204, b"")
+        elif method == "OPTIONS":
+            self._send(204, b"", headers={"Allow": allow})
+        elif method in KNOWN_METHODS:
+            self._send(405, b"Method Not Allowed\n", headers={"Allow": allow})
         else:
             self._send(501, b"Not Implemented\n")
 

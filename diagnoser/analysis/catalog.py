@@ -1,0 +1,237 @@
+"""The rule catalog: stable ids, default severities and the explanation each cites.
+
+Ids are a public interface (JSON output, stored findings, links): extend, never rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from diagnoser.analysis.model import Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    explanation: str
+
+
+_RULES = (
+    Rule(
+        "resource_not_found",
+        Severity.ERROR,
+        "every method gets 404: no route matches the URL",
+        "A 404 to every method means no route matches this URL at all (RFC 9110 15.5.5), so "
+        "nothing about methods can be judged yet. Servers check the URL before the method: "
+        "fix the path first.",
+    ),
+    Rule(
+        "credentials_required",
+        Severity.INFO,
+        "every method gets 401: methods can't be judged without credentials",
+        "An authentication layer answers 401 before routing (RFC 9110 15.5.2), so the method "
+        "matrix says nothing about the resource itself.",
+    ),
+    Rule(
+        "missing_allow_on_405",
+        Severity.ERROR,
+        "a 405 response has no Allow header",
+        "RFC 9110 15.5.6: the origin server MUST generate an Allow header field in a 405 "
+        "response containing a list of the target resource's currently supported methods. "
+        "Without it clients and people can only guess which method to use.",
+    ),
+    Rule(
+        "allow_lists_rejected_method",
+        Severity.ERROR,
+        "Allow names a method that is rejected",
+        "Allow (RFC 9110 10.2.1) advertises the methods the resource supports. Listing a "
+        "method that is then answered 405 or 501 sends clients into the very error they "
+        "are trying to avoid.",
+    ),
+    Rule(
+        "allowed_method_missing_from_allow",
+        Severity.WARNING,
+        "a served method is missing from Allow",
+        "Allow (RFC 9110 10.2.1) should list every method the resource supports. A method "
+        "that is served but not listed is invisible to clients and tools that trust Allow, "
+        "and usually means the 405 is produced by a different route or layer than the one "
+        "serving the method.",
+    ),
+    Rule(
+        "inconsistent_allow",
+        Severity.WARNING,
+        "Allow differs between responses of one resource",
+        "Allow describes the resource, not the request (RFC 9110 10.2.1): every response "
+        "that carries it should list the same methods. Different lists mean different "
+        "routes or layers answer for the same URL.",
+    ),
+    Rule(
+        "allow_header_malformed",
+        Severity.WARNING,
+        "Allow is malformed",
+        "Allow is a comma-separated list of method tokens (RFC 9110 10.2.1, 5.6.1). Method "
+        "names are case-sensitive (RFC 9110 9.1): 'get' is not GET. Strict clients drop "
+        "what they cannot parse.",
+    ),
+    Rule(
+        "options_not_supported",
+        Severity.ERROR,
+        "OPTIONS is not supported",
+        "OPTIONS asks what the resource supports (RFC 9110 9.3.7) and is how browsers "
+        "preflight cross-origin PUT, PATCH, DELETE and JSON POST requests. A 404, 405, 501 "
+        "or 5xx to OPTIONS breaks those calls from browsers.",
+    ),
+    Rule(
+        "preflight_method_not_allowed",
+        Severity.ERROR,
+        "the CORS preflight refuses a method the resource serves",
+        "Browsers send a preflight (OPTIONS with Origin and Access-Control-Request-Method) "
+        "before a cross-origin PUT, PATCH, DELETE or JSON POST and only send the request "
+        "when the answer is 2xx and Access-Control-Allow-Methods names the method (Fetch "
+        "standard, CORS protocol). Otherwise the browser blocks the call, even though "
+        "the server would serve it.",
+    ),
+    Rule(
+        "preflight_header_not_allowed",
+        Severity.ERROR,
+        "the CORS preflight refuses a request header the call needs",
+        "A preflight asks with Access-Control-Request-Headers; the browser sends the "
+        "request only if Access-Control-Allow-Headers names every one of them (or is '*' "
+        "without credentials). Content-Type: application/json is not CORS-safelisted, so "
+        "every JSON POST/PUT/PATCH needs it allowed (Fetch standard, CORS-preflight fetch).",
+    ),
+    Rule(
+        "preflight_allows_rejected_method",
+        Severity.INFO,
+        "Access-Control-Allow-Methods lists a method the resource rejects",
+        "The preflight answer invites browsers to send a method the resource then answers "
+        "405 or 404. Usually a global CORS setting; harmless for security, but it hides "
+        "the real error until the actual request.",
+    ),
+    Rule(
+        "preflight_missing_allow_origin",
+        Severity.ERROR,
+        "the CORS preflight answer lacks Access-Control-Allow-Origin for the origin",
+        "A preflight passes only if Access-Control-Allow-Origin matches the requesting "
+        "origin (or is '*' for requests without credentials), per the Fetch standard's "
+        "CORS check. Without it the browser blocks the request.",
+    ),
+    Rule(
+        "cors_wildcard_with_credentials",
+        Severity.ERROR,
+        "Access-Control-Allow-Origin: * together with Allow-Credentials: true",
+        "Browsers refuse credentialed responses whose Access-Control-Allow-Origin is '*' "
+        "(Fetch standard, CORS check), so cookie- or auth-carrying calls fail anyway.",
+    ),
+    Rule(
+        "cors_reflects_any_origin",
+        Severity.WARNING,
+        "CORS reflects any Origin back, with credentials",
+        "The server echoed a made-up Origin into Access-Control-Allow-Origin and allows "
+        "credentials: any web site can make authenticated calls with a visitor's cookies.",
+    ),
+    Rule(
+        "cors_not_enabled",
+        Severity.INFO,
+        "no CORS headers: browsers on other origins can't call unsafe methods",
+        "No response carried Access-Control-* headers. Fine for an API only servers call; "
+        "a browser app on another origin can't send PUT, PATCH, DELETE or JSON POST here.",
+    ),
+    Rule(
+        "head_not_supported",
+        Severity.WARNING,
+        "GET is served but HEAD is rejected",
+        "RFC 9110 9.1: all general-purpose servers MUST support GET and HEAD, and HEAD must "
+        "be answered like GET without the content (9.3.2). Caches, link checkers and "
+        "monitors use HEAD.",
+    ),
+    Rule(
+        "head_get_mismatch",
+        Severity.WARNING,
+        "HEAD is answered differently from GET",
+        "RFC 9110 9.3.2: HEAD is identical to GET except that the server MUST NOT send "
+        "content; the status and header fields should be the ones GET would send.",
+    ),
+    Rule(
+        "trace_enabled",
+        Severity.WARNING,
+        "TRACE is enabled",
+        "TRACE echoes the request back (RFC 9110 9.3.8). Left enabled it can reveal headers "
+        "added by proxies and has been used for cross-site tracing; almost no API needs it.",
+    ),
+    Rule(
+        "unknown_method_not_501",
+        Severity.INFO,
+        "a made-up method is not answered 501",
+        "RFC 9110 15.6.2: 501 Not Implemented is the answer when the server does not "
+        "recognise the method; 405 says the method is known but not allowed here. A 2xx "
+        "means the server ignores the method and serves the request as if it were GET.",
+    ),
+    Rule(
+        "method_falls_to_404",
+        Severity.WARNING,
+        "some methods get 404 on a resource that serves others",
+        "The resource exists (other methods are served), so an unsupported method should "
+        "get 405 with Allow (RFC 9110 15.5.6), not 404, which tells clients the URL is "
+        "wrong. Common with routers that match on method and path together.",
+    ),
+    Rule(
+        "gateway_forbids_method",
+        Severity.WARNING,
+        "a gateway, proxy or WAF answers a method with 403",
+        "A 403 (RFC 9110 15.5.4) from a layer in front of the application, or for a method "
+        "the resource advertises, means the method never reached the app: a proxy rule "
+        "(nginx limit_except, an API gateway method list, a WAF verb filter) blocks it.",
+    ),
+    Rule(
+        "redirect_changes_method",
+        Severity.ERROR,
+        "an unsafe method is redirected with 301/302/303",
+        "RFC 9110 15.4.2-15.4.4: on 301 and 302 user agents may, and commonly do, change "
+        "POST to GET; 303 always does. The request body is lost and the call ends up as a "
+        "GET (or a 405) at the new URL. Use 307/308, or call the final URL directly.",
+    ),
+    Rule(
+        "server_error_on_method",
+        Severity.WARNING,
+        "a method gets a 5xx instead of 405/501",
+        "An unsupported method should be answered 405 or 501 (RFC 9110 15.5.6, 15.6.2). A "
+        "5xx means the handler crashed on it: clients can't tell an outage from a "
+        "wrong method, and monitors page people for it.",
+    ),
+    Rule(
+        "precondition_ignored",
+        Severity.WARNING,
+        "an unsafe probe with a failing If-Match precondition was accepted",
+        "Unsafe probes carry If-Match with an ETag no resource has; a server that evaluates "
+        "preconditions answers 412 (RFC 9110 13.1.1). A 2xx means the precondition was "
+        "ignored and the probe may have changed data. Use the 'safe' probe policy for "
+        "this target.",
+    ),
+    Rule(
+        "env_allow_drift",
+        Severity.WARNING,
+        "accepted methods differ between environments",
+        "The same endpoint accepts different methods in different environments: a client "
+        "tested against one environment will get 405 (or 404/403) in another.",
+    ),
+    Rule(
+        "method_regression",
+        Severity.ERROR,
+        "a method's verdict changed since the previous run",
+        "A method that was accepted is now rejected (or the reverse) in the same "
+        "environment: a deploy, gateway or routing change altered the API's surface.",
+    ),
+    Rule(
+        "probe_failed",
+        Severity.ERROR,
+        "probes got no response",
+        "Without a response there is nothing to diagnose; the error kind says whether the "
+        "name, the connection, TLS or the time limit failed.",
+    ),
+)
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+RULE_ORDER: dict[str, int] = {rule.id: index for index, rule in enumerate(_RULES)}

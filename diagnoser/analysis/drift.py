@@ -1,0 +1,129 @@
+"""Comparing method matrices: between environments (env_allow_drift) and between two
+runs of one environment (method_regression)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from diagnoser.analysis.catalog import RULES
+from diagnoser.analysis.fixes import fix_steps
+from diagnoser.analysis.headers import format_methods
+from diagnoser.analysis.layers import Stack
+from diagnoser.analysis.model import Evidence, Finding, MethodMatrix, Severity, Verdict
+from diagnoser.probing.model import PLAIN_METHODS
+
+# Verdicts that say something definite about the method; UNKNOWN/FAILED cells are
+# missing data, not drift.
+_DEFINITE = frozenset(
+    {
+        Verdict.ACCEPTED,
+        Verdict.REJECTED,
+        Verdict.NOT_FOUND,
+        Verdict.FORBIDDEN,
+        Verdict.REDIRECTED,
+        Verdict.ERROR,
+        Verdict.AUTH_REQUIRED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class MethodChange:
+    method: str
+    before: Verdict
+    after: Verdict
+    before_status: int | None
+    after_status: int | None
+
+
+def compare(a: MethodMatrix, b: MethodMatrix) -> tuple[MethodChange, ...]:
+    """Methods whose definite verdict differs from a to b, in matrix order."""
+    changes = []
+    for method in PLAIN_METHODS:
+        left, right = a.cell(method), b.cell(method)
+        if left is None or right is None:
+            continue
+        if (
+            left.verdict in _DEFINITE
+            and right.verdict in _DEFINITE
+            and left.verdict != right.verdict
+        ):
+            changes.append(
+                MethodChange(method, left.verdict, right.verdict, left.status, right.status)
+            )
+    return tuple(changes)
+
+
+def environment_drift(matrices: Mapping[str, MethodMatrix]) -> tuple[Finding, ...]:
+    """One env_allow_drift finding when the accepted-method sets differ between envs."""
+    if len(matrices) < 2:
+        return ()
+    names = list(matrices)
+    differing = sorted(
+        {
+            change.method
+            for i, first in enumerate(names)
+            for second in names[i + 1 :]
+            for change in compare(matrices[first], matrices[second])
+        },
+        key=PLAIN_METHODS.index,
+    )
+    if not differing:
+        return ()
+    sides = "; ".join(
+        f"{name}: {format_methods(set(m.accepted), PLAIN_METHODS) or 'none'}"
+        for name, m in matrices.items()
+    )
+    rule = RULES["env_allow_drift"]
+    headers = tuple(
+        (name, header, value)
+        for name, matrix in matrices.items()
+        for header, value in (
+            ("allow", matrix.allow),
+            ("access-control-allow-methods", matrix.allow_methods),
+        )
+        if value is not None
+    )
+    statuses = tuple(
+        (f"{name}:{method}", cell.status)
+        for method in differing
+        for name, matrix in matrices.items()
+        if (cell := matrix.cell(method)) is not None
+    )
+    return (
+        Finding(
+            rule=rule.id,
+            severity=rule.severity,
+            title=f"{', '.join(differing)} answered differently across environments ({sides})",
+            explanation=rule.explanation,
+            evidence=Evidence(methods=tuple(differing), statuses=statuses, headers=headers),
+            fix=fix_steps(rule.id, Stack.UNKNOWN),
+        ),
+    )
+
+
+def regressions(before: MethodMatrix, after: MethodMatrix) -> tuple[Finding, ...]:
+    """One method_regression finding listing every method whose verdict changed."""
+    changes = compare(before, after)
+    if not changes:
+        return ()
+    rule = RULES["method_regression"]
+    described = "; ".join(
+        f"{c.method} {c.before.value} ({c.before_status}) -> {c.after.value} ({c.after_status})"
+        for c in changes
+    )
+    lost = [c.method for c in changes if c.before is Verdict.ACCEPTED]
+    return (
+        Finding(
+            rule=rule.id,
+            severity=Severity.ERROR if lost else Severity.WARNING,
+            title=f"Method verdicts changed since the previous run: {described}",
+            explanation=rule.explanation,
+            evidence=Evidence(
+                methods=tuple(c.method for c in changes),
+                statuses=tuple((f"after:{c.method}", c.after_status) for c in changes),
+            ),
+            fix=fix_steps(rule.id, Stack.UNKNOWN),
+        ),
+    )

@@ -1,0 +1,88 @@
+"""gateway_forbids_method: a 403 that came from a proxy, gateway or WAF, not the app."""
+
+from __future__ import annotations
+
+from diagnoser.analysis.facts import Facts
+from diagnoser.analysis.headers import parse_method_list
+from diagnoser.analysis.layers import Layer, same_layer
+from diagnoser.analysis.model import Finding
+from diagnoser.analysis.rules.common import header_evidence, join_methods, make_finding
+from diagnoser.probing.model import PLAIN_METHODS
+
+
+def check(facts: Facts) -> list[Finding]:
+    served_layers = [facts.layers[m] for m in facts.served_methods if m in facts.layers]
+    advertised = _advertised_methods(facts)
+    blocked: list[tuple[str, str, Layer]] = []
+    for method in PLAIN_METHODS:
+        observation = facts.plain.get(method)
+        if observation is None or observation.status != 403:
+            continue
+        layer = facts.layers[method]
+        reason = _why_gateway(facts, method, layer, served_layers, advertised)
+        if reason:
+            blocked.append((method, reason, layer))
+    if not blocked:
+        return []
+    methods = [m for m, _, _ in blocked]
+    _, reason, layer = blocked[0]
+    return [
+        make_finding(
+            facts,
+            "gateway_forbids_method",
+            title=f"{join_methods(methods)} forbidden (403) by {layer.label}: {reason}",
+            probes=[*methods, *facts.served_methods[:1]],
+            methods=methods,
+            headers=[
+                *header_evidence(facts, methods[0], "server", "via"),
+                *(
+                    header_evidence(facts, facts.served_methods[0], "server", "via")
+                    if facts.served_methods
+                    else []
+                ),
+            ],
+            layer=f"{layer.label} ({layer.clue})",
+            stack=layer.stack,
+        )
+    ]
+
+
+def _advertised_methods(facts: Facts) -> dict[str, str]:
+    """method -> where the resource says it supports it."""
+    advertised: dict[str, str] = {}
+    for source in facts.allow_sources:
+        for method in source.allow.methods:
+            advertised.setdefault(method, f"Allow on the {source.status} to {source.probe}")
+    for observation in facts.preflight.values():
+        value = observation.header("access-control-allow-methods")
+        if value and observation.status is not None and 200 <= observation.status < 300:
+            for method in parse_method_list(value).methods:
+                advertised.setdefault(method, "Access-Control-Allow-Methods")
+    return advertised
+
+
+def _why_gateway(
+    facts: Facts,
+    method: str,
+    layer: Layer,
+    served_layers: list[Layer],
+    advertised: dict[str, str],
+) -> str:
+    if layer.certain and not layer.is_gateway:
+        return ""  # the application's own 403 (e.g. a CSRF check): authorisation, not a gateway
+    if method in advertised:
+        return f"{advertised[method]} lists {method}"
+    if layer.is_gateway and layer.certain:
+        return f"the 403 is {layer.clue}"
+    if served_layers and not any(same_layer(layer, served) for served in served_layers):
+        return f"other methods are answered by {served_layers[0].label}, the 403 by {layer.label}"
+    observation = facts.plain[method]
+    for served_method in facts.served_methods:
+        served = facts.plain[served_method]
+        for name in ("server", "via"):
+            if observation.header(name) != served.header(name):
+                return (
+                    f"{name.title()} is '{observation.header(name)}' on the 403 but "
+                    f"'{served.header(name)}' on {served_method}"
+                )
+    return ""
