@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import Celery
 from kombu.exceptions import OperationalError
+from kombu.utils.url import maybe_sanitize_url
 
 from diagnoser.celery import app as default_app
 
@@ -19,18 +20,14 @@ class BrokerUnavailable(Exception):
         self.broker_url = broker_url
         self.error = error
         super().__init__(
-            f"broker unavailable at {broker_url}: {error}. Start Redis (docker compose up -d "
+            f"broker unavailable at {broker_url}: {str(error).rstrip('.')}. Start Redis (docker compose up -d "
             "redis) or point CELERY_BROKER_URL at a running broker, then run again; the "
             "registration was saved and the affected runs are marked failed."
         )
 
 
 def _redacted_broker_url(app: Celery) -> str:
-    connection = app.connection_for_write()
-    try:
-        return str(connection.as_uri())
-    finally:
-        connection.release()
+    return str(maybe_sanitize_url(app.conf.broker_url))
 
 
 def publish_many(

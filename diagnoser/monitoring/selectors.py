@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
@@ -84,3 +85,24 @@ def method_timeline(*, endpoint: Endpoint, environment: Environment) -> list[Met
                 )
                 last[cell.method] = now
     return changes
+
+
+def report_as_dict(*, report: DriftReport) -> dict[str, Any]:
+    """The report as the CLI's --json and the webhook's structured fields present it."""
+    check = report.drift_check
+    return {
+        "id": report.id,
+        "service": check.service.name,
+        "check": check.name,
+        "trigger": report.trigger,
+        "state": report.state,
+        "failure_reason": report.failure_reason,
+        "drift_present": report.drift_present,
+        "created_at": report.created_at.isoformat(),
+        "finished_at": report.finished_at.isoformat() if report.finished_at else None,
+        "previous_report": report.previous_id,
+        "targets": report.runs.count(),
+        "env_drift": report.env_drift,
+        "regressions": report.regressions,
+        "failures": report.failures,
+    }

@@ -238,13 +238,24 @@ def drift_check_enqueue(*, check: DriftCheck, trigger: str = Trigger.MANUAL) -> 
 
 
 def drift_report_start(*, check: DriftCheck, trigger: str = Trigger.MANUAL) -> DriftReport:
-    """Create the report and queue one probe run per target (published on commit)."""
-    with transaction.atomic():
-        report = DriftReport.objects.create(drift_check=check, trigger=trigger)
-        targets = drift_check_targets(check=check)
-        runs_request(targets=targets, trigger=Trigger.DRIFT_CHECK, drift_report=report)
-        if not targets:
-            transaction.on_commit(lambda: drift_report_maybe_finish(report_id=report.id))
+    """Create the report and queue one probe run per target (published on commit).
+
+    Raises BrokerUnavailable (report and runs kept, marked failed) when nothing can be queued.
+    """
+    report = DriftReport.objects.create(drift_check=check, trigger=trigger)
+    targets = drift_check_targets(check=check)
+    try:
+        with transaction.atomic():
+            runs_request(targets=targets, trigger=Trigger.DRIFT_CHECK, drift_report=report)
+    except BrokerUnavailable as error:
+        DriftReport.objects.filter(id=report.id).update(
+            state=DriftReport.State.FAILED,
+            failure_reason=f"broker unavailable: {error.error}",
+            finished_at=timezone.now(),
+        )
+        raise
+    if not targets:
+        drift_report_maybe_finish(report_id=report.id)
     return report
 
 

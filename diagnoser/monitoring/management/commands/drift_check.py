@@ -1,0 +1,115 @@
+"""Run a drift check now, through the broker and the workers, and print the report.
+
+Exit status: 0 no drift, 1 drift or a method regression, 2 the check could not run
+(unknown service, broker down, no worker finished in time). Usable from CI.
+"""
+
+import json
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from diagnoser.inventory.models import Service
+from diagnoser.monitoring.models import DriftCheck, DriftReport, Trigger
+from diagnoser.monitoring.queue import BrokerUnavailable
+from diagnoser.monitoring.selectors import report_as_dict
+from diagnoser.monitoring.services.drift import drift_check_create, drift_report_start
+
+
+class Command(BaseCommand):
+    help = "Run a service's drift check now and print the report (exit 1 on drift)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("service", help="service name")
+        parser.add_argument("--workspace", help="needed when two workspaces share the name")
+        parser.add_argument("--check", help="which drift check (default: the only one)")
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--timeout", type=float, default=600.0, help="seconds to wait for the workers"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        service = self._service(options["service"], options["workspace"])
+        check = self._check(service, options["check"])
+        try:
+            report = drift_report_start(check=check, trigger=Trigger.MANUAL)
+        except BrokerUnavailable as error:
+            raise CommandError(str(error), returncode=2) from None
+        report = self._wait(report, options["timeout"])
+        if options["json"]:
+            self.stdout.write(json.dumps(report_as_dict(report=report), indent=2))
+        else:
+            self._print(report)
+        if report.state == DriftReport.State.FAILED:
+            raise CommandError(f"the drift check failed: {report.failure_reason}", returncode=2)
+        if report.drift_present or report.regressions:
+            raise SystemExit(1)
+
+    def _service(self, name: str, workspace: str | None) -> Service:
+        services = Service.objects.filter(name=name).select_related("workspace")
+        if workspace:
+            services = services.filter(workspace__name=workspace)
+        found = list(services)
+        if not found:
+            raise CommandError(f"no service named {name!r}", returncode=2)
+        if len(found) > 1:
+            names = ", ".join(sorted(s.workspace.name for s in found))
+            raise CommandError(
+                f"{len(found)} services are named {name!r} (workspaces {names}): "
+                "say which with --workspace",
+                returncode=2,
+            )
+        return found[0]
+
+    def _check(self, service: Service, name: str | None) -> DriftCheck:
+        checks = list(service.drift_checks.all())
+        if name:
+            for check in checks:
+                if check.name == name:
+                    return check
+            raise CommandError(f"{service.name} has no drift check named {name!r}", returncode=2)
+        if len(checks) == 1:
+            return checks[0]
+        if len(checks) > 1:
+            names = ", ".join(c.name for c in checks)
+            raise CommandError(f"say which check with --check ({names})", returncode=2)
+        # No check registered: compare every endpoint in every environment, unscheduled.
+        return drift_check_create(service=service, name="manual")
+
+    def _wait(self, report: DriftReport, timeout: float) -> DriftReport:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            report.refresh_from_db()
+            if report.state in (DriftReport.State.DONE, DriftReport.State.FAILED):
+                return report
+            time.sleep(0.2)
+        pending = report.runs.filter(state__in=["queued", "running"]).count()
+        raise CommandError(
+            f"no worker finished drift report {report.id} within {timeout:.0f}s "
+            f"({pending} probe runs still pending): is a worker running? "
+            "Start one with `celery -A diagnoser worker`.",
+            returncode=2,
+        )
+
+    def _print(self, report: DriftReport) -> None:
+        check = report.drift_check
+        write = self.stdout.write
+        write(f"Drift check {check.service.name}/{check.name}, report {report.id}")
+        if report.env_drift:
+            write(self.style.ERROR("Environments disagree:"))
+            for item in report.env_drift:
+                write(f"  {item['endpoint']}: {item['title']}")
+        else:
+            write(self.style.SUCCESS("All environments accept the same methods."))
+        if report.regressions:
+            write(self.style.WARNING("Changed since the previous report:"))
+            for item in report.regressions:
+                write(f"  {item['endpoint']} [{item['environment']}]: {item['title']}")
+        for failure in report.failures:
+            write(
+                self.style.WARNING(
+                    f"  not probed: {failure['endpoint']} [{failure['environment']}]: "
+                    f"{failure['reason']}"
+                )
+            )

@@ -1,0 +1,59 @@
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from diagnoser.monitoring.models import DriftCheck
+from tests.monitoring.factories import specimen_service
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("celery_worker", "loopback_allowed"),
+]
+
+
+def _run(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    try:
+        call_command("drift_check", *args, stdout=out)
+    except SystemExit as exit:
+        return int(exit.code or 0), out.getvalue()
+    return 0, out.getvalue()
+
+
+def test_it_exits_1_and_prints_the_drift(specimens):
+    specimen_service(specimens, paths={"/items/{id}"})
+
+    code, output = _run("specimen")
+
+    assert code == 1
+    assert "Environments disagree:" in output
+    assert "/items/{id}" in output
+    assert DriftCheck.objects.get().name == "manual"
+
+
+def test_it_exits_0_when_environments_agree(specimens):
+    specimen_service(specimens, paths={"/items", "/health"})
+    code, output = _run("specimen")
+    assert code == 0
+    assert "All environments accept the same methods." in output
+
+
+def test_json_output_is_the_report(specimens):
+    specimen_service(specimens, paths={"/items/{id}"})
+
+    code, output = _run("specimen", "--json")
+
+    report = json.loads(output)
+    assert code == 1
+    assert report["drift_present"] is True
+    assert report["targets"] == 2
+    assert report["env_drift"][0]["rule"] == "env_allow_drift"
+    assert "prod-secret-token" not in output
+
+
+def test_an_unknown_service_is_an_error_with_exit_2():
+    with pytest.raises(CommandError, match="no service named 'nope'") as caught:
+        call_command("drift_check", "nope")
+    assert caught.value.returncode == 2
