@@ -20,9 +20,10 @@ class BrokerUnavailable(Exception):
         self.broker_url = broker_url
         self.error = error
         super().__init__(
-            f"broker unavailable at {broker_url}: {str(error).rstrip('.')}. Start Redis (docker compose up -d "
-            "redis) or point CELERY_BROKER_URL at a running broker, then run again; the "
-            "registration was saved and the affected runs are marked failed."
+            f"broker unavailable at {broker_url}: {str(error).rstrip('.')}. "
+            "Start Redis (docker compose up -d redis) or point CELERY_BROKER_URL at a "
+            "running broker, then run again; the registration was saved and the affected "
+            "runs are marked failed."
         )
 
 

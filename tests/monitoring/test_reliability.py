@@ -52,8 +52,10 @@ def subprocess_worker():
             "DIAGNOSER_ALLOW_NETWORKS": "127.0.0.0/8",
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "diagnoser", "worker", "--pool=solo"]
-            + ["--loglevel=WARNING", "--without-mingle", "--without-gossip"],
+            [
+                *(sys.executable, "-m", "celery", "-A", "diagnoser", "worker", "--pool=solo"),
+                *("--loglevel=WARNING", "--without-mingle", "--without-gossip"),
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
