@@ -163,11 +163,11 @@ def _build_matrix(
                     f"same answer as the made-up verb {report.unknown_method}: "
                     "may be a catch-all, not a handler for this method"
                 )
-            cells.append(
-                MethodCell(
-                    method, verdict_for(observation.status), observation.status, True, note=note
-                )
-            )
+            verdict = verdict_for(observation.status)
+            if method == report.unknown_method and observation.status == 400:
+                # Node's parser, among others, refuses methods it doesn't know with 400.
+                verdict = Verdict.REJECTED
+            cells.append(MethodCell(method, verdict, observation.status, True, note=note))
         else:
             cells.append(_inferred_cell(method, preflight, allow_sources))
     options_allow = next(
