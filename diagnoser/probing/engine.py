@@ -1,0 +1,376 @@
+"""The probe engine: send every planned request for targets, concurrently, and report.
+
+One engine owns one guarded session (pooled keep-alive connections), one thread pool and
+one watchdog thread for total deadlines. Probes of one (host, port) wait for a free slot
+before they take a worker, so a busy host never holds workers another host could use.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from types import TracebackType
+from typing import Self
+from urllib.parse import urlsplit
+
+from requests import PreparedRequest
+from requests.adapters import HTTPAdapter
+from requests.hooks import default_hooks
+from requests.structures import CaseInsensitiveDict
+from urllib3.response import BaseHTTPResponse
+
+from .config import EngineConfig
+from .deadline import Watchdog, watching
+from .errors import FailureContext, describe_failure
+from .model import (
+    DEFAULT_ORIGIN,
+    UNSAFE_METHODS,
+    ErrorKind,
+    Observation,
+    ProbeKind,
+    ProbeReport,
+    ProbeSpec,
+    Target,
+    is_kept_header,
+)
+from .plan import plan_probes
+from .transport import guarded_session
+from .urls import DEFAULT_PORTS, InvalidTarget, fill_path, validate_header, validate_target_url
+
+__all__ = ["EngineConfig", "ProbeEngine"]
+
+PRECONDITION = '"diagnoser-probe-precondition"'
+REDACTED = "[redacted]"
+_CHUNK = 16384
+_HostKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class _Request:
+    spec: ProbeSpec
+    headers: tuple[tuple[str, str], ...]  # what goes on the wire
+    recorded: tuple[tuple[str, str], ...]  # the same, secrets redacted
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A target checked and turned into the requests to send."""
+
+    url: str
+    host_key: _HostKey
+    display_host: str
+    requests: tuple[_Request, ...]
+
+
+@dataclass(frozen=True)
+class _Body:
+    size: int  # bytes read, at most max_body_bytes
+    truncated: bool
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    observation: Observation
+    started: float  # time.time()
+    start: float  # time.perf_counter()
+    end: float
+
+
+class ProbeEngine:
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self._session = guarded_session(config)
+        adapter = self._session.get_adapter("http://")
+        assert isinstance(adapter, HTTPAdapter)
+        self._adapter = adapter
+        self._timeout = (config.connect_timeout, config.read_timeout)
+        self._executor = ThreadPoolExecutor(config.max_workers, "diagnoser-probe")
+        self._gates = _HostGates(self._executor, config.per_host_concurrency)
+        self._watchdog = Watchdog()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self._watchdog.close()
+        self._session.close()
+
+    def probe(self, target: Target) -> ProbeReport:
+        """Every planned probe of `target`, sent concurrently."""
+        return self.probe_many([target])[0]
+
+    def probe_many(self, targets: Iterable[Target]) -> list[ProbeReport]:
+        """Every probe of every target, concurrently; reports in the order of `targets`."""
+        batches: list[tuple[Target, _Prepared | InvalidTarget, list[Future[_Outcome]]]] = []
+        for target in targets:
+            prepared = self._prepare(target)
+            futures: list[Future[_Outcome]] = []
+            if isinstance(prepared, _Prepared):
+                futures = [
+                    self._gates.submit(prepared.host_key, partial(self._send, prepared, request))
+                    for request in prepared.requests
+                ]
+            batches.append((target, prepared, futures))
+        return [self._report(target, prepared, futures) for target, prepared, futures in batches]
+
+    def _report(
+        self,
+        target: Target,
+        prepared: _Prepared | InvalidTarget,
+        futures: list[Future[_Outcome]],
+    ) -> ProbeReport:
+        if isinstance(prepared, InvalidTarget):
+            message = f"not probed: {prepared}"
+            observations = tuple(
+                Observation(
+                    probe=spec.name,
+                    kind=spec.kind,
+                    method=spec.method,
+                    error_kind=ErrorKind.BLOCKED,
+                    error=message,
+                )
+                for spec in plan_probes(target.policy)
+            )
+            return ProbeReport(target, observations, datetime.now(UTC), 0.0, notes=(message,))
+        outcomes = [future.result() for future in futures]
+        first = min(outcomes, key=lambda o: o.start)
+        notes: tuple[str, ...] = ()
+        if prepared.url != target.url:
+            notes = (f"probed {prepared.url}",)
+        return ProbeReport(
+            target=target,
+            observations=tuple(o.observation for o in outcomes),
+            started_at=datetime.fromtimestamp(first.started, UTC),
+            elapsed_ms=round((max(o.end for o in outcomes) - first.start) * 1000, 3),
+            notes=notes,
+        )
+
+    def _prepare(self, target: Target) -> _Prepared | InvalidTarget:
+        try:
+            url = validate_target_url(fill_path(target.url, {}))
+            extra = tuple(validate_header(name, value) for name, value in target.headers)
+        except InvalidTarget as exc:
+            return exc
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+        base = (
+            ("User-Agent", self.config.user_agent),
+            ("Accept", "*/*"),
+            ("Accept-Encoding", "identity"),
+        )
+        planned = tuple(
+            _request_for(spec, base, extra, target.origin) for spec in plan_probes(target.policy)
+        )
+        return _Prepared(url, (host, port), parts.netloc, planned)
+
+    def _send(self, prepared: _Prepared, request: _Request) -> _Outcome:
+        started = time.time()
+        start = time.perf_counter()
+        spec = request.spec
+        watch = self._watchdog.watch(self.config.deadline)
+        response: BaseHTTPResponse | None = None
+        body: _Body | None = None
+        error: BaseException | None = None
+        with watching(watch):
+            try:
+                response = self._adapter.send(
+                    _prepared_request(spec.http_method, prepared.url, request.headers),
+                    stream=True,
+                    timeout=self._timeout,
+                    verify=True,
+                ).raw
+                body = self._read(response)
+            except Exception as exc:
+                error = exc
+            finally:
+                if response is not None and (body is None or body.truncated or watch.expired):
+                    # Unread bytes would corrupt the next request on this connection.
+                    response.close()
+                    response.release_conn()
+                expired = watch.finish()
+        end = time.perf_counter()
+        elapsed_ms = round((end - start) * 1000, 3)
+        if body is None or expired:
+            status = f"{response.status} {response.reason or ''}".strip() if response else None
+            kind, message = describe_failure(
+                error or TimeoutError("the deadline passed"),
+                FailureContext(
+                    host=prepared.display_host,
+                    connect_timeout=self.config.connect_timeout,
+                    read_timeout=self.config.read_timeout,
+                    deadline=self.config.deadline,
+                    expired=expired,
+                    status=status,
+                ),
+            )
+            observation = Observation(
+                probe=spec.name,
+                kind=spec.kind,
+                method=spec.method,
+                elapsed_ms=elapsed_ms,
+                error_kind=kind,
+                error=message,
+                request_headers=request.recorded,
+                peer_address=watch.peer_address,
+            )
+        else:
+            assert response is not None
+            observation = Observation(
+                probe=spec.name,
+                kind=spec.kind,
+                method=spec.method,
+                status=response.status,
+                reason=response.reason or "",
+                headers=_kept_headers(response),
+                body_bytes=body.size,
+                body_truncated=body.truncated,
+                body_excerpt=body.excerpt,
+                elapsed_ms=elapsed_ms,
+                request_headers=request.recorded,
+                peer_address=watch.peer_address,
+            )
+        return _Outcome(observation, started, start, end)
+
+    def _read(self, response: BaseHTTPResponse) -> _Body:
+        limit = self.config.max_body_bytes
+        keep = min(limit, self.config.excerpt_chars * 4)  # UTF-8 needs at most 4 bytes a char
+        head = bytearray()
+        total = 0
+        truncated = False
+        # One byte past the cap tells a body that fits from one that was cut.
+        while chunk := response.read(min(_CHUNK, limit + 1 - total), decode_content=False):
+            total += len(chunk)
+            if len(head) < keep:
+                head += chunk[: keep - len(head)]
+            if total > limit:
+                truncated = True
+                total = limit
+                break
+        excerpt = head.decode("utf-8", errors="replace")[: self.config.excerpt_chars]
+        return _Body(total, truncated, excerpt)
+
+
+def _request_for(
+    spec: ProbeSpec,
+    base: tuple[tuple[str, str], ...],
+    extra: tuple[tuple[str, str], ...],
+    origin: str | None,
+) -> _Request:
+    sent: list[tuple[str, str]] = list(base)
+    secret: set[int] = set()
+    if spec.kind is ProbeKind.PREFLIGHT:
+        # A browser's preflight carries no credentials, only the names of the headers
+        # the real request will bring.
+        names = sorted({"content-type", *(name.lower() for name, _ in extra)})
+        sent += [
+            ("Origin", origin or DEFAULT_ORIGIN),
+            ("Access-Control-Request-Method", spec.method),
+            ("Access-Control-Request-Headers", ",".join(names)),
+        ]
+    else:
+        if spec.method != "TRACE":
+            # TRACE echoes the request back: stored credentials must never ride along
+            # (RFC 9110 9.3.8).
+            overridden = {name.lower() for name, _ in extra}
+            sent = [(n, v) for n, v in sent if n.lower() not in overridden]
+            secret = set(range(len(sent), len(sent) + len(extra)))
+            sent += extra
+        if origin is not None:
+            sent.append(("Origin", origin))
+        if spec.method in UNSAFE_METHODS:
+            sent += [("Content-Length", "0"), ("If-Match", PRECONDITION)]
+    recorded = tuple((n, REDACTED if i in secret else v) for i, (n, v) in enumerate(sent))
+    return _Request(spec, tuple(sent), recorded)
+
+
+def _prepared_request(
+    method: str, url: str, headers: tuple[tuple[str, str], ...]
+) -> PreparedRequest:
+    # Built by hand: the URL is already validated and normalised, and requests'
+    # full preparation (URL re-parsing, auth, cookies) costs more than the request.
+    request = PreparedRequest()
+    request.method = method
+    request.url = url
+    request.headers = CaseInsensitiveDict(dict(headers))
+    request.body = None
+    request.hooks = default_hooks()
+    return request
+
+
+def _kept_headers(response: BaseHTTPResponse) -> tuple[tuple[str, str], ...]:
+    kept = []
+    for name, value in response.headers.itermerged():
+        if is_kept_header(name):
+            kept.append((name.lower(), _header_text(value)))
+    return tuple(kept)
+
+
+def _header_text(value: str) -> str:
+    # http.client decodes header bytes as Latin-1; most servers that send non-ASCII
+    # send UTF-8, and bytes that are neither become U+FFFD instead of mojibake.
+    if value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8", errors="replace")
+    except UnicodeEncodeError:
+        return value
+
+
+class _HostGates:
+    """Runs jobs on the executor, at most `cap` at a time per (host, port)."""
+
+    def __init__(self, executor: ThreadPoolExecutor, cap: int) -> None:
+        self._executor = executor
+        self._cap = cap
+        self._lock = threading.Lock()
+        self._running: dict[_HostKey, int] = {}
+        self._waiting: dict[_HostKey, deque[tuple[Callable[[], _Outcome], Future[_Outcome]]]] = {}
+
+    def submit(self, key: _HostKey, job: Callable[[], _Outcome]) -> Future[_Outcome]:
+        future: Future[_Outcome] = Future()
+        with self._lock:
+            running = self._running.get(key, 0)
+            if running >= self._cap:
+                self._waiting.setdefault(key, deque()).append((job, future))
+                return future
+            self._running[key] = running + 1
+        self._executor.submit(self._run, key, job, future)
+        return future
+
+    def _run(self, key: _HostKey, job: Callable[[], _Outcome], future: Future[_Outcome]) -> None:
+        # The worker keeps serving this host's queue while it has one: the slot it
+        # holds is the host's, and handing it over costs nothing.
+        while True:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(job())
+                except BaseException as exc:
+                    future.set_exception(exc)
+            with self._lock:
+                waiting = self._waiting.get(key)
+                if not waiting:
+                    self._waiting.pop(key, None)
+                    remaining = self._running[key] - 1
+                    if remaining:
+                        self._running[key] = remaining
+                    else:
+                        del self._running[key]
+                    return
+                job, future = waiting.popleft()

@@ -1,0 +1,47 @@
+"""Fixtures for engine tests: real servers on 127.0.0.1 and engines allowed to reach them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from diagnoser.probing.engine import ProbeEngine
+
+from .servers import EchoServer, RawBehaviour, RawServer, local_config, serve_echo
+
+
+@pytest.fixture(scope="session")
+def echo_server() -> Iterator[EchoServer]:
+    server = serve_echo()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def echo(echo_server: EchoServer) -> EchoServer:
+    """The echo server with its counters reset for this test."""
+    echo_server.stats.reset()
+    return echo_server
+
+
+@pytest.fixture
+def engine() -> Iterator[ProbeEngine]:
+    with ProbeEngine(local_config()) as probe_engine:
+        yield probe_engine
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[RawBehaviour], RawServer]]:
+    """Start raw-socket servers with a given behaviour; all stop when the test ends."""
+    servers: list[RawServer] = []
+
+    def start(behaviour: RawBehaviour) -> RawServer:
+        server = RawServer(behaviour)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()

@@ -1,0 +1,275 @@
+"""Real servers on 127.0.0.1 for the engine tests: a well-behaved echo server that counts
+connections, and raw-socket servers that misbehave the ways hostile or broken servers do."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import gzip
+import ipaddress
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from diagnoser.probing.engine import EngineConfig
+
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+def local_config(**overrides: Any) -> EngineConfig:
+    """A config that admits loopback only, with a deadline short enough for slow servers."""
+    return dataclasses.replace(
+        EngineConfig(allow_networks=LOOPBACK, deadline=1.5, read_timeout=3.0), **overrides
+    )
+
+
+class EchoStats:
+    """What the echo server saw, for assertions about what the engine sent."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests: list[dict[str, Any]] = []
+        self.connections = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.connections = 0
+            self.max_in_flight = 0
+
+    def by_method(self, method: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [r for r in self.requests if r["method"] == method]
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    """Answers every method with what it received, as JSON.
+
+    Query parameters shape the answer: `sleep=S` waits S seconds first, `status=N` and
+    `location=URL` make a redirect, `cookie=1` sets a cookie.
+    """
+
+    protocol_version = "HTTP/1.1"
+    server: EchoServer
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.stats.lock:
+            self.server.stats.connections += 1
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        if name.startswith("do_"):
+            return self._answer
+        raise AttributeError(name)
+
+    def _answer(self) -> None:
+        stats = self.server.stats
+        with stats.lock:
+            stats.in_flight += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            self._respond()
+        finally:
+            with stats.lock:
+                stats.in_flight -= 1
+
+    def _respond(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body_in = self.rfile.read(length) if length else b""
+        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        received = {
+            "method": self.command,
+            "path": self.path,
+            "headers": list(self.headers.items()),
+            "body": body_in.decode("latin-1"),
+        }
+        with self.server.stats.lock:
+            self.server.stats.requests.append(received)
+        if "sleep" in query:
+            time.sleep(float(query["sleep"]))
+        body = json.dumps(received).encode()
+        self.send_response(int(query.get("status", "200")))
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Allow", "GET, HEAD, OPTIONS")
+        self.send_header("Vary", "Origin")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("X-Not-Kept", "noise")
+        if "location" in query:
+            self.send_header("Location", query["location"])
+        if "cookie" in query:
+            self.send_header("Set-Cookie", "session=secret; Path=/")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+class EchoServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self.stats = EchoStats()
+        super().__init__(address, EchoHandler)
+
+
+def serve_echo(host: str = "127.0.0.1") -> EchoServer:
+    server = EchoServer((host, 0))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def echo_url(server: EchoServer, path: str = "/") -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+
+RawBehaviour = Callable[[socket.socket, threading.Event], None]
+
+
+class RawServer:
+    """Accepts connections and lets `behaviour` do whatever it likes with each socket."""
+
+    def __init__(self, behaviour: RawBehaviour) -> None:
+        self._behaviour = behaviour
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        # OSError: the client gave up, which is what these servers are for.
+        with conn, contextlib.suppress(OSError):
+            self._behaviour(conn, self._stop)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._thread.join()
+
+
+def read_request(conn: socket.socket) -> bytes:
+    conn.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def trickle(conn: socket.socket, stop: threading.Event, interval: float) -> None:
+    """One byte every `interval` seconds, until the client hangs up or the test ends."""
+    while not stop.wait(interval):
+        conn.sendall(b"x")
+
+
+def slow_headers(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    trickle(conn, stop, 0.2)
+
+
+def slow_status_line(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    for byte in b"HTTP/1.1 200 OK":
+        if stop.wait(0.2):
+            return
+        conn.sendall(bytes([byte]))
+    trickle(conn, stop, 0.2)
+
+
+def slow_body(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+    trickle(conn, stop, 0.2)
+
+
+_MEGABYTE = b"x" * (1 << 20)
+
+
+def endless_body(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n")
+    while not stop.is_set():
+        conn.sendall(_MEGABYTE)
+
+
+def many_headers(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\n" + b"X-Header: value\r\n" * 10_000 + b"Content-Length: 0\r\n\r\n"
+    )
+
+
+def long_header_line(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 100_000 + b"\r\n\r\n")
+
+
+def invalid_status_line(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HELLO THERE\r\nContent-Length: 0\r\n\r\n")
+
+
+def bad_chunked(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\nabc\r\n")
+
+
+@functools.cache
+def gzip_bomb_bytes() -> bytes:
+    """16 MiB of zeros, about 16 KiB compressed: small on the wire, huge if inflated."""
+    return gzip.compress(bytes(16 << 20), compresslevel=9)
+
+
+def gzip_bomb(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    bomb = gzip_bomb_bytes()
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n"
+        + f"Content-Length: {len(bomb)}\r\nConnection: close\r\n\r\n".encode()
+        + bomb
+    )
+
+
+def non_utf8_headers(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nServer: caf\xe9 \xff\xfe\r\nLocation: /caf\xc3\xa9\r\n"
+        b"Content-Length: 2\r\nConnection: close\r\n\r\nok"
+    )
+
+
+def close_at_once(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+
+
+def refused_port() -> int:
+    """A port nothing listens on (bound once, then released)."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port: int = probe.getsockname()[1]
+    return port

@@ -1,0 +1,59 @@
+"""The watchdog: one thread that ends reads at their deadline by shutting the socket."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from diagnoser.probing.deadline import Watchdog
+
+
+def test_it_ends_a_blocked_read_at_the_deadline() -> None:
+    watchdog = Watchdog()
+    left, right = socket.socketpair()
+    try:
+        watch = watchdog.watch(0.2)
+        watch.attach(left.dup(), None)
+        started = time.monotonic()
+
+        assert left.recv(1) == b""  # would block forever without the watchdog
+
+        assert time.monotonic() - started < 5
+        assert watch.finish() is True
+    finally:
+        watchdog.close()
+        left.close()
+        right.close()
+
+
+def test_a_finished_watch_leaves_its_socket_alone() -> None:
+    watchdog = Watchdog()
+    left, right = socket.socketpair()
+    try:
+        watch = watchdog.watch(0.05)
+        watch.attach(left.dup(), None)
+        assert watch.finish() is False
+        time.sleep(0.2)
+
+        right.sendall(b"x")
+        assert left.recv(1) == b"x"
+    finally:
+        watchdog.close()
+        left.close()
+        right.close()
+
+
+def test_it_expires_watches_in_deadline_order_with_one_thread() -> None:
+    watchdog = Watchdog()
+    try:
+        before = threading.active_count()
+        late = watchdog.watch(0.4)
+        early = watchdog.watch(0.1)
+        assert threading.active_count() == before + 1
+
+        time.sleep(0.25)
+        assert early.expired
+        assert not late.expired
+    finally:
+        watchdog.close()
