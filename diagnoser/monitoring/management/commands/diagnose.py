@@ -1,0 +1,91 @@
+"""manage.py diagnose URL: probe one URL with every method and explain what is wrong."""
+
+import dataclasses
+import ipaddress
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from diagnoser.analysis.diagnose import diagnose
+from diagnoser.analysis.model import Severity
+from diagnoser.monitoring.engine_config import engine_config
+from diagnoser.monitoring.export import diagnosis_document
+from diagnoser.monitoring.terminal import render_text
+from diagnoser.probing.engine import ProbeEngine
+from diagnoser.probing.model import ErrorKind, ProbePolicy, Target
+from diagnoser.probing.urls import InvalidTarget, validate_header, validate_target_url
+
+# --allow-private admits every address the guard would refuse, except cloud metadata
+# addresses, which the guard refuses whatever the allowlist says.
+_EVERYWHERE = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+
+
+class InvalidInput(CommandError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, returncode=2)
+
+
+class Command(BaseCommand):
+    help = (
+        "Probe URL with every HTTP method and CORS preflights, then print the method "
+        "matrix, findings and a troubleshooting checklist. Exit status: 0 no findings at "
+        "or above --fail-on, 1 such findings, 2 bad input."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("url")
+        parser.add_argument("--origin", help="Origin to send CORS preflights from.")
+        parser.add_argument(
+            "--header",
+            action="append",
+            default=[],
+            metavar="'K: V'",
+            help="Extra request header (repeatable). Values are never printed.",
+        )
+        parser.add_argument("--mode", choices=["safe", "full"], default="full")
+        parser.add_argument(
+            "--allow-private",
+            action="store_true",
+            help="Admit private and loopback addresses (metadata addresses stay refused).",
+        )
+        parser.add_argument("--json", action="store_true", help="Print the JSON document.")
+        parser.add_argument("--fail-on", choices=["error", "warning"], default="error")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        target = _target(options)
+        config = engine_config()
+        if options["allow_private"]:
+            config = dataclasses.replace(config, allow_networks=_EVERYWHERE)
+        with ProbeEngine(config) as engine:
+            report = engine.probe(target)
+        blocked = [o for o in report.observations if o.error_kind is ErrorKind.BLOCKED]
+        if blocked and len(blocked) == len(report.observations):
+            raise InvalidInput(f"refused to probe: {blocked[0].error}")
+        diagnosis = diagnose(report)
+        if options["json"]:
+            self.stdout.write(json.dumps(diagnosis_document(report, diagnosis), indent=2))
+        else:
+            self.stdout.write(render_text(report, diagnosis), ending="")
+        threshold = Severity(options["fail_on"]).rank
+        if any(f.severity.rank <= threshold for f in diagnosis.findings):
+            raise SystemExit(1)
+
+
+def _target(options: dict[str, Any]) -> Target:
+    try:
+        url = validate_target_url(options["url"])
+        headers = []
+        for raw in options["header"]:
+            name, sep, value = raw.partition(":")
+            if not sep:
+                raise InvalidTarget(f"--header {raw.split(':')[0]!r} needs the form 'Name: value'")
+            headers.append(validate_header(name, value))
+        origin = options["origin"]
+        if origin is not None:
+            origin = validate_target_url(origin).rstrip("/")
+    except InvalidTarget as error:
+        raise InvalidInput(str(error)) from None
+    return Target(
+        url=url, headers=tuple(headers), origin=origin, policy=ProbePolicy(options["mode"])
+    )

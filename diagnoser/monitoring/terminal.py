@@ -1,0 +1,84 @@
+"""Plain-text rendering of a diagnosis for the terminal (``manage.py diagnose``)."""
+
+from diagnoser.analysis.layers import identify
+from diagnoser.analysis.model import Diagnosis, Severity
+from diagnoser.probing.model import Observation, ProbeReport
+
+_STATE_MARK = {"problem": "[!]", "ok": "[ok]", "todo": "[ ]"}
+_COLUMNS = ("PROBE", "STATUS", "ALLOW", "AC-ALLOW-METHODS", "LAYER", "MS")
+
+
+def render_text(report: ProbeReport, diagnosis: Diagnosis) -> str:
+    lines = [
+        f"diagnoser: {report.target.url}",
+        f"policy {report.target.policy.value}, {len(report.observations)} probes "
+        f"in {report.elapsed_ms:.0f} ms"
+        + (f", origin {report.target.origin}" if report.target.origin else ""),
+        "",
+        *_matrix(report, diagnosis),
+        "",
+        *_findings(diagnosis),
+        "",
+        "CHECKLIST",
+        *_checklist(diagnosis),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _matrix(report: ProbeReport, diagnosis: Diagnosis) -> list[str]:
+    rows = [_COLUMNS]
+    for observation in report.observations:
+        rows.append(_row(observation))
+    for cell in diagnosis.matrix.cells:
+        if not cell.observed:
+            rows.append((cell.method, f"~{cell.verdict.value}", "", "", cell.source, ""))
+    widths = [min(max(len(row[i]) for row in rows), 40) for i in range(len(_COLUMNS))]
+    return [
+        "  ".join(value[:40].ljust(w) for value, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def _row(observation: Observation) -> tuple[str, str, str, str, str, str]:
+    if observation.status is None:
+        status = f"{observation.error_kind}"
+        layer = observation.error or ""
+    else:
+        status = str(observation.status)
+        layer = identify(observation).label
+    return (
+        observation.probe,
+        status,
+        observation.header("allow") or "",
+        observation.header("access-control-allow-methods") or "",
+        layer,
+        f"{observation.elapsed_ms:.0f}",
+    )
+
+
+def _findings(diagnosis: Diagnosis) -> list[str]:
+    if not diagnosis.findings:
+        return ["FINDINGS: none"]
+    counts = {s: sum(1 for f in diagnosis.findings if f.severity is s) for s in Severity}
+    summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    lines = [f"FINDINGS ({summary})"]
+    for finding in diagnosis.findings:
+        lines.append(f"  {finding.severity.value.upper():8} {finding.rule}")
+        lines.append(f"           {finding.title}")
+        if finding.evidence.layer:
+            lines.append(f"           layer: {finding.evidence.layer}")
+        if finding.evidence.detail:
+            lines.append(f"           note: {finding.evidence.detail}")
+        for step in finding.fix[:2]:
+            lines.append(f"           fix: {step}")
+        for command in finding.reproduce[:1]:
+            lines.append(f"           try: {command}")
+    return lines
+
+
+def _checklist(diagnosis: Diagnosis) -> list[str]:
+    lines = []
+    for step in diagnosis.checklist:
+        lines.append(f"  {_STATE_MARK.get(step.state, '[ ]'):4} {step.title}")
+        lines.append(f"       {step.detail}")
+    return lines
