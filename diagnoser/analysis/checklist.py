@@ -57,7 +57,7 @@ def _url_step(facts: Facts) -> ChecklistStep:
 
 
 def _method_step(facts: Facts) -> ChecklistStep:
-    accepted = facts.matrix.accepted
+    accepted = facts.matrix.accepted - {facts.report.unknown_method}
     rejected = [
         c.method
         for c in facts.matrix.cells

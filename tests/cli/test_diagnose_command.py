@@ -1,0 +1,122 @@
+"""`manage.py diagnose` as a person runs it: a subprocess against real local servers."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.servers.fixtures import Server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, netns: bool = False) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "manage.py", "diagnose", *args]
+    if netns:
+        # A network namespace with only a downed loopback: nothing can leave it.
+        command = ["unshare", "-n", *command]
+    env = {**os.environ, "DIAGNOSER_ALLOW_NETWORKS": ""}
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+
+
+def test_it_prints_matrix_findings_and_checklist_and_exits_1_on_errors(
+    broken_gateway: Server,
+) -> None:
+    result = run(broken_gateway.base_url + "/broken", "--allow-private")
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    assert "preflight:DELETE" in out
+    assert "missing_allow_on_405" in out
+    assert "CHECKLIST" in out
+    assert "1. Does a route match the URL?" in out
+
+
+def test_it_exits_0_when_nothing_reaches_the_fail_on_level(broken_gateway: Server) -> None:
+    result = run(broken_gateway.base_url + "/guarded", "--allow-private")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_fail_on_warning_also_fails_on_warnings(broken_gateway: Server) -> None:
+    url = broken_gateway.base_url + "/reflect"  # warnings, no errors
+    assert run(url, "--allow-private").returncode == 0
+    assert run(url, "--allow-private", "--fail-on", "warning").returncode == 1
+
+
+def test_json_output_is_the_documented_document(broken_gateway: Server) -> None:
+    result = run(
+        broken_gateway.base_url + "/correct",
+        "--allow-private",
+        "--json",
+        "--origin",
+        "https://app.example",
+        "--header",
+        "Authorization: Bearer hush-hush",
+    )
+    document = json.loads(result.stdout)
+    assert document["schema"] == "diagnoser.diagnosis/1"
+    assert document["url"] == broken_gateway.base_url + "/correct"
+    probes = [o["probe"] for o in document["observations"]]
+    assert probes[:2] == ["GET", "HEAD"]
+    assert "preflight:PUT" in probes
+    preflight = next(o for o in document["observations"] if o["probe"] == "preflight:POST")
+    assert preflight["kind"] == "preflight"
+    assert preflight["method"] == "POST"
+    assert preflight["headers"]["access-control-allow-origin"] == "https://app.example"
+    for observation in document["observations"]:
+        assert set(observation) >= {"probe", "kind", "method", "status", "headers", "error"}
+        assert all(name == name.lower() for name in observation["headers"])
+    assert {"rule", "severity", "title", "evidence", "fix", "reproduce"} <= set(
+        document["findings"][0]
+    )
+    assert document["checklist"]
+    assert "hush-hush" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://example.com/", "scheme"),
+        ("http://", "host"),
+        ("not a url", "URL"),
+        ("http://example.com:99999/", "port"),
+    ],
+)
+def test_bad_urls_exit_2_with_a_one_line_reason(url: str, reason: str) -> None:
+    result = run(url)
+    assert result.returncode == 2
+    assert reason in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_malformed_header_exits_2() -> None:
+    result = run("http://127.0.0.1/", "--header", "no colon here")
+    assert result.returncode == 2
+    assert "Name: value" in result.stderr
+
+
+def test_loopback_without_the_allowlist_is_refused_with_what_to_do(broken_gateway: Server) -> None:
+    result = run(broken_gateway.base_url + "/correct")
+    assert result.returncode == 2
+    assert "DIAGNOSER_ALLOW_NETWORKS" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1)")
+@pytest.mark.parametrize(
+    "url",
+    ["http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/", "http://10.1.2.3/"],
+)
+def test_metadata_and_private_addresses_are_refused_even_with_allow_private_in_a_sealed_netns(
+    url: str,
+) -> None:
+    args = [url] if url.startswith("http://10.") else [url, "--allow-private"]
+    result = run(*args, netns=True)
+    if "Operation not permitted" in result.stderr:
+        pytest.skip("unshare -n needs root or user namespaces")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "refused to probe" in result.stderr
