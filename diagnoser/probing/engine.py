@@ -7,10 +7,8 @@ before they take a worker, so a busy host never holds workers another host could
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +26,7 @@ from urllib3.response import BaseHTTPResponse
 from .config import EngineConfig
 from .deadline import Watchdog, watching
 from .errors import FailureContext, describe_failure
+from .gates import HostGates
 from .model import (
     DEFAULT_ORIGIN,
     UNSAFE_METHODS,
@@ -92,7 +91,7 @@ class ProbeEngine:
         self._adapter = adapter
         self._timeout = (config.connect_timeout, config.read_timeout)
         self._executor = ThreadPoolExecutor(config.max_workers, "diagnoser-probe")
-        self._gates = _HostGates(self._executor, config.per_host_concurrency)
+        self._gates: HostGates[_Outcome] = HostGates(self._executor, config.per_host_concurrency)
         self._watchdog = Watchdog()
 
     def __enter__(self) -> Self:
@@ -148,7 +147,10 @@ class ProbeEngine:
                 for spec in plan_probes(target.policy)
             )
             return ProbeReport(target, observations, datetime.now(UTC), 0.0, notes=(message,))
-        outcomes = [future.result() for future in futures]
+        outcomes = [
+            _settled(future, request)
+            for future, request in zip(futures, prepared.requests, strict=True)
+        ]
         first = min(outcomes, key=lambda o: o.start)
         notes: tuple[str, ...] = ()
         if prepared.url != target.url:
@@ -267,6 +269,25 @@ class ProbeEngine:
         return _Body(total, truncated, excerpt)
 
 
+def _settled(future: Future[_Outcome], request: _Request) -> _Outcome:
+    """The probe's outcome; a bug in the engine becomes an observation, not a crash."""
+    error = future.exception()
+    if error is None:
+        return future.result()
+    now = time.perf_counter()
+    spec = request.spec
+    detail = " ".join(str(error).split())
+    observation = Observation(
+        probe=spec.name,
+        kind=spec.kind,
+        method=spec.method,
+        error_kind=ErrorKind.PROTOCOL,
+        error=f"the probe failed unexpectedly ({type(error).__name__}: {detail}); please report it",
+        request_headers=request.recorded,
+    )
+    return _Outcome(observation, time.time(), now, now)
+
+
 def _request_for(
     spec: ProbeSpec,
     base: tuple[tuple[str, str], ...],
@@ -331,46 +352,3 @@ def _header_text(value: str) -> str:
         return value.encode("latin-1").decode("utf-8", errors="replace")
     except UnicodeEncodeError:
         return value
-
-
-class _HostGates:
-    """Runs jobs on the executor, at most `cap` at a time per (host, port)."""
-
-    def __init__(self, executor: ThreadPoolExecutor, cap: int) -> None:
-        self._executor = executor
-        self._cap = cap
-        self._lock = threading.Lock()
-        self._running: dict[_HostKey, int] = {}
-        self._waiting: dict[_HostKey, deque[tuple[Callable[[], _Outcome], Future[_Outcome]]]] = {}
-
-    def submit(self, key: _HostKey, job: Callable[[], _Outcome]) -> Future[_Outcome]:
-        future: Future[_Outcome] = Future()
-        with self._lock:
-            running = self._running.get(key, 0)
-            if running >= self._cap:
-                self._waiting.setdefault(key, deque()).append((job, future))
-                return future
-            self._running[key] = running + 1
-        self._executor.submit(self._run, key, job, future)
-        return future
-
-    def _run(self, key: _HostKey, job: Callable[[], _Outcome], future: Future[_Outcome]) -> None:
-        # The worker keeps serving this host's queue while it has one: the slot it
-        # holds is the host's, and handing it over costs nothing.
-        while True:
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(job())
-                except BaseException as exc:
-                    future.set_exception(exc)
-            with self._lock:
-                waiting = self._waiting.get(key)
-                if not waiting:
-                    self._waiting.pop(key, None)
-                    remaining = self._running[key] - 1
-                    if remaining:
-                        self._running[key] = remaining
-                    else:
-                        del self._running[key]
-                    return
-                job, future = waiting.popleft()

@@ -12,9 +12,10 @@ from diagnoser.probing.deadline import Watchdog
 def test_it_ends_a_blocked_read_at_the_deadline() -> None:
     watchdog = Watchdog()
     left, right = socket.socketpair()
+    watched = left.dup()
     try:
         watch = watchdog.watch(0.2)
-        watch.attach(left.dup(), None)
+        watch.attach(watched, None)
         started = time.monotonic()
 
         assert left.recv(1) == b""  # would block forever without the watchdog
@@ -23,16 +24,17 @@ def test_it_ends_a_blocked_read_at_the_deadline() -> None:
         assert watch.finish() is True
     finally:
         watchdog.close()
-        left.close()
-        right.close()
+        for sock in (watched, left, right):
+            sock.close()
 
 
 def test_a_finished_watch_leaves_its_socket_alone() -> None:
     watchdog = Watchdog()
     left, right = socket.socketpair()
+    watched = left.dup()
     try:
         watch = watchdog.watch(0.05)
-        watch.attach(left.dup(), None)
+        watch.attach(watched, None)
         assert watch.finish() is False
         time.sleep(0.2)
 
@@ -40,8 +42,8 @@ def test_a_finished_watch_leaves_its_socket_alone() -> None:
         assert left.recv(1) == b"x"
     finally:
         watchdog.close()
-        left.close()
-        right.close()
+        for sock in (watched, left, right):
+            sock.close()
 
 
 def test_it_expires_watches_in_deadline_order_with_one_thread() -> None:

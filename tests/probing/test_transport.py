@@ -232,18 +232,18 @@ def test_a_redirect_to_the_metadata_service_is_recorded_not_followed(
 
 
 def test_the_session_never_follows_redirects(echo: EchoServer) -> None:
-    session = transport.guarded_session(local_config())
-
-    response = session.get(echo_url(echo, "/?status=307&location=/elsewhere"))
+    with transport.guarded_session(local_config()) as session:
+        response = session.get(echo_url(echo, "/?status=307&location=/elsewhere"))
 
     assert response.status_code == 307
     assert [r["path"] for r in echo.stats.requests] == ["/?status=307&location=/elsewhere"]
 
 
 def test_the_session_refuses_loopback_by_default(echo: EchoServer) -> None:
-    session = transport.guarded_session(EngineConfig())
-
-    with pytest.raises(BlockedAddress, match="loopback"):
+    with (
+        transport.guarded_session(EngineConfig()) as session,
+        pytest.raises(BlockedAddress, match="loopback"),
+    ):
         session.get(echo_url(echo))
 
 
@@ -253,15 +253,17 @@ def test_the_session_ignores_proxy_settings_from_the_environment(
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
 
-    response = transport.guarded_session(local_config()).get(echo_url(echo))
+    with transport.guarded_session(local_config()) as session:
+        response = session.get(echo_url(echo))
 
     assert response.status_code == 200
 
 
 def test_the_session_refuses_an_explicit_proxy(echo: EchoServer) -> None:
-    session = transport.guarded_session(local_config())
-
-    with pytest.raises(BlockedAddress, match="proxy"):
+    with (
+        transport.guarded_session(local_config()) as session,
+        pytest.raises(BlockedAddress, match="proxy"),
+    ):
         session.get(echo_url(echo), proxies={"http": "http://127.0.0.1:9"})
 
 
