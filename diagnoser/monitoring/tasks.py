@@ -16,7 +16,7 @@ from django.db import close_old_connections
 
 from diagnoser.inventory.selectors import target_for
 from diagnoser.monitoring.engine_config import engine_config
-from diagnoser.monitoring.models import DriftCheck, ProbeRun
+from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun
 from diagnoser.monitoring.services import alerts, drift, retention, runs
 from diagnoser.probing.engine import ProbeEngine
 
@@ -84,6 +84,9 @@ def finish_drift_report(report_id: int) -> None:
 def notify_webhook(self: Any, report_id: int, event: str, attempt: int = 1) -> bool:
     """Retried by publishing the next attempt with a growing countdown (each is logged)."""
     close_old_connections()
+    if not DriftReport.objects.filter(id=report_id).exists():
+        log.info("drift report %s is gone (pruned or deleted): no webhook", report_id)
+        return False
     delivery = alerts.webhook_send(report_id=report_id, event=event, attempt=attempt)
     if delivery.ok:
         return True

@@ -278,22 +278,21 @@ def drift_report_maybe_finish(*, report_id: int) -> bool:
     return bool(claimed)
 
 
-def _matrices(runs: Iterable[ProbeRun]) -> dict[tuple[int, int], tuple[int, MethodMatrix]]:
-    """(endpoint id, environment id) -> (observation id, matrix) for finished runs."""
-    return {
-        (run.endpoint_id, run.environment_id): (
-            run.observation.id,
-            matrix_from_json(run.observation.matrix),
-        )
-        for run in runs
-        if run.observation is not None
-    }
+def _matrices(report: DriftReport) -> dict[tuple[int, int], tuple[int, MethodMatrix]]:
+    """(endpoint id, environment id) -> (observation id, matrix) for the report's done runs.
 
-
-def _done_runs(report: DriftReport):
-    return report.runs.filter(state=ProbeRun.State.DONE).select_related(
-        "observation", "endpoint", "environment"
+    Reads only the small matrix column, and parses each observation once: across a sweep
+    most targets share their unchanged rows with the previous report."""
+    parsed: dict[int, MethodMatrix] = {}
+    matrices = {}
+    rows = report.runs.filter(state=ProbeRun.State.DONE, observation__isnull=False).values_list(
+        "endpoint_id", "environment_id", "observation_id", "observation__matrix"
     )
+    for endpoint_id, environment_id, observation_id, matrix in rows.iterator(chunk_size=2000):
+        if observation_id not in parsed:
+            parsed[observation_id] = matrix_from_json(matrix)
+        matrices[(endpoint_id, environment_id)] = (observation_id, parsed[observation_id])
+    return matrices
 
 
 def drift_report_finish(*, report_id: int) -> DriftReport | None:
@@ -307,10 +306,10 @@ def drift_report_finish(*, report_id: int) -> DriftReport | None:
         )
         if report is None:
             return None
-        runs = list(_done_runs(report))
-        current = _matrices(runs)
-        names = {run.environment_id: run.environment.name for run in runs}
-        paths = {run.endpoint_id: run.endpoint.path for run in runs}
+        current = _matrices(report)
+        service = report.drift_check.service
+        names = dict(service.environments.values_list("id", "name"))
+        paths = dict(service.endpoints.values_list("id", "path"))
 
         env_drift: list[dict[str, Any]] = []
         by_endpoint: dict[int, dict[str, MethodMatrix]] = defaultdict(dict)
@@ -331,7 +330,7 @@ def drift_report_finish(*, report_id: int) -> DriftReport | None:
         )
         regressed: list[dict[str, Any]] = []
         if previous is not None:
-            before = _matrices(_done_runs(previous))
+            before = _matrices(previous)
             for key, (observation_id, matrix) in sorted(current.items()):
                 if key not in before or before[key][0] == observation_id:
                     continue
