@@ -39,7 +39,7 @@ def parse_method_list(value: str) -> MethodList:
         if item == "*":
             wildcard = True
             continue
-        if not _TOKEN.match(item):
+        if not _TOKEN.fullmatch(item):
             problems.append(f"{item!r} is not a method token")
             continue
         if item != item.upper():

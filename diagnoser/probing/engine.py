@@ -7,6 +7,8 @@ before they take a worker, so a busy host never holds workers another host could
 
 from __future__ import annotations
 
+import contextlib
+import select
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from requests import PreparedRequest
@@ -47,6 +49,7 @@ __all__ = ["EngineConfig", "ProbeEngine"]
 PRECONDITION = '"diagnoser-probe-precondition"'
 REDACTED = "[redacted]"
 _CHUNK = 16384
+_HEAD_BODY_GRACE = 0.015  # seconds
 _HostKey = tuple[str, int]
 
 
@@ -198,11 +201,18 @@ class ProbeEngine:
                     timeout=self._timeout,
                     verify=True,
                 ).raw
-                body = self._read(response)
+                if spec.http_method == "HEAD":
+                    body = _stray_head_body(response, self.config.excerpt_chars)
+                    response.read()  # nothing, by HTTP framing: releases the connection
+                else:
+                    body = self._read(response)
             except Exception as exc:
                 error = exc
             finally:
-                if response is not None and (body is None or body.truncated or watch.expired):
+                stray_head_body = spec.http_method == "HEAD" and body is not None and body.size > 0
+                if response is not None and (
+                    body is None or body.truncated or watch.expired or stray_head_body
+                ):
                     # Unread bytes would corrupt the next request on this connection.
                     response.close()
                     response.release_conn()
@@ -267,6 +277,43 @@ class ProbeEngine:
                 break
         excerpt = head.decode("utf-8", errors="replace")[: self.config.excerpt_chars]
         return _Body(total, truncated, excerpt)
+
+
+def _stray_head_body(response: BaseHTTPResponse, excerpt_chars: int) -> _Body:
+    """Bytes already sent after a HEAD response's headers, which RFC 9110 9.3.2 forbids.
+
+    HTTP framing says a HEAD response has no content, so http.client never reads them;
+    they would be parsed as the start of the next response on this connection. Look at
+    what has arrived without waiting for more (a server that sends a body with HEAD
+    writes it with the headers), and let the caller close such a connection.
+    """
+    buffered = getattr(getattr(response, "_fp", None), "fp", None)  # http.client's reader
+    # The socket under the reader: the connection's own is gone when it will close.
+    sock = getattr(getattr(buffered, "raw", None), "_sock", None)
+    if buffered is None or sock is None:
+        return _Body(0, False, "")
+    timeout = sock.gettimeout()
+    try:
+        sock.settimeout(0)
+        stray = _peek(buffered)
+        # Servers often write the body right after flushing the headers: give it the
+        # moment a second segment takes on a fast link.
+        if not stray and select.select([sock], [], [], _HEAD_BODY_GRACE)[0]:
+            stray = _peek(buffered)
+    except (OSError, ValueError):
+        stray = b""
+    finally:
+        with contextlib.suppress(OSError):
+            sock.settimeout(timeout)
+    return _Body(len(stray), False, stray.decode("utf-8", errors="replace")[:excerpt_chars])
+
+
+def _peek(buffered: Any) -> bytes:
+    """What the non-blocking reader holds or can read at once, without consuming it."""
+    try:
+        return bytes(buffered.peek(1) or b"")
+    except BlockingIOError:
+        return b""
 
 
 def _settled(future: Future[_Outcome], request: _Request) -> _Outcome:

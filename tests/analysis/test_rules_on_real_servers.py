@@ -183,6 +183,12 @@ CASES = [
     ),
     case(
         "broken_gateway",
+        "/head-body",
+        fires="head_get_mismatch",
+        silent="head_not_supported probe_failed",
+    ),
+    case(
+        "broken_gateway",
         "/guarded",
         fires="",
         silent="precondition_ignored allowed_method_missing_from_allow",
@@ -296,3 +302,16 @@ def test_reproduce_lines_never_show_secret_header_values(
     assert any(
         "Authorization: <redacted>" in line for f in diagnosis.findings for line in f.reproduce
     )
+
+
+def test_a_body_sent_with_head_is_counted_and_does_not_poison_the_next_response(
+    loopback_engine: ProbeEngine, broken_gateway: Server
+) -> None:
+    for _ in range(3):  # the same pooled connections are reused between rounds
+        report = loopback_engine.probe(Target(url=broken_gateway.base_url + "/head-body"))
+        head = report.get("HEAD")
+        assert head is not None
+        assert head.body_bytes == len(b"a body HEAD must not have\n")
+        assert all(o.ok for o in report.observations), [o.error for o in report.observations]
+        finding = next(f for f in diagnose(report).findings if f.rule == "head_get_mismatch")
+        assert "bytes of content" in finding.title

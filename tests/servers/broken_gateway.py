@@ -55,6 +55,10 @@ Hand-written with http.server so each flaw is exact and stays put. HTTP/1.1 keep
   DELETE with a non-matching If-Match 412, POST 405, OPTIONS 204 "Allow: GET, HEAD, PUT,
   DELETE, OPTIONS", TRACE 405, any other 501.
 
+/head-body: HEAD answered exactly like GET, body included, on a kept-alive connection
+  (the bytes would be read as the start of the next response); OPTIONS 204 "Allow: GET,
+  HEAD, OPTIONS", others 405 with that Allow.
+
 Other paths: 404 for every verb.
 """
 
@@ -116,6 +120,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._api_gateway()
         elif path == "/guarded":
             self._guarded()
+        elif path == "/head-body":
+            self._head_body()
         else:
             self._send(404, b"not found\n")
 
@@ -246,6 +252,25 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._send(405, b"Method Not Allowed\n", headers={"Allow": allow})
         else:
             self._send(501, b"Not Implemented\n")
+
+    def _head_body(self) -> None:
+        allow = "GET, HEAD, OPTIONS"
+        if self.command in ("GET", "HEAD"):
+            # One write, as servers that get this wrong usually do: they render the whole
+            # response into one buffer whatever the method.
+            body = b"a body HEAD must not have\n"
+            self.log_request(200)
+            self.wfile.write(
+                b"HTTP/1.1 200 OK\r\nServer: " + APP_SERVER.encode() + b"\r\n"
+                b"Content-Type: text/plain\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
+            )
+        elif self.command == "OPTIONS":
+            self._send(204, b"", headers={"Allow": allow})
+        else:
+            self._send(405, b"Method Not Allowed\n", headers={"Allow": allow})
 
     def _is_preflight(self) -> bool:
         return "Origin" in self.headers and "Access-Control-Request-Method" in self.headers
