@@ -33,7 +33,13 @@ INSTALLED_APPS = [
     "diagnoser.inventory",
     "diagnoser.monitoring",
     "diagnoser.specimen",
+    "diagnoser.sharing",
+    "diagnoser.web",
 ]
+
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:overview"
+LOGOUT_REDIRECT_URL = "web:login"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
