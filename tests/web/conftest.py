@@ -1,0 +1,39 @@
+"""The owner / member / outsider trio every view is tested with (after healthchecks'
+alice, bob and charlie): alice owns the "acme" workspace, bob is a member of it, and
+charlie owns "globex" and nothing else."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from diagnoser.inventory.models import Membership, Workspace
+from diagnoser.inventory.services import membership_add, workspace_create
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class Trio:
+    alice: User  # owner of acme
+    bob: User  # member of acme
+    charlie: User  # outsider: owner of globex only
+    acme: Workspace
+    globex: Workspace
+
+    def client_for(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def trio(db: None) -> Trio:
+    alice = User.objects.create_user("alice", password=PASSWORD)
+    bob = User.objects.create_user("bob", password=PASSWORD)
+    charlie = User.objects.create_user("charlie", password=PASSWORD)
+    acme = workspace_create(name="acme", owner=alice)
+    membership_add(workspace=acme, user=bob, role=Membership.Role.MEMBER)
+    globex = workspace_create(name="globex", owner=charlie)
+    return Trio(alice, bob, charlie, acme, globex)
