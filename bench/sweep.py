@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -35,6 +36,8 @@ ENV = {
     "DIAGNOSER_ALLOW_NETWORKS": "127.0.0.0/8",
     "DIAGNOSER_PER_HOST_CONCURRENCY": str(PER_HOST),
     "DIAGNOSER_LOG_LEVEL": "WARNING",
+    # Workers keep their database connection between tasks (as docker-compose.yml does).
+    "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "600"),
 }
 os.environ.update(ENV)
 
@@ -106,6 +109,13 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="task threads per worker")
+    parser.add_argument(
+        "--server",
+        choices=["specimen", "keepalive"],
+        default="specimen",
+        help="specimen: the demo API on wsgiref (HTTP/1.0, a connection per request); "
+        "keepalive: bench/latency_server.py (HTTP/1.1, pooled connections)",
+    )
     args = parser.parse_args()
 
     import django
@@ -127,23 +137,35 @@ def main() -> None:
         call_command("flush", interactive=False, verbosity=0)
     redis.Redis.from_url(REDIS_URL).flushdb()
 
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "run_specimen",
-            "--port",
-            "0",
-            "--latency",
-            str(args.latency),
-        ],
-        cwd=ROOT,
-        env=ENV,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert server.stdout is not None
-    base = server.stdout.readline().split(" on ")[1].strip().rstrip("/")
+    if args.server == "specimen":
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "run_specimen",
+                "--port",
+                "0",
+                "--latency",
+                str(args.latency),
+            ],
+            cwd=ROOT,
+            env=ENV,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stdout is not None
+        base = server.stdout.readline().split(" on ")[1].strip().rstrip("/")
+    else:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.latency_server", str(port), str(args.latency * 1000)],
+            cwd=ROOT,
+            env=ENV,
+        )
+        base = f"http://127.0.0.1:{port}"
+        time.sleep(1)
 
     service = service_create(workspace=workspace_create(name="bench"), name="bench")
     for n in range(args.environments):
@@ -214,7 +236,7 @@ def main() -> None:
     added = {k: after[k] - before[k] for k in after}
     print(f"second sweep added       {added} rows, {bytes_after - bytes_before:,} bytes")
     print(f"worker peak RSS          {', '.join(f'{r:.0f} MB' for r in rss)}")
-    print(f"database                 {ENV['DATABASE_URL'].split(':')[0]}")
+    print(f"database, server         {ENV['DATABASE_URL'].split(':')[0]}, {args.server}")
 
 
 if __name__ == "__main__":
