@@ -4,6 +4,7 @@ Every deployment-specific value comes from an environment variable read through 
 typed helpers in ``diagnoser.env``; the defaults give a working local run on SQLite.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -87,8 +88,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = _SQLITE_OPTIONS
-    # A file, not memory: integration tests run Celery workers in other processes.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-diagnoser.sqlite3")}
+    # A file, not memory: integration tests run Celery workers in other processes. One
+    # per test process, so two test runs in one checkout don't share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -5,6 +5,8 @@ receiver. Nothing of ours is mocked; the worker runs tasks against the test data
 import ipaddress
 import json
 import os
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,8 +49,42 @@ def broker_at(url: str) -> Iterator[None]:
         use_broker(previous)
 
 
+def _redis_up(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.ConnectionError:
+        return False
+
+
 @pytest.fixture(scope="session")
-def celery_worker():
+def redis_server(tmp_path_factory):
+    """The machine's Redis; started here (installed with apt-get if need be) when down."""
+    if _redis_up(REDIS_URL):
+        yield REDIS_URL
+        return
+    binary = shutil.which("redis-server")
+    if binary is None and os.geteuid() == 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "redis-server"], check=True, capture_output=True
+        )
+        binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("Redis is not running on 127.0.0.1:6379 and redis-server is not installed")
+    port = redis.Redis.from_url(REDIS_URL).connection_pool.connection_kwargs["port"]
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path_factory.mktemp("redis"),
+        stdout=subprocess.DEVNULL,
+    )
+    wait_for(lambda: _redis_up(REDIS_URL), timeout=10, what="redis-server to start")
+    yield REDIS_URL
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(redis_server):
     redis.Redis.from_url(REDIS_URL).flushdb()
     use_broker(REDIS_URL)
     with start_worker(

@@ -39,7 +39,7 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def subprocess_worker():
+def subprocess_worker(redis_server):
     """Start `celery worker` processes against a Redis db of their own."""
     redis.Redis.from_url(SUBPROCESS_REDIS_URL).flushdb()
     started: list[subprocess.Popen[bytes]] = []
