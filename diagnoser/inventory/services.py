@@ -1,6 +1,7 @@
 """Writes to the inventory. Views, commands and the importer all go through here."""
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import User
@@ -191,3 +192,176 @@ def endpoint_update(
     )
     endpoint.save()
     return endpoint
+
+
+def service_rename(*, service: Service, name: str) -> Service:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "a service needs a name"})
+    taken = Service.objects.filter(workspace_id=service.workspace_id, name=name)
+    if taken.exclude(id=service.id).exists():
+        raise ValidationError({"name": f"this workspace already has a service named {name!r}"})
+    service.name = name
+    service.save(update_fields=["name"])
+    return service
+
+
+def environment_rename(*, environment: Environment, name: str) -> Environment:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "an environment needs a name, like staging or prod"})
+    taken = Environment.objects.filter(service_id=environment.service_id, name=name)
+    if taken.exclude(id=environment.id).exists():
+        raise ValidationError({"name": f"this service already has an environment named {name!r}"})
+    environment.name = name
+    environment.save(update_fields=["name"])
+    return environment
+
+
+def _environment_for_url(*, workspace: Workspace, url: str) -> Environment | None:
+    """The registered environment whose base URL is the longest prefix of url."""
+    matches = [
+        environment
+        for environment in Environment.objects.filter(service__workspace=workspace)
+        .select_related("service")
+        .order_by("service__name", "position", "id")
+        if url == environment.base_url or url.startswith(environment.base_url.rstrip("/") + "/")
+    ]
+    return max(matches, key=lambda e: len(e.base_url), default=None)
+
+
+def _free_environment_name(service: Service) -> str:
+    taken = set(service.environments.values_list("name", flat=True))
+    return next(
+        name
+        for name in ("default", *(f"default-{n}" for n in range(2, len(taken) + 3)))
+        if name not in taken
+    )
+
+
+def endpoint_register_url(
+    *,
+    workspace: Workspace,
+    url: str,
+    probe_policy: str | None = None,
+    cors_origin: str = "",
+) -> Endpoint:
+    """Turn a diagnosed URL into inventory, reusing what is already registered.
+
+    An environment whose base URL prefixes the URL is reused (its service too); else the
+    service named after the host (created when missing) gets an environment for
+    scheme://host[:port]. The rest of the URL becomes the endpoint's path. Idempotent.
+    """
+    try:
+        normal = validate_target_url(url)
+    except InvalidTarget as error:
+        raise ValidationError({"url": str(error)}) from None
+    _validate_policy(probe_policy, "probe_policy")
+    with transaction.atomic():
+        environment = _environment_for_url(workspace=workspace, url=normal)
+        if environment is None:
+            parts = urlsplit(normal)
+            service = Service.objects.filter(workspace=workspace, name=parts.netloc).first()
+            if service is None:
+                service = service_create(workspace=workspace, name=parts.netloc)
+            environment = environment_create(
+                service=service,
+                name=_free_environment_name(service),
+                base_url=f"{parts.scheme}://{parts.netloc}",
+                probe_policy=probe_policy,
+                cors_origin=cors_origin,
+            )
+        path = normal[len(environment.base_url.rstrip("/")) :] or "/"
+        endpoint = Endpoint.objects.filter(service=environment.service, path=path).first()
+        if endpoint is None:
+            endpoint = endpoint_create(service=environment.service, path=path)
+    return endpoint
+
+
+_MAX_PATH = 500  # Endpoint.path's max_length
+
+
+@dataclass(frozen=True)
+class BulkLine:
+    """One endpoint of a pasted list; lines naming the same path are merged."""
+
+    line: int  # 1-based, the first line naming the path
+    path: str
+    methods: tuple[str, ...]  # declared methods, matrix order
+    exists: bool  # already registered: left as it is
+
+
+@dataclass(frozen=True)
+class BulkParse:
+    lines: tuple[BulkLine, ...]
+    errors: tuple[str, ...]  # "line 3: ...", in line order
+
+    @property
+    def new(self) -> tuple[BulkLine, ...]:
+        return tuple(line for line in self.lines if not line.exists)
+
+
+def _bulk_line(text: str) -> tuple[str, tuple[str, ...]]:
+    """ "GET,POST /items" or "/items" -> (path, methods); raises ValueError saying why."""
+    words = text.split()
+    methods: list[str] = []
+    if not words[0].startswith("/"):
+        methods = [m.strip() for m in " ".join(words[:-1]).split(",") if m.strip()]
+        words = words[-1:]
+        unknown = [m for m in methods if m not in PLAIN_METHODS]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)} is not a method; use {', '.join(PLAIN_METHODS)} "
+                "(upper case) before the path, like GET,POST /items"
+            )
+    if len(words) != 1 or not words[0].startswith("/"):
+        raise ValueError("write one path starting with /, optionally after methods: GET /items")
+    path = words[0]
+    if len(path) > _MAX_PATH:
+        raise ValueError(f"the path is longer than {_MAX_PATH} characters")
+    try:
+        fill_path(path, {})
+    except InvalidTarget as error:
+        raise ValueError(str(error)) from None
+    return path, tuple(m for m in PLAIN_METHODS if m in methods)
+
+
+def endpoints_bulk_parse(*, service: Service, text: str) -> BulkParse:
+    """Read pasted paths, one per line ("/items" or "GET,POST /items"); # starts a comment."""
+    found: dict[str, BulkLine] = {}
+    errors = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        content = raw.split("#", 1)[0].strip()
+        if not content:
+            continue
+        try:
+            path, methods = _bulk_line(content)
+        except ValueError as error:
+            errors.append(f"line {number}: {error}")
+            continue
+        earlier = found.get(path)
+        if earlier is not None:
+            merged = tuple(m for m in PLAIN_METHODS if m in {*earlier.methods, *methods})
+            found[path] = BulkLine(earlier.line, path, merged, exists=False)
+        else:
+            found[path] = BulkLine(number, path, methods, exists=False)
+    if not found and not errors:
+        errors.append("paste at least one path, like /items or GET,POST /items")
+    existing = set(service.endpoints.filter(path__in=found).values_list("path", flat=True))
+    lines = tuple(
+        BulkLine(line.line, line.path, line.methods, exists=line.path in existing)
+        for line in found.values()
+    )
+    return BulkParse(lines=lines, errors=tuple(errors))
+
+
+def endpoints_bulk_create(*, service: Service, text: str) -> list[Endpoint]:
+    """Create every new endpoint of the pasted list, or none when any line is wrong."""
+    parsed = endpoints_bulk_parse(service=service, text=text)
+    if parsed.errors:
+        raise ValidationError(list(parsed.errors))
+    with transaction.atomic():
+        return [
+            endpoint_create(service=service, path=line.path, declared_methods=line.methods)
+            for line in parsed.new
+        ]

@@ -1,0 +1,352 @@
+"""Forms for diagnosing a URL and registering services, environments and endpoints.
+
+Forms check what the user typed and say what to do; the writes go through
+diagnoser.inventory.services, whose ValidationErrors land on the matching field.
+"""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
+from diagnoser.inventory.services import validate_base_url, validate_endpoint
+from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy, Target
+from diagnoser.probing.urls import (
+    InvalidTarget,
+    parse_header,
+    placeholders,
+    validate_header,
+    validate_target_url,
+)
+
+SAFE_LABEL = (
+    "Safe: sends GET, HEAD, OPTIONS, CORS preflights and one made-up verb. POST, PUT, PATCH "
+    "and DELETE are not sent; what they would get is inferred from Allow and the preflights."
+)
+FULL_LABEL = (
+    "Full: also sends POST, PUT, PATCH, DELETE and TRACE. The unsafe ones go with an empty "
+    "body and an If-Match that matches nothing, which a careful server refuses; a server "
+    "that ignores preconditions may act on them and create, change or delete data."
+)
+POLICY_CHOICES = [(ProbePolicy.SAFE.value, SAFE_LABEL), (ProbePolicy.FULL.value, FULL_LABEL)]
+METHOD_CHOICES = [(m, m) for m in PLAIN_METHODS]
+
+
+class SecretTextarea(forms.Textarea):
+    """Never renders what was typed back into the page: the values are secrets."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form field it names (else on the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def clean_origin(text: str) -> str:
+    """ "" or an origin as browsers send it: scheme://host[:port], no path."""
+    if not text.strip():
+        return ""
+    try:
+        normal = validate_target_url(text)
+    except InvalidTarget as error:
+        raise ValidationError(str(error)) from None
+    parts = urlsplit(normal)
+    if parts.path not in ("", "/") or parts.query:
+        raise ValidationError(
+            "an origin has no path: write scheme://host[:port], like https://app.example.com"
+        )
+    return normal.rstrip("/")
+
+
+def _headers(text: str) -> tuple[tuple[str, str], ...]:
+    headers, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            headers.append(parse_header(line))
+        except InvalidTarget as error:
+            errors.append(f"line {number}: {error}")
+    if errors:
+        raise ValidationError(errors)
+    return tuple(headers)
+
+
+class DiagnoseForm(forms.Form):
+    url = forms.CharField(
+        label="URL",
+        max_length=2000,
+        widget=forms.TextInput(
+            attrs={"placeholder": "https://api.example.com/users/42", "inputmode": "url"}
+        ),
+    )
+    failed_method = forms.ChoiceField(
+        label="Method that failed",
+        required=False,
+        choices=[("", "(none: just diagnose)"), *METHOD_CHOICES],
+    )
+    origin = forms.CharField(
+        label="Origin",
+        required=False,
+        max_length=300,
+        help_text="The page's origin when a browser call fails (CORS), "
+        "like https://app.example.com. Preflights are sent from it.",
+    )
+    headers = forms.CharField(
+        label="Extra headers",
+        required=False,
+        widget=SecretTextarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+        help_text="One 'Name: value' per line, e.g. Authorization: Bearer …. Values are "
+        "secrets: never shown again, redacted in the results, not sent with TRACE or "
+        "preflights. Type them again to re-run.",
+    )
+    policy = forms.ChoiceField(
+        label="Probe policy",
+        choices=POLICY_CHOICES,
+        initial=ProbePolicy.SAFE.value,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_url(self) -> str:
+        try:
+            return validate_target_url(self.cleaned_data["url"])
+        except InvalidTarget as error:
+            raise ValidationError(str(error)) from None
+
+    def clean_origin(self) -> str:
+        return clean_origin(self.cleaned_data["origin"])
+
+    def clean_headers(self) -> tuple[tuple[str, str], ...]:
+        return _headers(self.cleaned_data["headers"])
+
+    def target(self) -> Target:
+        data = self.cleaned_data
+        return Target(
+            url=data["url"],
+            headers=data["headers"],
+            origin=data["origin"] or None,
+            policy=ProbePolicy(data["policy"]),
+        )
+
+
+class RegisterForm(forms.Form):
+    """What "Register this endpoint" carries over from a diagnosis (never the headers)."""
+
+    url = forms.CharField(max_length=2000, widget=forms.HiddenInput)
+    policy = forms.ChoiceField(choices=POLICY_CHOICES, widget=forms.HiddenInput)
+    origin = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
+
+    def clean_origin(self) -> str:
+        return clean_origin(self.cleaned_data["origin"])
+
+
+class ServiceForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the team calls the API, like billing.")
+
+    def __init__(
+        self, *args: Any, workspace: Workspace, instance: Service | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.workspace, self.instance = workspace, instance
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        taken = Service.objects.filter(workspace=self.workspace, name=name)
+        if self.instance is not None:
+            taken = taken.exclude(id=self.instance.id)
+        if taken.exists():
+            raise ValidationError(f"{self.workspace.name} already has a service named {name!r}")
+        return name
+
+
+class EnvironmentForm(forms.Form):
+    name = forms.CharField(max_length=50, help_text="Like staging or prod.")
+    base_url = forms.CharField(
+        label="Base URL",
+        max_length=500,
+        help_text="Scheme, host, port and any path prefix the endpoints share, "
+        "like https://api.example.com/v1.",
+    )
+    is_production = forms.BooleanField(
+        label="Production",
+        required=False,
+        help_text="Production environments default to safe: unsafe verbs are not sent, "
+        "they are inferred from Allow.",
+    )
+    probe_policy = forms.ChoiceField(
+        label="Probe policy",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("", "Default: safe if production, full otherwise"), *POLICY_CHOICES],
+    )
+    cors_origin = forms.CharField(
+        label="CORS origin",
+        required=False,
+        max_length=300,
+        help_text="The origin your browser app calls from; preflights are sent from it.",
+    )
+    headers = forms.CharField(
+        label="Secret headers",
+        required=False,
+        widget=SecretTextarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}),
+        help_text="One 'Name: value' per line (Authorization, API keys), sent with every "
+        "probe except TRACE and preflights. Stored encrypted and never shown again; if the "
+        "form comes back with an error, type them again.",
+    )
+
+    def __init__(
+        self, *args: Any, service: Service, instance: Environment | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.service, self.instance = service, instance
+        if instance is not None:
+            # Headers are managed one by one on the edit page; the policy is concrete there.
+            del self.fields["headers"]
+            policy = self.fields["probe_policy"]
+            assert isinstance(policy, forms.ChoiceField)
+            policy.required = True
+            policy.choices = POLICY_CHOICES
+            policy.help_text = (
+                "Ticking or unticking Production without touching this moves the policy to "
+                "the new default (production: safe)."
+            )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        taken = Environment.objects.filter(service=self.service, name=name)
+        if self.instance is not None:
+            taken = taken.exclude(id=self.instance.id)
+        if taken.exists():
+            raise ValidationError(f"{self.service.name} already has an environment named {name!r}")
+        return name
+
+    def clean_base_url(self) -> str:
+        try:
+            return validate_base_url(self.cleaned_data["base_url"])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["base_url"]) from None
+
+    def clean_cors_origin(self) -> str:
+        return clean_origin(self.cleaned_data["cors_origin"])
+
+    def clean_headers(self) -> tuple[tuple[str, str], ...]:
+        return _headers(self.cleaned_data["headers"])
+
+
+class SecretHeaderForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    value = forms.CharField(
+        max_length=4000,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "name" in data and "value" in data:
+            try:
+                data["name"], data["value"] = validate_header(data["name"], data["value"])
+            except InvalidTarget as error:
+                raise ValidationError(str(error)) from None
+        return data
+
+
+SAMPLE_PREFIX = "sample_"
+
+
+class EndpointForm(forms.Form):
+    """Path template, a sample value per {placeholder}, policy override, declared methods.
+
+    The sample fields follow the placeholders of the path as typed (or as stored when
+    editing: a stored endpoint's path is its identity and its history's)."""
+
+    path = forms.CharField(
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "/users/{id}"}),
+        help_text="Starts with /. Name variable parts in braces: /users/{id}.",
+    )
+    policy_override = forms.ChoiceField(
+        label="Probe policy",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("", "Each environment's own policy"), *POLICY_CHOICES],
+    )
+    declared_methods = forms.MultipleChoiceField(
+        label="Declared methods",
+        required=False,
+        choices=METHOD_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What the team believes this endpoint accepts; shown beside what probes see.",
+    )
+
+    def __init__(
+        self, *args: Any, service: Service, instance: Endpoint | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.service, self.instance = service, instance
+        if instance is not None:
+            del self.fields["path"]
+            path = instance.path
+        else:
+            path = self.data.get("path", "") if self.is_bound else ""
+        self.placeholders = _placeholders(path)
+        for name in self.placeholders:
+            self.fields[SAMPLE_PREFIX + name] = forms.CharField(
+                label=f"Sample for {{{name}}}",
+                required=False,
+                max_length=200,
+                help_text="A value that names no real object; empty: "
+                + ("the nil UUID." if "uuid" in name.lower() else "0."),
+                initial=instance.samples.get(name, "") if instance is not None else "",
+            )
+
+    def sample_fields(self) -> list[forms.BoundField]:
+        return [self[SAMPLE_PREFIX + name] for name in self.placeholders]
+
+    def clean_path(self) -> str:
+        path = self.cleaned_data["path"].strip()
+        if self.service.endpoints.filter(path=path).exists():
+            raise ValidationError(f"{self.service.name} already has the endpoint {path}")
+        return path
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["samples"] = {
+            name: data[SAMPLE_PREFIX + name]
+            for name in self.placeholders
+            if data.get(SAMPLE_PREFIX + name)
+        }
+        path = self.instance.path if self.instance is not None else data.get("path")
+        if path is not None:
+            try:
+                validate_endpoint(
+                    path=path,
+                    samples=data["samples"],
+                    declared_methods=data.get("declared_methods", []),
+                )
+            except ValidationError as error:
+                add_service_errors(self, error)
+        return data
+
+
+def _placeholders(path: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for name in placeholders(path) if name))
+
+
+class BulkEndpointsForm(forms.Form):
+    text = forms.CharField(
+        label="Paths",
+        max_length=100_000,
+        widget=forms.Textarea(
+            attrs={"rows": 12, "spellcheck": "false", "placeholder": "/items\nGET,POST /orders"}
+        ),
+        help_text="One endpoint per line: a path, optionally after the methods you expect "
+        "(GET,POST /items). Lines naming the same path are merged; # starts a comment.",
+    )

@@ -1,0 +1,237 @@
+"""Diagnose a URL: real probes of servers on 127.0.0.1 from the web process."""
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.urls import reverse
+
+from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.inventory.services import environment_create, service_create
+from tests.monitoring.conftest import LOOPBACK
+from tests.servers.fixtures import free_port
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("web:diagnose")
+REGISTER = reverse("web:diagnose_register")
+SECRET = "Bearer top-secret-token-0123456789"
+
+
+@pytest.fixture
+def loopback(settings):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+
+
+class EchoServer:
+    """Echoes the request headers in every answer's body, as debugging endpoints do."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                body = str(self.headers).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("X-Powered-By", self.headers.get("Authorization", ""))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def __getattr__(self, name: str):
+                if name.startswith("do_"):
+                    return self._answer
+                raise AttributeError(name)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/debug"
+
+
+@pytest.fixture(scope="module")
+def echo_server() -> Iterator[EchoServer]:
+    server = EchoServer()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
+def test_every_member_sees_the_form(trio, who):
+    response = trio.client_for(getattr(trio, who)).get(URL)
+
+    assert response.status_code == 200
+    assert 'name="url"' in response.text
+    assert "may act on them" in response.text  # the risk of `full`, stated
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_the_broken_gateway_gets_its_full_diagnosis(trio, loopback, broken_gateway):
+    response = trio.client_for(trio.alice).post(
+        URL, {"url": broken_gateway.url("/broken"), "policy": "full"}
+    )
+
+    html = response.text
+    assert response.status_code == 200
+    for rule in ("missing_allow_on_405", "redirect_changes_method", "trace_enabled"):
+        assert rule in html
+    assert "Method matrix" in html
+    assert "Troubleshooting checklist" in html
+    assert "Register this endpoint" in html
+
+
+def test_a_failed_method_leads_with_why_it_fails(trio, loopback, broken_gateway):
+    response = trio.client_for(trio.bob).post(
+        URL, {"url": broken_gateway.url("/broken"), "policy": "full", "failed_method": "PATCH"}
+    )
+
+    html = response.text
+    assert "Why does PATCH get 405?" in html
+    assert html.index("Why does PATCH get 405?") < html.index("Method matrix")
+    focus = html[html.index("Why does PATCH get 405?") : html.index("Method matrix")]
+    assert "missing_allow_on_405" in focus
+
+
+def test_the_safe_policy_infers_unsafe_methods_instead_of_sending_them(
+    trio, loopback, broken_gateway
+):
+    response = trio.client_for(trio.alice).post(
+        URL, {"url": broken_gateway.url("/lying-allow"), "policy": "safe", "failed_method": "PUT"}
+    )
+
+    assert "What happens to PUT? (not sent: safe policy)" in response.text
+    assert "inferred" in response.text
+
+
+def test_htmx_gets_only_the_region_and_the_answer_varies_on_it(trio, loopback, broken_gateway):
+    response = trio.client_for(trio.alice).post(
+        URL, {"url": broken_gateway.url("/correct"), "policy": "safe"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.text.lstrip().startswith('<div id="diagnose-region">')
+    assert "<html" not in response.text
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_loopback_address_without_an_allowlist_says_which_setting_admits_it(
+    trio, settings, broken_gateway
+):
+    settings.DIAGNOSER_ALLOW_NETWORKS = []
+
+    response = trio.client_for(trio.alice).post(
+        URL, {"url": broken_gateway.url("/broken"), "policy": "safe"}
+    )
+
+    assert "DIAGNOSER_ALLOW_NETWORKS" in response.text
+    assert "loopback" in response.text
+    assert "Method matrix" not in response.text
+
+
+def test_an_unreachable_host_says_what_to_check(trio, loopback):
+    url = f"http://127.0.0.1:{free_port()}/items"
+
+    response = trio.client_for(trio.alice).post(URL, {"url": url, "policy": "safe"})
+
+    assert "did not answer" in response.text
+    assert "check the port" in response.text
+    assert "Method matrix" not in response.text
+
+
+def test_an_invalid_url_is_refused_inline_and_kept_in_the_field(trio):
+    response = trio.client_for(trio.alice).post(
+        URL, {"url": "ftp://files.example.com/x", "policy": "safe"}
+    )
+
+    assert "use an http:// or https:// URL" in response.text
+    assert 'value="ftp://files.example.com/x"' in response.text
+
+
+def test_secret_header_values_never_come_back(trio, loopback, echo_server):
+    response = trio.client_for(trio.alice).post(
+        URL,
+        {
+            "url": echo_server.url,
+            "policy": "full",
+            "headers": f"Authorization: {SECRET}",
+            "failed_method": "GET",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Method matrix" in response.text
+    assert "top-secret-token" not in response.text
+    assert "[redacted]" in response.text  # the echoed body, scrubbed
+    assert "Authorization" in response.text  # the name is shown, not the value
+
+
+def test_secret_header_values_are_not_echoed_when_the_form_has_errors(trio):
+    response = trio.client_for(trio.alice).post(
+        URL, {"url": "not a url", "policy": "safe", "headers": f"Authorization: {SECRET}"}
+    )
+
+    assert "has no scheme" in response.text or "spaces" in response.text
+    assert "top-secret-token" not in response.text
+
+
+def test_a_malformed_header_line_is_named_by_its_number(trio):
+    response = trio.client_for(trio.alice).post(
+        URL,
+        {"url": "https://api.example.com/", "policy": "safe", "headers": "X-Ok: 1\nno colon"},
+    )
+
+    assert "line 2:" in response.text
+
+
+def test_registering_a_diagnosis_creates_service_environment_and_endpoint(trio):
+    response = trio.client_for(trio.bob).post(
+        REGISTER,
+        {"url": "http://127.0.0.1:8080/users/7", "policy": "safe", "origin": "https://app.test"},
+    )
+
+    endpoint = Endpoint.objects.get(path="/users/7")
+    environment = endpoint.service.environments.get()
+    assert endpoint.service.workspace == trio.acme
+    assert endpoint.service.name == "127.0.0.1:8080"
+    assert environment.base_url == "http://127.0.0.1:8080"
+    assert environment.probe_policy == "safe"
+    assert environment.cors_origin == "https://app.test"
+    assert response["Location"] == reverse("web:endpoint", args=[endpoint.service_id, endpoint.id])
+
+
+def test_registering_goes_to_the_users_own_workspace(trio):
+    trio.client_for(trio.charlie).post(
+        REGISTER, {"url": "https://api.globex.test/orders", "policy": "safe"}
+    )
+
+    assert Service.objects.get(name="api.globex.test").workspace == trio.globex
+    assert not Service.objects.filter(workspace=trio.acme).exists()
+
+
+def test_registering_reuses_the_environment_whose_base_url_prefixes_the_url(trio):
+    service = service_create(workspace=trio.acme, name="billing")
+    environment_create(service=service, name="prod", base_url="https://api.acme.test/v2")
+    client = trio.client_for(trio.alice)
+
+    client.post(REGISTER, {"url": "https://api.acme.test/v2/invoices", "policy": "safe"})
+    client.post(REGISTER, {"url": "https://api.acme.test/v2/invoices", "policy": "safe"})
+
+    assert list(service.endpoints.values_list("path", flat=True)) == ["/invoices"]
+    assert Environment.objects.count() == 1
+    assert Service.objects.count() == 1
+
+
+def test_registering_needs_a_login(client):
+    response = client.post(REGISTER, {"url": "https://api.acme.test/x", "policy": "safe"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+    assert not Endpoint.objects.exists()
