@@ -106,3 +106,29 @@ def report_as_dict(*, report: DriftReport) -> dict[str, Any]:
         "regressions": report.regressions,
         "failures": report.failures,
     }
+
+
+def method_timelines(*, endpoint: Endpoint) -> dict[int, list[MethodChange]]:
+    """method_timeline of every environment of an endpoint, by environment id, in one
+    query (the endpoint page shows them all)."""
+    changes: dict[int, list[MethodChange]] = {}
+    last: dict[tuple[int, str], tuple[str, int | None]] = {}
+    observations = StoredObservation.objects.filter(endpoint=endpoint).order_by("created_at", "id")
+    for observation in observations.only("matrix", "created_at", "environment_id").iterator():
+        timeline = changes.setdefault(observation.environment_id, [])
+        for cell in matrix_from_json(observation.matrix).cells:
+            now = (cell.verdict.value, cell.status)
+            before = last.get((observation.environment_id, cell.method))
+            if before != now:
+                timeline.append(
+                    MethodChange(
+                        method=cell.method,
+                        at=observation.created_at,
+                        before=before[0] if before else None,
+                        after=now[0],
+                        status_before=before[1] if before else None,
+                        status_after=now[1],
+                    )
+                )
+                last[(observation.environment_id, cell.method)] = now
+    return changes

@@ -6,9 +6,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from diagnoser.web.access import current_workspace
+from diagnoser.inventory.models import Endpoint, Service
+from diagnoser.monitoring.models import ProbeRun, StoredFinding
+from diagnoser.web.access import current_workspace, get_for_member
+from diagnoser.web.pages.endpoint import column_for, endpoint_view, group_by_severity
 from diagnoser.web.pages.htmx import HtmxHttpRequest
+from diagnoser.web.pages.matrix import build_matrix
 from diagnoser.web.pages.overview import overview_blocks
+from diagnoser.web.pages.service import service_grid
+from diagnoser.web.pages.stored import stored_diagnosis
 
 
 @require_GET
@@ -21,3 +27,58 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "web/pages/_overview_rows.html", context)
     return render(request, "web/pages/overview.html", context)
+
+
+@require_GET
+@login_required
+def service(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
+    found = get_for_member(
+        request, Service.objects.select_related("workspace"), "workspace", id=service_id
+    )
+    return render(
+        request, "web/pages/service.html", {"service": found, "grid": service_grid(service=found)}
+    )
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def endpoint(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
+    found = get_for_member(
+        request,
+        Endpoint.objects.select_related("service__workspace"),
+        "service__workspace",
+        id=endpoint_id,
+        service_id=service_id,
+    )
+    context = {"view": endpoint_view(endpoint=found), "focus": request.GET.get("env", "")}
+    if request.htmx:
+        return render(request, "web/pages/_endpoint_body.html", context)
+    return render(request, "web/pages/endpoint.html", context)
+
+
+@require_GET
+@login_required
+def run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
+    """One run as it was stored, for links in chat and tickets."""
+    found = get_for_member(
+        request,
+        ProbeRun.objects.select_related(
+            "endpoint__service__workspace", "environment", "observation"
+        ),
+        "endpoint__service__workspace",
+        id=run_id,
+    )
+    diagnosis = None
+    if found.observation is not None:
+        diagnosis = stored_diagnosis(
+            observation=found.observation,
+            findings=StoredFinding.objects.filter(observation=found.observation).order_by("id"),
+        )
+    context = {
+        "run": found,
+        "diagnosis": diagnosis,
+        "groups": group_by_severity(diagnosis.findings) if diagnosis else [],
+        "matrix": build_matrix([column_for(found.environment, found, diagnosis)]),
+    }
+    return render(request, "web/pages/run.html", context)

@@ -1,0 +1,114 @@
+"""Everything the endpoint page shows, read with a fixed number of queries: the
+environments, each one's latest run with its stored observation and findings, and
+the per-method history of every environment."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Subquery
+
+from diagnoser.analysis.model import Finding, Severity
+from diagnoser.inventory.models import Endpoint, Environment
+from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
+from diagnoser.monitoring.selectors import MethodChange, method_timelines
+from diagnoser.web.pages.latest import latest_runs_of
+from diagnoser.web.pages.matrix import Column, Matrix, build_matrix
+from diagnoser.web.pages.stored import StoredDiagnosis, stored_diagnosis
+
+
+@dataclass(frozen=True)
+class SeverityGroup:
+    severity: Severity
+    findings: list[Finding]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One environment's findings, checklist and history."""
+
+    environment: Environment
+    run: ProbeRun | None
+    diagnosis: StoredDiagnosis | None
+    groups: list[SeverityGroup]
+    changes: list[MethodChange]  # verdict changes after the first observation
+    first_seen: MethodChange | None  # when the first observation was stored
+
+
+@dataclass(frozen=True)
+class EndpointView:
+    endpoint: Endpoint
+    matrix: Matrix
+    sides: list[Side]
+
+
+def group_by_severity(findings: tuple[Finding, ...]) -> list[SeverityGroup]:
+    return [
+        SeverityGroup(severity, [f for f in findings if f.severity is severity])
+        for severity in Severity
+        if any(f.severity is severity for f in findings)
+    ]
+
+
+def diagnoses(runs: list[ProbeRun], findings: list[StoredFinding]) -> dict[int, StoredDiagnosis]:
+    """Stored diagnosis per run id; each observation parsed once."""
+    by_observation: dict[int, list[StoredFinding]] = defaultdict(list)
+    for finding in findings:
+        by_observation[finding.observation_id].append(finding)
+    result: dict[int, StoredDiagnosis] = {}
+    for run in runs:
+        observation: StoredObservation | None = run.observation
+        if observation is not None:
+            result[run.id] = stored_diagnosis(
+                observation=observation, findings=by_observation[observation.id]
+            )
+    return result
+
+
+def side_for(
+    environment: Environment,
+    run: ProbeRun | None,
+    diagnosis: StoredDiagnosis | None,
+    timeline: list[MethodChange],
+) -> Side:
+    return Side(
+        environment=environment,
+        run=run,
+        diagnosis=diagnosis,
+        groups=group_by_severity(diagnosis.findings) if diagnosis else [],
+        changes=[c for c in timeline if c.before is not None],
+        first_seen=timeline[0] if timeline else None,
+    )
+
+
+def column_for(
+    environment: Environment, run: ProbeRun | None, diagnosis: StoredDiagnosis | None
+) -> Column:
+    return Column(
+        environment=environment,
+        report=diagnosis.report if diagnosis else None,
+        matrix=diagnosis.matrix if diagnosis else None,
+        probed_at=run.finished_at if run else None,
+        run_id=run.id if run else None,
+    )
+
+
+def endpoint_view(*, endpoint: Endpoint) -> EndpointView:
+    """Four queries whatever the history holds."""
+    environments = list(Environment.objects.filter(service_id=endpoint.service_id))
+    latest = latest_runs_of(endpoints=Endpoint.objects.filter(id=endpoint.id))
+    runs = list(latest.select_related("observation"))
+    findings = list(
+        StoredFinding.objects.filter(
+            observation_id__in=Subquery(latest.values("observation_id"))
+        ).order_by("id")
+    )
+    timelines = method_timelines(endpoint=endpoint)
+    parsed = diagnoses(runs, findings)
+    run_of = {run.environment_id: run for run in runs}
+    sides, columns = [], []
+    for environment in environments:
+        run = run_of.get(environment.id)
+        diagnosis = parsed.get(run.id) if run else None
+        sides.append(side_for(environment, run, diagnosis, timelines.get(environment.id, [])))
+        columns.append(column_for(environment, run, diagnosis))
+    return EndpointView(endpoint=endpoint, matrix=build_matrix(columns), sides=sides)

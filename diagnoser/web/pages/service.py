@@ -1,0 +1,127 @@
+"""The service page's grid: endpoints x environments, each cell summarising the latest
+run (accepted methods, worst finding, when), with environments that disagree marked."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from diagnoser.analysis.drift import compare
+from diagnoser.analysis.model import MethodMatrix, Verdict
+from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.monitoring.serialize import matrix_from_json
+from diagnoser.probing.model import PLAIN_METHODS
+from diagnoser.web.pages.latest import FindingBrief, latest_runs_of, worst_findings
+
+
+@dataclass(frozen=True)
+class Chip:
+    method: str
+    inferred_from: str  # "" when observed
+
+
+@dataclass(frozen=True)
+class Latest:
+    finished_at: datetime | None
+    observation_id: int | None
+    matrix: MethodMatrix
+
+
+@dataclass(frozen=True)
+class GridCell:
+    environment: Environment
+    probed_at: datetime | None
+    matrix: MethodMatrix | None
+    chips: list[Chip]
+    worst: FindingBrief | None
+    drift: list[str]  # how this environment differs from the others, one line each
+
+
+@dataclass(frozen=True)
+class GridRow:
+    endpoint: Endpoint
+    cells: list[GridCell]
+
+    @property
+    def drifting(self) -> bool:
+        return any(cell.drift for cell in self.cells)
+
+
+@dataclass(frozen=True)
+class Grid:
+    environments: list[Environment]
+    rows: list[GridRow]
+
+    @property
+    def drifting(self) -> int:
+        return sum(1 for row in self.rows if row.drifting)
+
+
+def chips(matrix: MethodMatrix) -> list[Chip]:
+    return [
+        Chip(cell.method, "" if cell.observed else cell.source)
+        for method in PLAIN_METHODS
+        if (cell := matrix.cell(method)) is not None and cell.verdict is Verdict.ACCEPTED
+    ]
+
+
+def drift_lines(
+    environments: list[Environment], matrices: dict[int, MethodMatrix]
+) -> dict[int, list[str]]:
+    """Per environment id: "PATCH accepted (200) here, rejected (405) in prod", ..."""
+    lines: dict[int, list[str]] = {env.id: [] for env in environments}
+    for i, left in enumerate(environments):
+        for right in environments[i + 1 :]:
+            if left.id not in matrices or right.id not in matrices:
+                continue
+            for change in compare(matrices[left.id], matrices[right.id]):
+                lines[left.id].append(
+                    f"{change.method} {change.before} ({change.before_status or 'inferred'}) "
+                    f"here, {change.after} ({change.after_status or 'inferred'}) in {right.name}"
+                )
+                lines[right.id].append(
+                    f"{change.method} {change.after} ({change.after_status or 'inferred'}) "
+                    f"here, {change.before} ({change.before_status or 'inferred'}) in {left.name}"
+                )
+    return lines
+
+
+def _row(
+    endpoint: Endpoint,
+    environments: list[Environment],
+    latest: dict[int, Latest],
+    worst: dict[int, FindingBrief],
+) -> GridRow:
+    drift = drift_lines(environments, {env_id: run.matrix for env_id, run in latest.items()})
+    cells = []
+    for env in environments:
+        run = latest.get(env.id)
+        cells.append(
+            GridCell(
+                environment=env,
+                probed_at=run.finished_at if run else None,
+                matrix=run.matrix if run else None,
+                chips=chips(run.matrix) if run else [],
+                worst=worst.get(run.observation_id) if run and run.observation_id else None,
+                drift=drift[env.id],
+            )
+        )
+    return GridRow(endpoint, cells)
+
+
+def service_grid(*, service: Service) -> Grid:
+    """Four queries whatever the service holds; each stored matrix is parsed once."""
+    environments = list(service.environments.all())
+    endpoints = Endpoint.objects.filter(service=service)
+    runs = latest_runs_of(endpoints=endpoints)
+    worst = worst_findings(runs=runs)
+    latest: dict[int, dict[int, Latest]] = {}
+    for endpoint_id, environment_id, finished_at, observation_id, matrix in runs.values_list(
+        "endpoint_id", "environment_id", "finished_at", "observation_id", "observation__matrix"
+    ):
+        latest.setdefault(endpoint_id, {})[environment_id] = Latest(
+            finished_at, observation_id, matrix_from_json(matrix)
+        )
+    rows = [
+        _row(endpoint, environments, latest.get(endpoint.id, {}), worst)
+        for endpoint in endpoints.order_by("path")
+    ]
+    return Grid(environments=environments, rows=rows)

@@ -1,0 +1,187 @@
+"""The endpoint page: the method matrix from real probes, findings, checklist, history."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from diagnoser.monitoring.models import ProbeRun
+from tests.monitoring.conftest import LOOPBACK
+from tests.web import pages_data
+from tests.web.pages_data import ScriptServer, probe, probe_all, record, specimen_service
+
+pytestmark = pytest.mark.django_db
+fast_passwords = pages_data.fast_passwords
+specimens = pages_data.specimens
+
+
+@pytest.fixture
+def shop(trio, specimens, settings):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    service = specimen_service(
+        specimens, workspace=trio.acme, paths=("/items/{id}", "/legacy/orders")
+    )
+    probe_all(service)
+    return service
+
+
+def _url(service, path: str) -> str:
+    endpoint = service.endpoints.get(path=path)
+    return reverse("web:endpoint", args=[service.id, endpoint.id])
+
+
+def _cell_status(html: str, probe_name: str, column: int) -> str:
+    """The status text of one matrix cell (column 0 is the first environment)."""
+    row = re.search(
+        rf'<th scope="row" class="mono"[^>]*>{re.escape(probe_name)}</th>(.*?)</tr>', html, re.S
+    )
+    assert row, f"no matrix row for {probe_name}"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    summary = re.search(r'class="status [^"]*"[^>]*>([^<]+)<', cells[column])
+    assert summary, f"no status in {probe_name} column {column}"
+    return summary.group(1).strip()
+
+
+def test_the_matrix_shows_what_the_specimen_answered_in_each_environment(trio, shop):
+    html = trio.client_for(trio.alice).get(_url(shop, "/items/{id}")).content.decode()
+
+    assert _cell_status(html, "GET", 0) == "200"
+    assert _cell_status(html, "PATCH", 0) == "412"  # staging: PATCH exists, precondition fails
+    assert _cell_status(html, "PATCH", 1) == "405"  # prod: PATCH never deployed
+    assert _cell_status(html, "XDIAGNOSE", 1) == "501"
+    assert _cell_status(html, "preflight:PUT".replace(":", " "), 0) == "204"
+
+
+def test_a_cell_shows_allow_and_opens_on_headers_layer_timing_and_body(trio, shop):
+    html = trio.client_for(trio.bob).get(_url(shop, "/items/{id}")).content.decode()
+
+    assert "Allow: GET, HEAD, PUT, DELETE, OPTIONS" in html  # prod's 405 to PATCH
+    assert "<dt>Answered by</dt>" in html
+    assert " ms</dd>" in html
+    assert '<details class="cell">' in html
+    assert "method not allowed" in html  # the 405 body excerpt
+
+
+def test_status_colour_classes_come_with_the_code_as_text(trio, shop):
+    html = trio.client_for(trio.alice).get(_url(shop, "/items/{id}")).content.decode()
+
+    assert re.search(r'class="status s405"[^>]*>405<', html)
+    assert re.search(r'class="status s2xx"[^>]*>200<', html)
+    assert re.search(r'class="status s5xx"[^>]*>501<', html)
+
+
+def test_findings_are_listed_per_environment_with_fix_steps_and_curl(trio, shop):
+    html = trio.client_for(trio.alice).get(_url(shop, "/legacy/orders")).content.decode()
+
+    assert "405 response has no Allow" in html or "missing_allow_on_405" in html
+    assert "<code>missing_allow_on_405</code>" in html
+    assert "<strong>Fix</strong>" in html
+    assert "curl -sS" in html
+    assert 'class="copy"' in html
+
+
+def test_the_checklist_has_copyable_curl_commands(trio, shop):
+    html = trio.client_for(trio.alice).get(_url(shop, "/legacy/orders")).content.decode()
+
+    checklist = html.split('id="checklist-h"')[1].split('id="history-h"')[0]
+    assert "Does a route match the URL?" in checklist
+    assert "<pre><code>curl -sS" in checklist
+
+
+def test_history_says_when_a_method_changed_in_an_environment(trio, shop, specimens):
+    endpoint = shop.endpoints.get(path="/items/{id}")
+    prod = shop.environments.get(name="prod")
+    specimens.apps["prod"].env = "staging"  # prod gains PATCH
+    try:
+        record(endpoint, prod, probe(endpoint, prod))
+    finally:
+        specimens.apps["prod"].env = "prod"
+
+    html = trio.client_for(trio.alice).get(_url(shop, "/items/{id}")).content.decode()
+
+    history = html.split('id="history-h"')[1]
+    assert re.search(
+        r"<strong>PATCH</strong>: rejected \(405\) → accepted \(412\) on .*, prod", history
+    )
+
+
+def test_a_body_with_a_script_tag_is_shown_escaped(trio, settings):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    server = ScriptServer()
+    try:
+        service = specimen_service(
+            _OneUrl(server.url), workspace=trio.acme, paths=("/x",), name="hostile"
+        )
+        probe_all(service)
+    finally:
+        server.close()
+
+    html = trio.client_for(trio.alice).get(_url(service, "/x")).content.decode()
+
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(" in html
+
+
+class _OneUrl:
+    """Both environments at one server."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    def url(self, env: str) -> str:
+        return self._url
+
+
+def test_the_env_parameter_marks_that_environment_column(trio, shop):
+    html = trio.client_for(trio.alice).get(_url(shop, "/items/{id}") + "?env=prod").content.decode()
+
+    assert re.search(r'<th scope="col" class="focus">\s*<span[^>]*>prod</span>', html)
+
+
+def test_the_htmx_request_gets_only_the_body_partial(trio, shop):
+    response = trio.client_for(trio.alice).get(_url(shop, "/items/{id}"), HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="endpoint-body"')
+    assert "<html" not in html
+    assert response["Vary"] == "HX-Request" or "HX-Request" in response["Vary"]
+
+
+def test_an_endpoint_never_probed_says_so(trio):
+    from diagnoser.inventory.services import endpoint_create, environment_create, service_create
+
+    service = service_create(workspace=trio.acme, name="fresh")
+    environment_create(service=service, name="dev", base_url="https://dev.example")
+    endpoint_create(service=service, path="/ping")
+
+    html = trio.client_for(trio.alice).get(_url(service, "/ping")).content.decode()
+
+    assert "not probed yet" in html
+    assert ProbeRun.objects.count() == 0
+
+
+def test_the_owner_and_a_member_see_the_page(trio, shop):
+    for user in (trio.alice, trio.bob):
+        assert trio.client_for(user).get(_url(shop, "/items/{id}")).status_code == 200
+
+
+def test_an_outsider_gets_404(trio, shop):
+    assert trio.client_for(trio.charlie).get(_url(shop, "/items/{id}")).status_code == 404
+
+
+def test_an_endpoint_under_another_service_id_is_404(trio, shop):
+    from diagnoser.inventory.services import service_create
+
+    other = service_create(workspace=trio.acme, name="other")
+    endpoint = shop.endpoints.get(path="/items/{id}")
+
+    url = reverse("web:endpoint", args=[other.id, endpoint.id])
+    assert trio.client_for(trio.alice).get(url).status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_login(shop):
+    response = Client().get(_url(shop, "/items/{id}"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))

@@ -1,0 +1,110 @@
+"""The overview: services, environments, endpoint counts, worst finding, probe age."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from diagnoser.inventory.services import service_create
+from tests.monitoring.conftest import LOOPBACK
+from tests.web import pages_data
+from tests.web.pages_data import probe_all, specimen_service
+
+pytestmark = pytest.mark.django_db
+fast_passwords = pages_data.fast_passwords
+specimens = pages_data.specimens
+
+
+@pytest.fixture
+def shop(trio, specimens, settings):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    service = specimen_service(
+        specimens, workspace=trio.acme, paths=("/legacy/orders", "/health", "/search")
+    )
+    return service
+
+
+def test_services_list_their_environments_and_endpoint_count(trio, shop):
+    html = trio.client_for(trio.alice).get(reverse("web:overview")).content.decode()
+
+    assert "shop" in html
+    assert "3 endpoints" in html
+    assert ">staging</span>" in html
+    assert ">prod</span>" in html
+
+
+def test_each_endpoint_shows_its_worst_finding_and_last_probe_age(trio, shop):
+    probe_all(shop)
+
+    html = trio.client_for(trio.alice).get(reverse("web:overview")).content.decode()
+
+    orders = html.split("/legacy/orders</a>")[1].split("</tr>")[0]
+    assert '<span class="sev sev-error"' in orders
+    assert "just now" in orders
+    assert 'title="20' in orders  # the exact time on hover
+
+
+def test_an_endpoint_without_runs_says_not_probed_yet(trio, shop):
+    html = trio.client_for(trio.alice).get(reverse("web:overview")).content.decode()
+
+    assert "not probed yet" in html
+    assert "never" in html
+
+
+def test_the_rows_refresh_themselves_every_ten_seconds(trio, shop):
+    html = trio.client_for(trio.alice).get(reverse("web:overview")).content.decode()
+
+    assert 'hx-trigger="every 10s"' in html
+
+
+def test_the_htmx_poll_gets_only_the_table_body(trio, shop):
+    response = trio.client_for(trio.bob).get(reverse("web:overview"), HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert html.startswith('<tbody id="overview-rows"')
+    assert html.rstrip().endswith("</tbody>")
+    assert "HX-Request" in response["Vary"]
+
+
+def test_new_runs_show_up_in_the_next_poll(trio, shop):
+    client = trio.client_for(trio.alice)
+    before = client.get(reverse("web:overview"), HTTP_HX_REQUEST="true").content.decode()
+    probe_all(shop)
+
+    after = client.get(reverse("web:overview"), HTTP_HX_REQUEST="true").content.decode()
+
+    assert before.count("not probed yet") == 3
+    assert "not probed yet" not in after
+
+
+def test_an_outsider_sees_none_of_the_workspace(trio, shop):
+    response = trio.client_for(trio.charlie).get(reverse("web:overview"))
+
+    assert response.status_code == 200
+    assert b"shop" not in response.content
+    assert b"globex" in response.content
+
+
+def test_an_outsiders_poll_sees_none_of_the_workspace(trio, shop):
+    response = trio.client_for(trio.charlie).get(reverse("web:overview"), HTTP_HX_REQUEST="true")
+
+    assert b"shop" not in response.content
+
+
+def test_an_empty_workspace_says_what_to_do(trio):
+    html = trio.client_for(trio.charlie).get(reverse("web:overview")).content
+
+    assert b"No services in globex yet" in html
+
+
+def test_services_are_listed_for_owner_and_member(trio, shop):
+    service_create(workspace=trio.acme, name="billing")
+    for user in (trio.alice, trio.bob):
+        html = trio.client_for(user).get(reverse("web:overview")).content
+        assert b"billing" in html
+        assert b"shop" in html
+
+
+def test_anonymous_visitors_are_sent_to_login():
+    response = Client().get(reverse("web:overview"), HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 302

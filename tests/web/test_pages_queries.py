@@ -1,0 +1,67 @@
+"""The overview, service and endpoint pages make the same number of SQL queries
+whatever the data size: latest runs come from one statement, matrices are parsed in
+Python, nothing is loaded per endpoint or per environment."""
+
+import pytest
+from django.urls import reverse
+
+from diagnoser.inventory.models import Service
+from diagnoser.inventory.services import endpoint_create
+from tests.monitoring.conftest import LOOPBACK
+from tests.web import pages_data
+from tests.web.pages_data import probe, record, specimen_service
+
+pytestmark = pytest.mark.django_db
+fast_passwords = pages_data.fast_passwords
+specimens = pages_data.specimens
+
+# Session, user, workspace (view and switcher), workspace list, then the page's own reads.
+QUERIES = {"overview": 10, "service": 9, "endpoint": 9}
+
+
+@pytest.fixture
+def grow(trio, specimens, settings):
+    """Grows one service to n endpoints, each with two stored observations per
+    environment, and the first endpoint's history by two observations per endpoint
+    added (real specimen reports, so findings grow too)."""
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    service = specimen_service(specimens, workspace=trio.acme, paths=("/items/{id}",))
+    first = service.endpoints.get()
+    environments = list(service.environments.all())
+    reports = {env.id: probe(first, env) for env in environments}
+    swapped = dict(zip(reports, reversed(list(reports.values())), strict=True))
+
+    def to(count: int) -> Service:
+        for i in range(service.endpoints.count(), count + 1):
+            endpoint = endpoint_create(service=service, path=f"/items/{{id}}/v{i}", samples={})
+            for env in environments:
+                for target in (endpoint, first):
+                    record(target, env, reports[env.id])
+                    record(target, env, swapped[env.id])
+        return service
+
+    return to
+
+
+def _url(page: str, service: Service) -> str:
+    if page == "overview":
+        return reverse("web:overview")
+    if page == "service":
+        return reverse("web:service", args=[service.id])
+    endpoint = service.endpoints.order_by("id").first()
+    assert endpoint is not None
+    return reverse("web:endpoint", args=[service.id, endpoint.id])
+
+
+@pytest.mark.parametrize("page", list(QUERIES))
+def test_the_page_makes_the_same_number_of_queries_for_2_and_12_endpoints(
+    trio, grow, page, django_assert_num_queries
+):
+    client = trio.client_for(trio.alice)
+    small = _url(page, grow(2))
+
+    with django_assert_num_queries(QUERIES[page]):
+        assert client.get(small).status_code == 200
+    large = _url(page, grow(12))
+    with django_assert_num_queries(QUERIES[page]):
+        assert client.get(large).status_code == 200

@@ -1,0 +1,101 @@
+"""The service page: endpoints x environments with accepted-method chips and drift."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from diagnoser.inventory.services import environment_create, service_create
+from tests.monitoring.conftest import LOOPBACK
+from tests.web import pages_data
+from tests.web.pages_data import probe_all, specimen_service
+
+pytestmark = pytest.mark.django_db
+fast_passwords = pages_data.fast_passwords
+specimens = pages_data.specimens
+
+
+@pytest.fixture
+def shop(trio, specimens, settings):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    service = specimen_service(specimens, workspace=trio.acme, paths=("/items/{id}", "/health"))
+    probe_all(service)
+    return service
+
+
+def _row(html: str, path: str) -> str:
+    match = re.search(rf">{re.escape(path)}</a></th>(.*?)</tr>", html, re.S)
+    assert match, f"no row for {path}"
+    return match.group(1)
+
+
+def test_each_cell_lists_the_accepted_methods_as_chips(trio, shop):
+    html = trio.client_for(trio.alice).get(reverse("web:service", args=[shop.id])).content.decode()
+
+    staging, prod = re.findall(r"<td.*?</td>", _row(html, "/items/{id}"), re.S)
+    assert re.findall(r'<span class="chip"[^>]*>(\w+)</span>', staging) == [
+        "GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"
+    ]  # fmt: skip
+    assert "PATCH" not in re.findall(r'<span class="chip"[^>]*>(\w+)</span>', prod)
+
+
+def test_environments_that_disagree_are_highlighted_with_the_difference(trio, shop):
+    html = trio.client_for(trio.alice).get(reverse("web:service", args=[shop.id])).content.decode()
+
+    items = _row(html, "/items/{id}")
+    assert items.count('class="drift"') == 2
+    assert "PATCH accepted (412) here, rejected (405) in prod" in items
+    assert 'class="drift"' not in _row(html, "/health")
+    assert "environments disagree" in html
+
+
+def test_cells_link_to_the_endpoint_page_for_their_environment(trio, shop):
+    endpoint = shop.endpoints.get(path="/health")
+    html = trio.client_for(trio.alice).get(reverse("web:service", args=[shop.id])).content.decode()
+
+    assert f"{reverse('web:endpoint', args=[shop.id, endpoint.id])}?env=prod" in html
+
+
+def test_cells_show_the_worst_finding_and_probe_age(trio, shop):
+    html = trio.client_for(trio.alice).get(reverse("web:service", args=[shop.id])).content.decode()
+
+    assert 'class="sev sev-' in _row(html, "/items/{id}")
+    assert "just now" in html
+
+
+def test_a_service_without_environments_says_what_to_do(trio):
+    service = service_create(workspace=trio.acme, name="bare")
+
+    html = trio.client_for(trio.alice).get(reverse("web:service", args=[service.id])).content
+    assert b"has no environments yet" in html
+
+
+def test_unprobed_cells_say_so(trio):
+    service = service_create(workspace=trio.acme, name="new")
+    environment_create(service=service, name="dev", base_url="https://dev.example")
+    from diagnoser.inventory.services import endpoint_create
+
+    endpoint_create(service=service, path="/ping")
+
+    html = trio.client_for(trio.alice).get(reverse("web:service", args=[service.id])).content
+    assert b"not probed yet" in html
+
+
+def test_the_owner_and_a_member_see_the_page(trio, shop):
+    for user in (trio.alice, trio.bob):
+        response = trio.client_for(user).get(reverse("web:service", args=[shop.id]))
+        assert response.status_code == 200
+
+
+def test_an_outsider_gets_404(trio, shop):
+    response = trio.client_for(trio.charlie).get(reverse("web:service", args=[shop.id]))
+
+    assert response.status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_login(shop):
+    response = Client().get(reverse("web:service", args=[shop.id]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
