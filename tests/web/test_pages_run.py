@@ -1,0 +1,87 @@
+"""The run permalink: one run's matrix, findings and checklist, as stored."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from diagnoser.monitoring.models import ProbeRun, Trigger
+from diagnoser.monitoring.services.runs import run_fail
+from tests.monitoring.conftest import LOOPBACK
+from tests.web import pages_data
+from tests.web.pages_data import probe, record, specimen_service
+
+pytestmark = pytest.mark.django_db
+fast_passwords = pages_data.fast_passwords
+specimens = pages_data.specimens
+
+
+@pytest.fixture
+def prod_run(trio, specimens, settings) -> ProbeRun:
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    service = specimen_service(specimens, workspace=trio.acme, paths=("/items/{id}",))
+    endpoint, prod = service.endpoints.get(), service.environments.get(name="prod")
+    return record(endpoint, prod, probe(endpoint, prod))
+
+
+def _patch_status(html: str) -> str:
+    match = re.search(r">PATCH</th>.*?class=\"status [^\"]*\"[^>]*>(\d+)<", html, re.S)
+    assert match
+    return match.group(1)
+
+
+def test_the_run_page_shows_its_matrix_findings_and_checklist(trio, prod_run):
+    html = trio.client_for(trio.alice).get(reverse("web:run", args=[prod_run.id])).content.decode()
+
+    assert _patch_status(html) == "405"
+    assert 'id="findings-h"' in html
+    assert "Does a route match the URL?" in html
+    assert prod_run.observation is not None
+    assert prod_run.observation.url in html
+
+
+def test_the_run_page_stays_as_stored_after_newer_runs(trio, prod_run, specimens):
+    specimens.apps["prod"].env = "staging"  # prod gains PATCH
+    try:
+        newer = record(
+            prod_run.endpoint, prod_run.environment, probe(prod_run.endpoint, prod_run.environment)
+        )
+    finally:
+        specimens.apps["prod"].env = "prod"
+    client = trio.client_for(trio.bob)
+
+    assert (
+        _patch_status(client.get(reverse("web:run", args=[prod_run.id])).content.decode()) == "405"
+    )
+    assert _patch_status(client.get(reverse("web:run", args=[newer.id])).content.decode()) == "412"
+
+
+def test_a_failed_run_says_why(trio, prod_run):
+    failed = ProbeRun.objects.create(
+        endpoint=prod_run.endpoint, environment=prod_run.environment, trigger=Trigger.MANUAL
+    )
+    run_fail(run_id=failed.id, reason="broker unavailable: connection refused")
+
+    html = trio.client_for(trio.alice).get(reverse("web:run", args=[failed.id])).content.decode()
+
+    assert "it failed (broker unavailable: connection refused)" in html
+
+
+def test_the_owner_and_a_member_can_open_the_link(trio, prod_run):
+    for user in (trio.alice, trio.bob):
+        response = trio.client_for(user).get(reverse("web:run", args=[prod_run.id]))
+        assert response.status_code == 200
+
+
+def test_an_outsider_gets_404(trio, prod_run):
+    response = trio.client_for(trio.charlie).get(reverse("web:run", args=[prod_run.id]))
+
+    assert response.status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_login(prod_run):
+    response = Client().get(reverse("web:run", args=[prod_run.id]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
