@@ -1,0 +1,108 @@
+"""Reads for sharing: a run's stored diagnosis, the documents links freeze, link lookup."""
+
+import hashlib
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from diagnoser.analysis.model import Diagnosis
+from diagnoser.inventory.models import Workspace
+from diagnoser.monitoring.export import diagnosis_document
+from diagnoser.monitoring.models import DriftReport, ProbeRun
+from diagnoser.monitoring.selectors import report_as_dict
+from diagnoser.probing.model import ProbeReport
+from diagnoser.sharing.models import ShareLink
+from diagnoser.sharing.redact import redacted, secret_values
+from diagnoser.web.pages.stored import stored_diagnosis
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def runs_with_subject() -> QuerySet[ProbeRun]:
+    """Runs with what their title, diagnosis and workspace need, in one query."""
+    return ProbeRun.objects.select_related(
+        "endpoint__service__workspace", "environment", "observation"
+    )
+
+
+def drift_reports_with_subject() -> QuerySet[DriftReport]:
+    return DriftReport.objects.select_related("drift_check__service__workspace")
+
+
+@dataclass(frozen=True)
+class RunDiagnosis:
+    report: ProbeReport
+    diagnosis: Diagnosis
+
+
+def run_diagnosis(*, run: ProbeRun) -> RunDiagnosis | None:
+    """What a finished run observed and concluded, as stored; None if it stored nothing.
+
+    The stored observation is shared by every unchanged run after it, so the report
+    takes this run's own start and duration.
+    """
+    stored = run.observation
+    if stored is None:
+        return None
+    loaded = stored_diagnosis(observation=stored, findings=stored.findings.all())
+    elapsed_ms = 0.0
+    if run.started_at and run.finished_at:
+        elapsed_ms = (run.finished_at - run.started_at).total_seconds() * 1000
+    report = replace(
+        loaded.report, started_at=run.started_at or stored.created_at, elapsed_ms=elapsed_ms
+    )
+    return RunDiagnosis(report, Diagnosis(loaded.matrix, loaded.findings, loaded.checklist))
+
+
+def run_title(*, run: ProbeRun) -> str:
+    return f"{run.endpoint.service.name} {run.endpoint.path} in {run.environment.name}"
+
+
+def drift_report_title(*, report: DriftReport) -> str:
+    check = report.drift_check
+    return f"{check.service.name} drift check {check.name!r}, report {report.id}"
+
+
+def run_document(*, run: ProbeRun) -> dict[str, Any] | None:
+    """The public diagnosis document (monitoring.export) of a run, with where it was
+    probed added and the environment's secrets scrubbed; None if the run stored nothing."""
+    loaded = run_diagnosis(run=run)
+    if loaded is None:
+        return None
+    document = diagnosis_document(loaded.report, loaded.diagnosis)
+    document.update(
+        service=run.endpoint.service.name,
+        endpoint=run.endpoint.path,
+        environment=run.environment.name,
+        run_id=run.id,
+        finished_at=run.finished_at.isoformat() if run.finished_at else None,
+    )
+    return redacted(document, secret_values(environments=[run.environment]))
+
+
+def drift_report_document(*, report: DriftReport) -> dict[str, Any]:
+    """The report as the CLI's --json shows it, the service's secrets scrubbed."""
+    environments = report.drift_check.service.environments.all()
+    return redacted(report_as_dict(report=report), secret_values(environments=environments))
+
+
+def share_link_resolve(*, token: str) -> ShareLink | None:
+    """The live link the token opens: looked up by hash, so the token is never compared."""
+    return ShareLink.objects.filter(
+        token_hash=token_digest(token), revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).first()
+
+
+def share_links_active(*, workspace: Workspace) -> QuerySet[ShareLink]:
+    return (
+        ShareLink.objects.filter(
+            workspace=workspace, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .defer("snapshot")
+        .select_related("created_by")
+        .order_by("-created_at")
+    )

@@ -1,0 +1,77 @@
+"""Writes for sharing: make a link (freezing its snapshot) and revoke one."""
+
+import secrets
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from diagnoser.monitoring.models import DriftReport, ProbeRun
+from diagnoser.sharing.models import Expiry, ShareLink
+from diagnoser.sharing.selectors import (
+    drift_report_document,
+    drift_report_title,
+    run_document,
+    run_title,
+    token_digest,
+)
+
+
+def share_link_create(
+    *,
+    run: ProbeRun | None = None,
+    report: DriftReport | None = None,
+    user: User,
+    expires_in: Expiry = Expiry.WEEK,
+) -> tuple[ShareLink, str]:
+    """A link to a frozen snapshot of the run or the report, and its token.
+
+    The token is returned here and nowhere else: only its sha256 is stored.
+    """
+    if (run is None) == (report is None):
+        raise ValueError("share exactly one of a run or a drift report")
+    if expires_in not in Expiry.values:
+        raise ValidationError({"expires_in": "a link expires after 1, 7 or 30 days"})
+    if run is not None:
+        document = run_document(run=run)
+        if document is None:
+            raise ValidationError(
+                f"run {run.id} has no result to share (it is {run.state}"
+                + (f": {run.failure_reason}" if run.failure_reason else "")
+                + "); share a finished run, or probe again."
+            )
+        kind, title = ShareLink.Kind.RUN, run_title(run=run)
+        workspace = run.endpoint.service.workspace
+    else:
+        assert report is not None
+        if report.state not in (DriftReport.State.DONE, DriftReport.State.FAILED):
+            raise ValidationError(
+                f"drift report {report.id} is still {report.state}; share it once it finishes."
+            )
+        document = drift_report_document(report=report)
+        kind, title = ShareLink.Kind.DRIFT_REPORT, drift_report_title(report=report)
+        workspace = report.drift_check.service.workspace
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    link = ShareLink.objects.create(
+        workspace=workspace,
+        kind=kind,
+        run=run,
+        drift_report=report,
+        title=title[:300],
+        created_by=user,
+        created_at=now,
+        expires_at=now + Expiry(expires_in).delta,
+        token_hash=token_digest(token),
+        snapshot=document,
+    )
+    return link, token
+
+
+def share_link_revoke(*, link: ShareLink, user: User) -> ShareLink:
+    """Stop the link working at once; revoking twice keeps the first time and person."""
+    ShareLink.objects.filter(id=link.id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=user
+    )
+    link.refresh_from_db()
+    return link
