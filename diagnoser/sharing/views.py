@@ -1,0 +1,184 @@
+"""Members' side of sharing: make a link, list and revoke links, export a diagnosis."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from diagnoser.sharing.forms import ShareForm
+from diagnoser.sharing.markdown import drift_markdown, run_markdown
+from diagnoser.sharing.models import Expiry, ShareLink
+from diagnoser.sharing.present import drift_view, run_view
+from diagnoser.sharing.selectors import (
+    drift_report_document,
+    drift_report_title,
+    drift_reports_with_subject,
+    run_document,
+    run_title,
+    runs_with_subject,
+    share_links_active,
+)
+from diagnoser.sharing.services import share_link_create, share_link_revoke
+from diagnoser.web.access import current_workspace, get_for_member
+from diagnoser.web.pages.htmx import HtmxHttpRequest
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # login_required ran first
+    return request.user
+
+
+def _share(
+    request: HtmxHttpRequest,
+    *,
+    title: str,
+    create: Callable[[Expiry], tuple[ShareLink, str]],
+) -> HttpResponse:
+    """GET: the form; POST: make the link and show its URL, the only time it is shown."""
+    form = ShareForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_valid():
+        try:
+            link, token = create(Expiry(form.cleaned_data["expires_in"]))
+        except ValidationError as error:
+            form.add_error(None, error)
+            status = 409
+        else:
+            url = request.build_absolute_uri(reverse("sharing:public", args=[token]))
+            context = {"link": link, "url": url, "title": title}
+            template = "sharing/_share_panel.html" if request.htmx else "sharing/created.html"
+            response = render(request, template, context)
+            # The page holds a working token: keep it out of every cache.
+            response["Cache-Control"] = "private, no-store"
+            return response
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "title": title, "action": request.path}
+    if request.htmx:
+        # htmx 2 swaps no 4xx answer: the form with its errors comes back as a 200.
+        return render(request, "sharing/_share_form.html", context)
+    return render(request, "sharing/share.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def run_share(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
+    run = get_for_member(request, runs_with_subject(), "endpoint__service__workspace", id=run_id)
+    user = _user(request)
+    return _share(
+        request,
+        title=run_title(run=run),
+        create=lambda expires_in: share_link_create(run=run, user=user, expires_in=expires_in),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def drift_report_share(request: HtmxHttpRequest, report_id: int) -> HttpResponse:
+    report = get_for_member(
+        request, drift_reports_with_subject(), "drift_check__service__workspace", id=report_id
+    )
+    user = _user(request)
+    return _share(
+        request,
+        title=drift_report_title(report=report),
+        create=lambda expires_in: share_link_create(
+            report=report, user=user, expires_in=expires_in
+        ),
+    )
+
+
+@require_safe
+@login_required
+def share_list(request: HttpRequest) -> HttpResponse:
+    workspace = current_workspace(request)
+    links = share_links_active(workspace=workspace) if workspace else ShareLink.objects.none()
+    return render(request, "sharing/list.html", {"workspace": workspace, "links": links})
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def share_revoke(request: HtmxHttpRequest, link_id: int) -> HttpResponse:
+    link = get_for_member(request, ShareLink.objects.defer("snapshot"), "workspace", id=link_id)
+    link = share_link_revoke(link=link, user=_user(request))
+    if request.htmx:
+        # The same button sits in a list row and in the just-created panel.
+        panel = request.POST.get("then") == "panel"
+        template = "sharing/_share_panel.html" if panel else "sharing/_share_row.html"
+        return render(request, template, {"link": link, "title": link.title})
+    messages.success(request, f"Revoked the link to {link.title}: it now answers “not found”.")
+    return redirect("sharing:list")
+
+
+def markdown_response(text: str, *, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def json_response(document: dict[str, Any], *, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _no_result(run_id: int, state: str) -> HttpResponse:
+    return HttpResponseNotFound(
+        f"Run {run_id} has no stored result ({state}): export a finished run, or probe again.\n",
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+@require_safe
+@login_required
+def run_export_markdown(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_for_member(request, runs_with_subject(), "endpoint__service__workspace", id=run_id)
+    document = run_document(run=run)
+    if document is None:
+        return _no_result(run.id, run.state)
+    return markdown_response(run_markdown(run_view(document)), filename=f"run-{run.id}.md")
+
+
+@require_safe
+@login_required
+def run_export_json(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_for_member(request, runs_with_subject(), "endpoint__service__workspace", id=run_id)
+    document = run_document(run=run)
+    if document is None:
+        return _no_result(run.id, run.state)
+    return json_response(document, filename=f"run-{run.id}.json")
+
+
+@require_safe
+@login_required
+def drift_report_export_markdown(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = get_for_member(
+        request, drift_reports_with_subject(), "drift_check__service__workspace", id=report_id
+    )
+    text = drift_markdown(drift_view(drift_report_document(report=report)))
+    return markdown_response(text, filename=f"drift-report-{report.id}.md")
+
+
+@require_safe
+@login_required
+def drift_report_export_json(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = get_for_member(
+        request, drift_reports_with_subject(), "drift_check__service__workspace", id=report_id
+    )
+    document = drift_report_document(report=report)
+    return json_response(document, filename=f"drift-report-{report.id}.json")
