@@ -11,11 +11,14 @@ import functools
 import json
 import logging
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from celery.schedules import crontab as celery_crontab
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,10 +28,12 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from diagnoser.analysis.drift import environment_drift, regressions
 from diagnoser.analysis.model import MethodMatrix
 from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun, Trigger
 from diagnoser.monitoring.queue import BrokerUnavailable, publish
 from diagnoser.monitoring.serialize import finding_to_json, matrix_from_json
 from diagnoser.monitoring.services.runs import runs_request
+from diagnoser.probing.transport import guarded_session
 
 log = logging.getLogger(__name__)
 
@@ -417,3 +422,97 @@ def drift_reports_recover(*, deadline: timedelta | None = None) -> list[int]:
         drift_report_finish(report_id=report_id)
         recovered.append(report_id)
     return recovered
+
+
+_CRONTAB_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+_CRONTAB_LABELS = ("minute", "hour", "day of month", "month", "day of week")
+
+
+def crontab_validate(*, crontab: str) -> str:
+    """The crontab normalised to single spaces, each field checked against its range as
+    beat will read it (the shape check alone lets "99 * * * *" through to beat)."""
+    fields = _validate_crontab(crontab)
+    for field, label, value in zip(_CRONTAB_FIELDS, _CRONTAB_LABELS, fields, strict=True):
+        try:
+            celery_crontab(**{field: value})
+        except ValueError as error:
+            raise ValidationError(
+                {"crontab": f"{label} {value!r}: {str(error).rstrip('.')}"}
+            ) from None
+    return " ".join(fields)
+
+
+def drift_check_rename(*, check: DriftCheck, name: str) -> DriftCheck:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "a drift check needs a name"})
+    taken = DriftCheck.objects.filter(service_id=check.service_id, name=name)
+    if taken.exclude(id=check.id).exists():
+        raise ValidationError({"name": f"this service already has a drift check named {name!r}"})
+    check.name = name
+    check.save(update_fields=["name"])
+    if check.periodic_task is not None:
+        drift_check_schedule_sync(check=check)  # the beat entry's description names the check
+    return check
+
+
+@dataclass(frozen=True)
+class WebhookAttempt:
+    """What one POST to a webhook got back: a status code, or the error instead."""
+
+    url: str
+    status_code: int | None
+    error: str
+    elapsed_ms: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def webhook_test_payload(*, check: DriftCheck) -> dict[str, Any]:
+    """Shaped like a real alert (Slack-compatible `text`), marked as a test."""
+    service = check.service
+    return {
+        "text": f"*Test alert* from diagnoser: drift check {check.name} of {service.name} "
+        "can reach this webhook. No drift was detected; nothing needs doing.",
+        "event": "test",
+        "workspace": service.workspace.name,
+        "service": service.name,
+        "check": check.name,
+        "report_id": None,
+        "drift_present": False,
+        "env_drift": [],
+        "regressions": [],
+    }
+
+
+def drift_check_test_alert(*, check: DriftCheck) -> WebhookAttempt:
+    """POST a test payload to the check's webhook through the same SSRF-guarded session as
+    real alerts (no redirects followed). Not logged as a delivery: there is no report."""
+    url = check.webhook_url
+    if not url:
+        raise ValidationError({"webhook_url": "set a webhook URL and save before testing it"})
+    started = time.monotonic()
+    status_code: int | None = None
+    error = ""
+    try:
+        with guarded_session(engine_config()) as session:
+            response = session.post(
+                url,
+                json=webhook_test_payload(check=check),
+                timeout=(settings.DIAGNOSER_CONNECT_TIMEOUT, settings.DIAGNOSER_READ_TIMEOUT),
+                allow_redirects=False,
+            )
+            status_code = response.status_code
+            response.close()
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code} from the webhook"
+    except Exception as exc:  # any transport failure is the answer to show
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+    return WebhookAttempt(
+        url=url,
+        status_code=status_code,
+        error=error,
+        elapsed_ms=(time.monotonic() - started) * 1000,
+    )

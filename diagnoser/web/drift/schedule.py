@@ -1,0 +1,71 @@
+"""When beat will next run a drift check, computed the way django-celery-beat decides.
+
+Beat's DatabaseScheduler counts from the entry's last run, or, before the first run, from
+when the entry was last saved (date_changed), and asks the Celery schedule how long
+remains. We ask the same schedule the same question.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django_celery_beat.models import PeriodicTask
+
+from diagnoser.monitoring.services.drift import format_every
+
+
+@dataclass(frozen=True)
+class NextRun:
+    at: datetime | None
+    text: str  # short, for the table cell
+    explanation: str  # how it was computed, for a title attribute
+
+
+def next_run(*, task: PeriodicTask | None, now: datetime) -> NextRun:
+    if task is None:
+        return NextRun(
+            None,
+            "by hand",
+            "No schedule: the check runs when someone presses Run now "
+            "(or runs manage.py drift_check).",
+        )
+    if not task.enabled:
+        return NextRun(None, "off", "The schedule is switched off: switch it on to run again.")
+    counted_from = task.last_run_at or task.date_changed
+    since = "its last run" if task.last_run_at else "when its schedule was saved (no run yet)"
+    remaining = task.schedule.remaining_estimate(counted_from)
+    at = now + max(remaining, timedelta(0))
+    if task.interval is not None:
+        rule = f"{since} plus the interval ({format_every(_interval_seconds(task))})"
+    else:
+        assert task.crontab is not None
+        rule = (
+            f"the first time after {since} matching the crontab "
+            f"'{_crontab_text(task)}' in {settings.CELERY_TIMEZONE}"
+        )
+    explanation = (
+        f"Computed as {rule}; {since}: {counted_from:%Y-%m-%d %H:%M:%S} UTC. "
+        "Beat must be running; it starts due checks within seconds."
+    )
+    text = "due now" if remaining <= timedelta(0) else _until(remaining)
+    return NextRun(at, text, explanation)
+
+
+def _interval_seconds(task: PeriodicTask) -> int:
+    return int(task.schedule.run_every.total_seconds())
+
+
+def _crontab_text(task: PeriodicTask) -> str:
+    c = task.crontab
+    return f"{c.minute} {c.hour} {c.day_of_month} {c.month_of_year} {c.day_of_week}"
+
+
+def _until(remaining: timedelta) -> str:
+    seconds = int(remaining.total_seconds())
+    if seconds < 60:
+        return f"in {seconds} s"
+    if seconds < 3600:
+        return f"in {round(seconds / 60)} min"
+    if seconds < 86400:
+        return f"in {seconds / 3600:.1f} h"
+    return f"in {seconds / 86400:.1f} d"

@@ -1,0 +1,199 @@
+"""Drift between a service's environments, its drift checks and their reports.
+
+Owners and members both edit drift checks; outsiders get 404 for everything.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from diagnoser.monitoring.models import DriftCheck, DriftReport
+from diagnoser.monitoring.queue import BrokerUnavailable
+from diagnoser.monitoring.services.drift import (
+    drift_check_create,
+    drift_check_enqueue,
+    drift_check_rename,
+    drift_check_test_alert,
+    drift_check_update,
+)
+from diagnoser.web.access import get_for_member
+from diagnoser.web.drift.forms import CRONTAB, EVERY, DriftCheckForm
+from diagnoser.web.drift.tables import check_row, check_rows, drift_rows
+from diagnoser.web.pages.htmx import HtmxHttpRequest
+from diagnoser.web.setup.forms import add_service_errors
+from diagnoser.web.setup.loading import member_service
+
+
+def _check(request: HtmxHttpRequest, service_id: int, check_id: int) -> DriftCheck:
+    return get_for_member(
+        request,
+        DriftCheck.objects.select_related(
+            "service__workspace", "periodic_task__interval", "periodic_task__crontab"
+        ),
+        "service__workspace",
+        id=check_id,
+        service_id=service_id,
+    )
+
+
+@require_GET
+@login_required
+def drift(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
+    service = member_service(request, service_id)
+    environments, rows = drift_rows(service=service)
+    context = {
+        "service": service,
+        "environments": environments,
+        "rows": rows,
+        "drifting": sum(1 for row in rows if row.findings),
+        "checks": check_rows(service=service, now=timezone.now()),
+    }
+    return render(request, "web/drift/drift.html", context)
+
+
+def _save(form: DriftCheckForm, check: DriftCheck | None) -> DriftCheck | None:
+    """Create or update from a valid form; None (errors on the form) when a service refuses."""
+    data = form.cleaned_data
+    schedule = data["schedule"]
+    every = data["every"] if schedule == EVERY else ""
+    crontab = data["crontab"] if schedule == CRONTAB else ""
+    try:
+        with transaction.atomic():
+            if check is None:
+                return drift_check_create(
+                    service=form.service,
+                    name=data["name"],
+                    endpoints=data["endpoints"],
+                    environments=data["environments"],
+                    every=every or None,
+                    crontab=crontab,
+                    enabled=data["enabled"],
+                    webhook_url=data["webhook_url"],
+                )
+            drift_check_rename(check=check, name=data["name"])
+            return drift_check_update(
+                check=check,
+                endpoints=data["endpoints"],
+                environments=data["environments"],
+                every=every,
+                crontab=crontab,
+                enabled=data["enabled"],
+                webhook_url=data["webhook_url"],
+            )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def drift_check_new(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
+    service = member_service(request, service_id)
+    form = DriftCheckForm(request.POST if request.method == "POST" else None, service=service)
+    if form.is_valid() and (check := _save(form, None)) is not None:
+        messages.success(request, f"Drift check {check.name} saved.")
+        return redirect("web:drift", service_id=service.id)
+    return render(request, "web/drift/check_form.html", {"form": form, "service": service})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def drift_check_edit(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
+    check = _check(request, service_id, check_id)
+    form = DriftCheckForm(
+        request.POST if request.method == "POST" else None, service=check.service, instance=check
+    )
+    if form.is_valid() and _save(form, check) is not None:
+        messages.success(request, f"Drift check {check.name} saved.")
+        return redirect("web:drift", service_id=service_id)
+    return render(
+        request,
+        "web/drift/check_form.html",
+        {"form": form, "service": check.service, "check": check},
+    )
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def drift_check_toggle(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
+    """Switch the schedule on or off; HTMX swaps the check's row."""
+    check = _check(request, service_id, check_id)
+    drift_check_update(check=check, enabled=not check.enabled)
+    if not request.htmx:
+        return redirect("web:drift", service_id=service_id)
+    last = DriftReport.objects.filter(drift_check=check).order_by("-id").first()
+    row = check_row(check, last, timezone.now())
+    return render(request, "web/drift/_check_row.html", {"row": row, "service": check.service})
+
+
+@require_POST
+@login_required
+def drift_check_run(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
+    check = _check(request, service_id, check_id)
+    try:
+        drift_check_enqueue(check=check)
+    except BrokerUnavailable as error:
+        messages.error(
+            request,
+            f"Could not queue {check.name}: the broker at {error.broker_url} did not answer "
+            f"({error.error}). Start Redis, or point CELERY_BROKER_URL at a running broker, "
+            "then press Run now again. The drift check itself is saved.",
+        )
+    else:
+        messages.success(
+            request,
+            f"{check.name} is queued: a worker probes every target, then the report shows "
+            "under Last report (reload in a few seconds).",
+        )
+    return redirect("web:drift", service_id=service_id)
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def drift_check_test(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
+    """POST a test payload to the saved webhook now and show what came back."""
+    check = _check(request, service_id, check_id)
+    try:
+        attempt = drift_check_test_alert(check=check)
+    except ValidationError as error:
+        context: dict[str, object] = {"problem": " ".join(error.messages)}
+    else:
+        context = {"attempt": attempt}
+    if request.htmx:
+        return render(request, "web/drift/_test_alert.html", context)
+    form = DriftCheckForm(service=check.service, instance=check)
+    return render(
+        request,
+        "web/drift/check_form.html",
+        {"form": form, "service": check.service, "check": check, **context},
+    )
+
+
+@require_GET
+@login_required
+def drift_report(request: HtmxHttpRequest, report_id: int) -> HttpResponse:
+    """One drift report as it was finished, for links in chat and tickets."""
+    report = get_for_member(
+        request,
+        DriftReport.objects.select_related("drift_check__service__workspace"),
+        "drift_check__service__workspace",
+        id=report_id,
+    )
+    return render(
+        request,
+        "web/drift/report.html",
+        {
+            "report": report,
+            "service": report.drift_check.service,
+            "deliveries": report.deliveries.all(),
+            "targets": report.runs.count(),
+        },
+    )

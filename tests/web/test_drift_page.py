@@ -1,0 +1,174 @@
+"""The drift page and the drift report permalink, from real probes of the specimen API."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from diagnoser.inventory.services import environment_create
+from diagnoser.monitoring.models import DriftReport, ProbeRun, Trigger
+from diagnoser.monitoring.services.drift import (
+    drift_check_create,
+    drift_check_targets,
+    drift_report_finish,
+)
+from diagnoser.monitoring.services.runs import run_claim, run_record
+from tests.monitoring.conftest import LOOPBACK, Specimens
+from tests.web.pages_data import probe, probe_all, specimen_service
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def specimens():
+    servers = Specimens()
+    yield servers
+    servers.close()
+
+
+@pytest.fixture
+def shop(trio, specimens, settings):
+    """staging and prod of the specimen, probed; /items/{id} drifts (prod lacks PATCH)."""
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    service = specimen_service(specimens, workspace=trio.acme, paths=("/items/{id}", "/health"))
+    probe_all(service)
+    return service
+
+
+def finished_report(check) -> DriftReport:
+    """A report made the way the worker makes one, minus the queue: a run per target
+    probed and recorded, then compared."""
+    report = DriftReport.objects.create(
+        drift_check=check, trigger=Trigger.MANUAL, state=DriftReport.State.FINISHING
+    )
+    for endpoint, environment in drift_check_targets(check=check):
+        run = ProbeRun.objects.create(
+            endpoint=endpoint,
+            environment=environment,
+            trigger=Trigger.DRIFT_CHECK,
+            drift_report=report,
+        )
+        assert run_claim(run_id=run.id, worker="test")
+        run_record(run=run, report=probe(endpoint, environment))
+    finished = drift_report_finish(report_id=report.id)
+    assert finished is not None
+    return finished
+
+
+def _drift_url(service) -> str:
+    return reverse("web:drift", args=[service.id])
+
+
+@pytest.mark.parametrize("who", ["alice", "bob"])
+def test_owner_and_member_see_the_drift_page(trio, shop, who):
+    response = trio.client_for(getattr(trio, who)).get(_drift_url(shop))
+
+    assert response.status_code == 200
+    assert "Drift between the environments of shop" in response.text
+
+
+def test_an_outsider_gets_404(trio, shop):
+    assert trio.client_for(trio.charlie).get(_drift_url(shop)).status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_login(client, shop):
+    response = client.get(_drift_url(shop))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_environments_stand_side_by_side_with_the_difference_highlighted(trio, shop):
+    html = trio.client_for(trio.alice).get(_drift_url(shop)).text
+
+    items = html[html.index("<code>/items/{id}</code>") : html.index("Drift checks</h2>")]
+    assert "env_allow_drift" in items
+    assert items.count('<td class="drift">') == 2
+    assert re.search(r'class="chip differs"[^>]*>PATCH<', items)  # staging accepts it
+    assert re.search(r'class="chip refused differs"[^>]*>PATCH 405<', items)  # prod refuses
+    assert "Allow: " in items
+    assert "AC-Allow-Methods: " in items
+    assert "1 of 2 endpoints drift" in html
+
+
+def test_an_endpoint_without_drift_is_not_highlighted(trio, shop):
+    html = trio.client_for(trio.alice).get(_drift_url(shop)).text
+
+    health = html[html.index("<code>/health</code>") : html.index("<code>/items/{id}</code>")]
+    assert 'class="drift"' not in health
+    assert "env_allow_drift" not in health
+
+
+def test_an_environment_not_yet_probed_says_so(trio, shop):
+    environment_create(service=shop, name="qa", base_url="https://qa.shop.test")
+
+    html = trio.client_for(trio.bob).get(_drift_url(shop)).text
+
+    assert "not probed yet" in html
+
+
+def test_drift_checks_are_listed_with_last_report_and_next_run(trio, shop):
+    check = drift_check_create(service=shop, name="hourly", every="1h")
+    finished_report(check)
+
+    html = trio.client_for(trio.bob).get(_drift_url(shop)).text
+
+    row = html[html.index('id="check-') :]
+    assert "hourly" in row
+    assert "every 1h" in row
+    assert "drift present" in row
+    assert re.search(r"in (59|60) min", row)
+    assert "plus the interval (1h)" in row  # how the next run was computed, on hover
+
+
+def test_a_check_without_a_schedule_runs_by_hand(trio, shop):
+    drift_check_create(service=shop, name="release-gate")
+
+    html = trio.client_for(trio.alice).get(_drift_url(shop)).text
+
+    assert "by hand only" in html
+    assert "never run" in html
+
+
+def test_the_report_permalink_shows_the_frozen_findings(trio, shop):
+    report = finished_report(drift_check_create(service=shop, name="nightly", crontab="0 3 * * *"))
+
+    response = trio.client_for(trio.bob).get(reverse("web:drift_report", args=[report.id]))
+
+    assert response.status_code == 200
+    assert "drift present" in response.text
+    assert "<code>/items/{id}</code>" in response.text
+    assert "env_allow_drift" in response.text
+    assert "first report: nothing to compare with" in response.text
+
+
+def test_a_second_report_shows_what_regressed(trio, shop, specimens):
+    check = drift_check_create(service=shop, name="nightly")
+    first = finished_report(check)
+    specimens.apps["prod"].env = "staging"  # prod starts accepting PATCH
+    try:
+        second = finished_report(check)
+    finally:
+        specimens.reset()
+
+    html = trio.client_for(trio.alice).get(reverse("web:drift_report", args=[second.id])).text
+
+    assert f"report {first.id}" in html
+    assert "method_regression" in html
+    assert "None: every environment compared accepts the same methods." in html
+
+
+def test_the_report_permalink_is_404_for_an_outsider(trio, shop):
+    report = finished_report(drift_check_create(service=shop, name="nightly"))
+
+    response = trio.client_for(trio.charlie).get(reverse("web:drift_report", args=[report.id]))
+
+    assert response.status_code == 404
+
+
+def test_the_report_permalink_needs_a_login(client, shop):
+    report = finished_report(drift_check_create(service=shop, name="nightly"))
+
+    response = client.get(reverse("web:drift_report", args=[report.id]))
+
+    assert response.status_code == 302
