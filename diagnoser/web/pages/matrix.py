@@ -16,8 +16,10 @@ from diagnoser.probing.model import (
     ProbeReport,
 )
 
-# Shown in the cell itself; the rest of the kept headers are in the opened panel.
-_ALLOW_HEADERS = ("allow", "access-control-allow-methods")
+# Shown in the cell itself (the rest of the kept headers are in the opened panel): what
+# the resource says it allows, and for preflights what CORS allows.
+_PLAIN_SUMMARY = ("allow",)
+_PREFLIGHT_SUMMARY = ("access-control-allow-methods",)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,11 @@ class Column:
     @property
     def name(self) -> str:
         return self.environment.name
+
+    @property
+    def policy(self) -> str:
+        """The policy the shown run was probed with; the environment's before any run."""
+        return self.report.target.policy.value if self.report else self.environment.probe_policy
 
 
 @dataclass(frozen=True)
@@ -66,10 +73,9 @@ class Cell:
     def compact_headers(self) -> list[tuple[str, str]]:
         if self.observation is None:
             return []
+        names = _PREFLIGHT_SUMMARY if self.probe.startswith("preflight:") else _PLAIN_SUMMARY
         return [
-            (name, value)
-            for name in _ALLOW_HEADERS
-            if (value := self.observation.header(name)) is not None
+            (name, value) for name in names if (value := self.observation.header(name)) is not None
         ]
 
 
