@@ -1,0 +1,111 @@
+"""Browser tests: headless Debian Chromium (never `playwright install`) against pytest-django's
+live server, with a real Celery worker on Redis and the specimen API on 127.0.0.1."""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.contrib.auth.models import User
+from django.test import Client
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from diagnoser.celery import app as celery_app
+from diagnoser.inventory.models import Workspace
+from diagnoser.inventory.services import workspace_create
+from tests.monitoring.conftest import (  # noqa: F401 (fixtures)
+    LOOPBACK,
+    REDIS_URL,
+    broker_at,
+    specimen_servers,
+    specimens,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct horse battery staple"
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (tests/machine.py installs it when run as root)")
+    # Playwright's sync API keeps an event loop marked running in this thread while it
+    # lives, and Django refuses ORM calls under a running loop: allow them exactly as long.
+    # Package scope, so no test outside tests/e2e runs beside that loop.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="package")
+def e2e_worker():
+    """A real worker on Redis, stopped before other packages start theirs, consuming a queue
+    of this process's own: test runs of other checkouts share the Redis databases, and
+    their workers would otherwise take our tasks (and ours theirs)."""
+    conf = celery_app.conf
+    default, queue = conf.task_default_queue, f"e2e-{os.getpid()}"
+    conf.task_default_queue = queue
+    try:
+        with (
+            broker_at(REDIS_URL),
+            start_worker(
+                celery_app,
+                pool="threads",
+                concurrency=4,
+                perform_ping_check=False,
+                loglevel="WARNING",
+                shutdown_timeout=30,
+                queues=[queue],
+            ) as worker,
+        ):
+            yield worker
+    finally:
+        conf.task_default_queue = default
+        celery_app.amqp.queues.select([default])
+
+
+@pytest.fixture
+def e2e(settings, live_server, e2e_worker):
+    """Live server and worker, both admitting the specimen API on loopback."""
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return live_server
+
+
+@pytest.fixture
+def owner(db) -> tuple[User, Workspace]:
+    user = User.objects.create_user("alice", password=PASSWORD)
+    return user, workspace_create(name="acme", owner=user)
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    fresh = browser.new_context(viewport={"width": 1280, "height": 900})
+    fresh.set_default_timeout(TIMEOUT_MS)
+    yield fresh
+    fresh.close()
+
+
+@pytest.fixture
+def logged_in(context: BrowserContext, e2e) -> Callable[[User], Page]:
+    """A page whose context carries a session for the user (the login form has its own test)."""
+
+    def log_in(user: User) -> Page:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies["sessionid"]
+        context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": e2e.url}])
+        return context.new_page()
+
+    return log_in
