@@ -219,3 +219,13 @@ def test_the_action_buttons_for_other_pages_link_share_and_exports(run, report):
         assert reverse(f"sharing:{name}", args=[run.id]) in run_buttons
     for name in ("drift_report_share", "drift_report_export_md", "drift_report_export_json"):
         assert reverse(f"sharing:{name}", args=[report.id]) in report_buttons
+
+
+def test_the_list_links_each_snapshot_to_the_page_members_see(run, report, trio):
+    share_link_create(run=run, user=trio.alice)
+    share_link_create(report=report, user=trio.alice)
+
+    page = trio.client_for(trio.bob).get(reverse("sharing:list")).content.decode()
+
+    assert f'href="{reverse("web:run", args=[run.id])}"' in page
+    assert f'href="{reverse("web:drift_report", args=[report.id])}"' in page
