@@ -108,3 +108,22 @@ def test_anonymous_visitors_are_sent_to_login():
     response = Client().get(reverse("web:overview"), HTTP_HX_REQUEST="true")
 
     assert response.status_code == 302
+
+
+def test_a_big_service_shows_its_most_troubled_endpoints_and_counts_the_rest(trio, shop):
+    from diagnoser.inventory.services import endpoint_create
+    from diagnoser.web.pages.overview import ROWS_PER_SERVICE
+
+    for i in range(ROWS_PER_SERVICE):
+        endpoint_create(service=shop, path=f"/zz/{i:02d}")
+    legacy = shop.endpoints.get(path="/legacy/orders")
+    prod = shop.environments.get(name="prod")
+    pages_data.record(legacy, prod, pages_data.probe(legacy, prod))
+
+    html = trio.client_for(trio.alice).get(reverse("web:overview")).content.decode()
+
+    assert "28 endpoints" in html
+    assert html.index("/legacy/orders</a>") < html.index("/health</a>")  # the error first
+    assert "3 more endpoints, none worse than those above" in html
+    assert '<span class="sev sev-error">1 error</span>' in html
+    assert '<span class="sev sev-notprobed">27 not probed</span>' in html

@@ -99,3 +99,22 @@ def test_anonymous_visitors_are_sent_to_login(shop):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_a_long_service_is_split_into_pages(trio):
+    from diagnoser.inventory.services import endpoint_create
+
+    service = service_create(workspace=trio.acme, name="big")
+    environment_create(service=service, name="dev", base_url="https://dev.example")
+    for i in range(55):
+        endpoint_create(service=service, path=f"/r/{i:02d}")
+    client = trio.client_for(trio.alice)
+
+    first = client.get(reverse("web:service", args=[service.id])).content.decode()
+    second = client.get(reverse("web:service", args=[service.id]) + "?page=2").content.decode()
+
+    assert "/r/49</a>" in first
+    assert "/r/50</a>" not in first
+    assert "Endpoints 1\u201350 of 55" in first
+    assert "/r/54</a>" in second
+    assert 'rel="prev"' in second

@@ -1,8 +1,12 @@
 """The overview's rows: services, their environments, and per endpoint the worst
-finding and the newest probe across environments."""
+finding and the newest probe across environments.
 
-from collections import defaultdict
-from dataclasses import dataclass
+A workspace may hold thousands of endpoints: each service shows its most troubled
+endpoints first, up to a cap, with counts by severity for the rest (the service page
+lists them all)."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
@@ -14,20 +18,49 @@ from diagnoser.web.pages.latest import (
     worst_of,
 )
 
+ROWS_PER_SERVICE = 25
+# Order of the summary and of the rows: problems first, then what is still unknown.
+STANDINGS = ("error", "warning", "info", "not probed", "ok")
+
 
 @dataclass(frozen=True)
 class EndpointRow:
-    endpoint: Endpoint
+    endpoint_id: int
+    path: str
     worst: FindingBrief | None
     last_probed: datetime | None
     probed: int  # environments with a finished run
+
+    @property
+    def standing(self) -> str:
+        if self.worst is not None:
+            return self.worst.severity.value
+        return "ok" if self.probed else "not probed"
 
 
 @dataclass(frozen=True)
 class ServiceBlock:
     service: Service
     environments: list[Environment]
-    endpoints: list[EndpointRow]
+    endpoints: list[EndpointRow]  # the first ROWS_PER_SERVICE, most troubled first
+    total: int
+    standings: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.endpoints)
+
+
+def _block(service: Service, rows: list[EndpointRow]) -> ServiceBlock:
+    rows.sort(key=lambda row: (STANDINGS.index(row.standing), row.path))
+    counts = Counter(row.standing for row in rows)
+    return ServiceBlock(
+        service=service,
+        environments=list(service.environments.all()),
+        endpoints=rows[:ROWS_PER_SERVICE],
+        total=len(rows),
+        standings=[(standing, counts[standing]) for standing in STANDINGS if counts[standing]],
+    )
 
 
 def overview_blocks(*, workspace: Workspace) -> list[ServiceBlock]:
@@ -45,16 +78,14 @@ def overview_blocks(*, workspace: Workspace) -> list[ServiceBlock]:
         if observation_id in worst:
             briefs[endpoint_id].append(worst[observation_id])
     rows: dict[int, list[EndpointRow]] = defaultdict(list)
-    for endpoint in endpoints.order_by("path"):
-        rows[endpoint.service_id].append(
+    for endpoint_id, service_id, path in endpoints.values_list("id", "service_id", "path"):
+        rows[service_id].append(
             EndpointRow(
-                endpoint=endpoint,
-                worst=worst_of(briefs[endpoint.id]),
-                last_probed=newest(times[endpoint.id]),
-                probed=len(times[endpoint.id]),
+                endpoint_id=endpoint_id,
+                path=path,
+                worst=worst_of(briefs[endpoint_id]),
+                last_probed=newest(times[endpoint_id]),
+                probed=len(times[endpoint_id]),
             )
         )
-    return [
-        ServiceBlock(service, list(service.environments.all()), rows[service.id])
-        for service in services
-    ]
+    return [_block(service, rows[service.id]) for service in services]

@@ -4,12 +4,17 @@ run (accepted methods, worst finding, when), with environments that disagree mar
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.paginator import Page, Paginator
+
 from diagnoser.analysis.drift import compare
 from diagnoser.analysis.model import MethodMatrix, Verdict
 from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.serialize import matrix_from_json
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.pages.latest import FindingBrief, latest_runs_of, worst_findings
+
+# Endpoints per page: a page of 3 environments stays a quick read and a quick render.
+PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class GridRow:
 class Grid:
     environments: list[Environment]
     rows: list[GridRow]
+    page: Page[Endpoint]
 
     @property
     def drifting(self) -> int:
@@ -107,11 +113,15 @@ def _row(
     return GridRow(endpoint, cells)
 
 
-def service_grid(*, service: Service) -> Grid:
-    """Four queries whatever the service holds; each stored matrix is parsed once."""
+def service_grid(*, service: Service, page_number: str | int | None = None) -> Grid:
+    """One page of endpoints in five queries whatever the service holds; each stored
+    matrix is parsed once."""
     environments = list(service.environments.all())
-    endpoints = Endpoint.objects.filter(service=service)
-    runs = latest_runs_of(endpoints=endpoints)
+    page = Paginator(Endpoint.objects.filter(service=service).order_by("path"), PER_PAGE).get_page(
+        page_number
+    )
+    endpoints = list(page.object_list)
+    runs = latest_runs_of(endpoints=Endpoint.objects.filter(id__in=[e.id for e in endpoints]))
     worst = worst_findings(runs=runs)
     latest: dict[int, dict[int, Latest]] = {}
     for endpoint_id, environment_id, finished_at, observation_id, matrix in runs.values_list(
@@ -121,7 +131,6 @@ def service_grid(*, service: Service) -> Grid:
             finished_at, observation_id, matrix_from_json(matrix)
         )
     rows = [
-        _row(endpoint, environments, latest.get(endpoint.id, {}), worst)
-        for endpoint in endpoints.order_by("path")
+        _row(endpoint, environments, latest.get(endpoint.id, {}), worst) for endpoint in endpoints
     ]
-    return Grid(environments=environments, rows=rows)
+    return Grid(environments=environments, rows=rows, page=page)

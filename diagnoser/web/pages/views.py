@@ -35,9 +35,8 @@ def service(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     found = get_for_member(
         request, Service.objects.select_related("workspace"), "workspace", id=service_id
     )
-    return render(
-        request, "web/pages/service.html", {"service": found, "grid": service_grid(service=found)}
-    )
+    grid = service_grid(service=found, page_number=request.GET.get("page"))
+    return render(request, "web/pages/service.html", {"service": found, "grid": grid})
 
 
 @require_GET
