@@ -1,9 +1,13 @@
 """The drift-check editor: real beat entries, the on/off toggle, Run now, the test alert."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
+from diagnoser.celery import app as celery_app
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.services.drift import drift_check_create
@@ -23,6 +27,18 @@ from tests.web.pages_data import specimen_service
 pytestmark = pytest.mark.django_db
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # discard port: nothing listens there
+
+
+@contextmanager
+def broker_down() -> Iterator[None]:
+    """broker_at a closed port, putting back the transport options too (the filesystem
+    broker's folders), so later tests publish where they did before."""
+    options = celery_app.conf.broker_transport_options
+    try:
+        with broker_at(CLOSED_PORT_BROKER):
+            yield
+    finally:
+        celery_app.conf.broker_transport_options = options
 
 
 @pytest.fixture
@@ -219,7 +235,7 @@ def test_toggling_switches_the_beat_entry_off_and_on_again(trio, check):
 
 
 def test_run_now_with_the_broker_down_says_what_to_do_and_keeps_the_check(trio, check):
-    with broker_at(CLOSED_PORT_BROKER):
+    with broker_down():
         response = trio.client_for(trio.alice).post(_urls(check)["run"], follow=True)
 
     assert "Could not queue hourly" in response.text

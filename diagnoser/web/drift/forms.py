@@ -13,6 +13,16 @@ from diagnoser.probing.urls import InvalidTarget, validate_target_url
 EVERY, CRONTAB, BY_HAND = "every", "crontab", "none"
 
 
+class EndpointChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.path)
+
+
+class EnvironmentChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
 class DriftCheckForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="Like nightly or release-gate.")
     scope = forms.ChoiceField(
@@ -24,13 +34,13 @@ class DriftCheckForm(forms.Form):
             ("chosen", "Only the endpoints ticked below"),
         ],
     )
-    endpoints = forms.ModelMultipleChoiceField(
+    endpoints = EndpointChoices(
         label="Chosen endpoints",
         queryset=Endpoint.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    environments = forms.ModelMultipleChoiceField(
+    environments = EnvironmentChoices(
         label="Environments to compare",
         queryset=Environment.objects.none(),
         required=False,

@@ -21,7 +21,7 @@ class NextRun:
     explanation: str  # how it was computed, for a title attribute
 
 
-def next_run(*, task: PeriodicTask | None, now: datetime) -> NextRun:
+def next_run(*, task: PeriodicTask | None) -> NextRun:
     if task is None:
         return NextRun(
             None,
@@ -33,8 +33,12 @@ def next_run(*, task: PeriodicTask | None, now: datetime) -> NextRun:
         return NextRun(None, "off", "The schedule is switched off: switch it on to run again.")
     counted_from = task.last_run_at or task.date_changed
     since = "its last run" if task.last_run_at else "when its schedule was saved (no run yet)"
-    remaining = task.schedule.remaining_estimate(counted_from)
-    at = now + max(remaining, timedelta(0))
+    schedule = task.schedule
+    remaining = schedule.remaining_estimate(counted_from)
+    # To the nearest second: the clock is read a moment after the remaining time was.
+    at = (schedule.now() + max(remaining, timedelta(0)) + timedelta(milliseconds=500)).replace(
+        microsecond=0
+    )
     if task.interval is not None:
         rule = f"{since} plus the interval ({format_every(_interval_seconds(task))})"
     else:

@@ -150,7 +150,7 @@ def schedule_text(check: DriftCheck) -> str:
     return "by hand only"
 
 
-def check_rows(*, service: Service, now: datetime) -> list[CheckRow]:
+def check_rows(*, service: Service) -> list[CheckRow]:
     """Every drift check of the service with its newest report (any state) and next run."""
     checks = (
         DriftCheck.objects.filter(service=service)
@@ -168,10 +168,10 @@ def check_rows(*, service: Service, now: datetime) -> list[CheckRow]:
     reports = DriftReport.objects.in_bulk(
         [c.last_report_id for c in checks_list if c.last_report_id]
     )
-    return [check_row(check, reports.get(check.last_report_id), now) for check in checks_list]
+    return [check_row(check, reports.get(check.last_report_id)) for check in checks_list]
 
 
-def check_row(check: DriftCheck, last_report: DriftReport | None, now: datetime) -> CheckRow:
+def check_row(check: DriftCheck, last_report: DriftReport | None) -> CheckRow:
     endpoints = [e.path for e in check.endpoints.all()]
     environments = [e.name for e in check.environments.all()]
     selection = (
@@ -184,5 +184,5 @@ def check_row(check: DriftCheck, last_report: DriftReport | None, now: datetime)
         schedule=schedule_text(check),
         selection=selection,
         last_report=last_report,
-        next_run=next_run(task=check.periodic_task, now=now),
+        next_run=next_run(task=check.periodic_task),
     )

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -52,7 +51,7 @@ def drift(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
         "environments": environments,
         "rows": rows,
         "drifting": sum(1 for row in rows if row.findings),
-        "checks": check_rows(service=service, now=timezone.now()),
+        "checks": check_rows(service=service),
     }
     return render(request, "web/drift/drift.html", context)
 
@@ -129,7 +128,7 @@ def drift_check_toggle(request: HtmxHttpRequest, service_id: int, check_id: int)
     if not request.htmx:
         return redirect("web:drift", service_id=service_id)
     last = DriftReport.objects.filter(drift_check=check).order_by("-id").first()
-    row = check_row(check, last, timezone.now())
+    row = check_row(check, last)
     return render(request, "web/drift/_check_row.html", {"row": row, "service": check.service})
 
 

@@ -184,7 +184,7 @@ def _observed_row(observation: Observation, diagnosis: Diagnosis) -> ProbeRow:
         kind=observation.kind.value,
         status=status,
         status_class=status_class(observation.status),
-        verdict=verdict,
+        verdict=verdict.replace("_", " "),
         observed=True,
         title=title,
         allow=observation.header("allow") or "",
