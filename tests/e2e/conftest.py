@@ -3,24 +3,23 @@ live server, with a real Celery worker on Redis and the specimen API on 127.0.0.
 
 import os
 from collections.abc import Callable, Iterator
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from diagnoser.celery import app as celery_app
-from diagnoser.inventory.models import Workspace
+from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
 from diagnoser.inventory.services import workspace_create
-from tests.monitoring.conftest import (  # noqa: F401 (fixtures)
-    LOOPBACK,
-    REDIS_URL,
-    broker_at,
-    specimen_servers,
-    specimens,
-)
+from diagnoser.monitoring.models import ProbeRun
+from diagnoser.monitoring.services.runs import runs_request
+from tests.monitoring import conftest as monitoring
+from tests.monitoring.conftest import LOOPBACK, REDIS_URL, broker_at, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,6 +30,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "correct horse battery staple"
+
+# The specimen API's staging and prod on 127.0.0.1, as the monitoring tests serve it.
+specimen_servers = monitoring.specimen_servers
+specimens = monitoring.specimens
 TIMEOUT_MS = 20_000
 
 
@@ -109,3 +112,34 @@ def logged_in(context: BrowserContext, e2e) -> Callable[[User], Page]:
         return context.new_page()
 
     return log_in
+
+
+@pytest.fixture
+def demo(e2e, specimens) -> Service:
+    """seed_demo's workspace, owned by alice, every target probed by the worker."""
+    User.objects.create_user("alice", password=PASSWORD)
+    call_command(
+        "seed_demo",
+        staging_url=specimens.url("staging"),
+        prod_url=specimens.url("prod"),
+        owner="alice",
+        stdout=StringIO(),
+    )
+    service = Service.objects.get(workspace__name="demo")
+    runs = runs_request(
+        targets=[
+            (endpoint, environment)
+            for endpoint in Endpoint.objects.filter(service=service)
+            for environment in Environment.objects.filter(service=service)
+        ]
+    )
+    wait_for(
+        lambda: (
+            not ProbeRun.objects.filter(id__in=[r.id for r in runs])
+            .exclude(state=ProbeRun.State.DONE)
+            .exists()
+        ),
+        timeout=60,
+        what="the demo's first probes",
+    )
+    return service

@@ -1,51 +1,13 @@
 """The demo's environments drift where the specimen says they do; a share link opens without
 an account until it is revoked."""
 
-from io import StringIO
-
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from playwright.sync_api import Browser, expect
 
-from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.models import ProbeRun
-from diagnoser.monitoring.services.runs import runs_request
-from tests.e2e.conftest import PASSWORD
-from tests.monitoring.conftest import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(e2e, specimens) -> Service:
-    """seed_demo's workspace, owned by alice, every target probed by the worker."""
-    User.objects.create_user("alice", password=PASSWORD)
-    call_command(
-        "seed_demo",
-        staging_url=specimens.url("staging"),
-        prod_url=specimens.url("prod"),
-        owner="alice",
-        stdout=StringIO(),
-    )
-    service = Service.objects.get(workspace__name="demo")
-    runs = runs_request(
-        targets=[
-            (endpoint, environment)
-            for endpoint in Endpoint.objects.filter(service=service)
-            for environment in Environment.objects.filter(service=service)
-        ]
-    )
-    wait_for(
-        lambda: (
-            not ProbeRun.objects.filter(id__in=[r.id for r in runs])
-            .exclude(state=ProbeRun.State.DONE)
-            .exists()
-        ),
-        timeout=60,
-        what="the demo's first probes",
-    )
-    return service
 
 
 def drift_row(page, path: str):
