@@ -32,7 +32,6 @@ def test_the_drift_page_shows_prod_lacking_patch_and_nothing_where_the_environme
     expect(health.locator("td.drift")).to_have_count(0)
 
 
-@pytest.mark.skip(reason="the run page's Share… button (sharing/_run_actions.html) not built yet")
 def test_a_share_link_opens_without_an_account_until_it_is_revoked(
     e2e, demo, logged_in, browser: Browser
 ):
