@@ -1,10 +1,17 @@
 """Fixtures and set-up shared by every test package."""
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from tests.machine import install_missing
 
 pytest_plugins = ["tests.servers.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Settings) -> None:
+    """PBKDF2's deliberate slowness costs seconds per user on this 2-core machine."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -80,13 +80,6 @@ class LeakyHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:
-    """The trio's three users cost seconds with the real hasher; nothing here logs in
-    with a password (clients use force_login)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="session")
 def leaky_url() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), LeakyHandler)

@@ -21,13 +21,6 @@ from diagnoser.probing.model import ProbeReport
 from tests.monitoring.conftest import Specimens
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The trio's three users cost seconds with the real hasher on a busy machine;
-    these tests are not about hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="module")
 def specimens():
     servers = Specimens()

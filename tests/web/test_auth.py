@@ -6,11 +6,9 @@ from django.urls import reverse
 
 from diagnoser.inventory.models import Membership
 from diagnoser.inventory.services import membership_add, service_create
-from tests.web import pages_data
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-fast_passwords = pages_data.fast_passwords
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page():

@@ -14,7 +14,6 @@ from tests.monitoring.conftest import LOOPBACK, broker_at, wait_for
 from tests.web import pages_data
 from tests.web.pages_data import specimen_service
 
-fast_passwords = pages_data.fast_passwords
 specimens = pages_data.specimens
 redis_server = monitoring.redis_server
 celery_worker = monitoring.celery_worker

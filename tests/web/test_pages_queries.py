@@ -12,7 +12,6 @@ from tests.web import pages_data
 from tests.web.pages_data import probe, record, specimen_service
 
 pytestmark = pytest.mark.django_db
-fast_passwords = pages_data.fast_passwords
 specimens = pages_data.specimens
 
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.
