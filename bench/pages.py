@@ -15,8 +15,8 @@ written by INSERT ... SELECT on the server, which takes a few minutes.
 
 Pages are requested through Django's test Client in this process (no network, no
 gunicorn), logged in, after 5 warm-up requests, with persistent database connections
-(DATABASE_CONN_MAX_AGE=600). Prints p50/p95 per page, the SQL query count, and the three
-slowest statements of one request.
+(DATABASE_CONN_MAX_AGE=600). Prints p50/p95 per page; for one request, the SQL query
+count and time, the HTML size and the three slowest statements.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,7 +244,13 @@ def _seed(*, reseed: bool) -> None:
     _history(templates)
 
 
-def _measure(client, path: str, requests: int) -> tuple[list[float], list[dict]] | None:
+class Measured(NamedTuple):
+    timings: list[float]  # ms per request
+    queries: list[dict[str, str]]  # of one request, as Django captures them
+    size: int  # bytes of HTML
+
+
+def _measure(client, path: str, requests: int) -> Measured | None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -257,19 +263,22 @@ def _measure(client, path: str, requests: int) -> tuple[list[float], list[dict]]
         client.get(path)
         timings.append((time.perf_counter() - started) * 1000)
     with CaptureQueriesContext(connection) as captured:
-        client.get(path)
-    return timings, list(captured.captured_queries)
+        answer = client.get(path)
+    return Measured(timings, list(captured.captured_queries), len(answer.content))
 
 
-def _report(label: str, path: str, measured: tuple[list[float], list[dict]] | None) -> None:
+def _report(label: str, path: str, measured: Measured | None) -> None:
     if measured is None:
         print(f"{label:<10} {path}: no 200 answer (page not built yet?)")
         return
-    timings, queries = measured
-    p50 = statistics.median(timings)
-    p95 = statistics.quantiles(timings, n=20)[-1]
-    print(f"{label:<10} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  {len(queries):2d} queries  {path}")
-    for query in sorted(queries, key=lambda q: float(q["time"]), reverse=True)[:3]:
+    p50 = statistics.median(measured.timings)
+    p95 = statistics.quantiles(measured.timings, n=20)[-1]
+    sql = sum(float(q["time"]) for q in measured.queries) * 1000
+    print(
+        f"{label:<10} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  {len(measured.queries):2d} queries "
+        f"({sql:.0f} ms)  {measured.size / 1024:.0f} KiB  {path}"
+    )
+    for query in sorted(measured.queries, key=lambda q: float(q["time"]), reverse=True)[:3]:
         print(f"    {float(query['time']) * 1000:6.1f} ms  {query['sql'][:160]}")
 
 
