@@ -311,4 +311,6 @@ class Command(BaseCommand):
                 ) from None
             except OSError:
                 time.sleep(0.2)
-        raise CommandError(f"the web server did not answer on 127.0.0.1:{port} within 30 s")
+        raise CommandError(
+            f"the web server did not answer on 127.0.0.1:{port} within {WEB_START_TIMEOUT:.0f} s"
+        )
