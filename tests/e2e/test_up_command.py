@@ -168,6 +168,17 @@ def test_up_serves_the_demo_with_a_working_worker_and_stops_every_child_on_ctrl_
     assert "Stopped." in up.output[-1]
 
 
+def test_sigterm_while_starting_stops_the_children_already_running(up):
+    up.wait_for_line(r"^demo API ", timeout=90)
+    children = _descendants(up.process.pid)
+    assert len(children) >= 2  # the two demo APIs
+
+    up.process.send_signal(signal.SIGTERM)
+
+    assert up.process.wait(30) == 0, "".join(up.output)
+    assert _still_running(children) == set()
+
+
 def test_up_refuses_a_web_port_already_in_use(tmp_path: Path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
