@@ -31,7 +31,9 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "correct horse battery staple"
 
-# The specimen API's staging and prod on 127.0.0.1, as the monitoring tests serve it.
+# The monitoring tests' real parts: Redis (started when down) and the specimen API's
+# staging and prod on 127.0.0.1.
+redis_server = monitoring.redis_server
 specimen_servers = monitoring.specimen_servers
 specimens = monitoring.specimens
 TIMEOUT_MS = 20_000
@@ -52,7 +54,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="package")
-def e2e_worker():
+def e2e_worker(redis_server):
     """A real worker on Redis, stopped before other packages start theirs, consuming a queue
     of this process's own: test runs of other checkouts share the Redis databases, and
     their workers would otherwise take our tasks (and ours theirs)."""
