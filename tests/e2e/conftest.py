@@ -84,7 +84,6 @@ def e2e_worker(redis_server):
 def e2e(settings, live_server, e2e_worker):
     """Live server and worker, both admitting the specimen API on loopback."""
     settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return live_server
 
 
