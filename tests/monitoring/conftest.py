@@ -27,16 +27,24 @@ REDIS_URL = os.environ.get("DIAGNOSER_TEST_REDIS_URL", "redis://127.0.0.1:6379/1
 SUBPROCESS_REDIS_URL = os.environ.get(
     "DIAGNOSER_TEST_SUBPROCESS_REDIS_URL", "redis://127.0.0.1:6379/14"
 )
+# A queue of this test process's own: other test runs on this machine share the Redis.
+QUEUE = f"diagnoser-test-{os.getpid()}"
 LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
 
 
 def use_broker(url: str) -> None:
     """Point the app (and its cached connection pools) at another broker."""
-    celery_app.conf.update(broker_url=url, broker_transport_options={"visibility_timeout": 3600})
-    # Celery caches its connection and producer pools; drop them so the next publish
-    # connects to the new URL.
+    celery_app.conf.update(
+        broker_url=url,
+        broker_transport_options={"visibility_timeout": 3600},
+        task_default_queue=QUEUE,
+    )
+    # Celery caches its connection and producer pools and its queue table; drop them so
+    # the next publish goes to the new URL and queue.
     setattr(celery_app, "_pool", None)  # noqa: B010
     setattr(celery_app.amqp, "_producer_pool", None)  # noqa: B010
+    for cached in ("queues", "default_queue", "router"):  # built from task_default_queue
+        celery_app.amqp.__dict__.pop(cached, None)
 
 
 @contextmanager
@@ -85,7 +93,7 @@ def redis_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def celery_worker(redis_server):
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(REDIS_URL).delete(QUEUE)
     use_broker(REDIS_URL)
     with start_worker(
         celery_app,

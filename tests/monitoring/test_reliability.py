@@ -19,7 +19,7 @@ from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.queue import BrokerUnavailable, publish
 from diagnoser.monitoring.services.drift import drift_check_create
 from diagnoser.monitoring.services.runs import PROBE_TASK, run_request, runs_recover_stale
-from tests.monitoring.conftest import SUBPROCESS_REDIS_URL, broker_at, wait_for
+from tests.monitoring.conftest import QUEUE, SUBPROCESS_REDIS_URL, broker_at, wait_for
 from tests.monitoring.factories import specimen_service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +41,7 @@ def _database_url() -> str:
 @pytest.fixture
 def subprocess_worker(redis_server):
     """Start `celery worker` processes against a Redis db of their own."""
-    redis.Redis.from_url(SUBPROCESS_REDIS_URL).flushdb()
+    redis.Redis.from_url(SUBPROCESS_REDIS_URL).delete(QUEUE)
     started: list[subprocess.Popen[bytes]] = []
 
     def start() -> subprocess.Popen[bytes]:
@@ -50,6 +50,7 @@ def subprocess_worker(redis_server):
             "DATABASE_URL": _database_url(),
             "CELERY_BROKER_URL": SUBPROCESS_REDIS_URL,
             "DIAGNOSER_ALLOW_NETWORKS": "127.0.0.0/8",
+            "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
         }
         process = subprocess.Popen(
             [
@@ -75,6 +76,7 @@ def subprocess_worker(redis_server):
 def producer():
     """Publishes to the subprocess workers' broker."""
     app = Celery("producer", broker=SUBPROCESS_REDIS_URL, set_as_current=False)
+    app.conf.task_default_queue = QUEUE
     yield app
     app.close()
 
