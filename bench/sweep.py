@@ -20,6 +20,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from diagnoser.monitoring.models import DriftCheck, DriftReport
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -80,7 +84,7 @@ def _counts() -> dict[str, int]:
     }
 
 
-def _sweep(check) -> tuple[float, float, object]:
+def _sweep(check: DriftCheck) -> tuple[float, float, DriftReport]:
     """(seconds until every probe run finished, until the report was done, report)."""
     from diagnoser.monitoring.models import DriftReport, ProbeRun
     from diagnoser.monitoring.services.drift import drift_report_start
@@ -151,10 +155,9 @@ def main() -> None:
             cwd=ROOT,
             env=ENV,
             stdout=subprocess.PIPE,
-            text=True,
         )
         assert server.stdout is not None
-        base = server.stdout.readline().split(" on ")[1].strip().rstrip("/")
+        base = server.stdout.readline().decode().split(" on ")[1].strip().rstrip("/")
     else:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -203,8 +206,10 @@ def main() -> None:
         targets = args.endpoints * args.environments
         probes_1, total_1, report_1 = _sweep(check)
         requests = sum(
-            len(run.observation.observations)
-            for run in ProbeRun.objects.filter(drift_report=report_1).select_related("observation")
+            len(observations)
+            for observations in ProbeRun.objects.filter(
+                drift_report=report_1, observation__isnull=False
+            ).values_list("observation__observations", flat=True)
         )
         failed = ProbeRun.objects.filter(drift_report=report_1, state="failed").count()
         before, bytes_before = _counts(), _database_bytes()
