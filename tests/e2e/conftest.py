@@ -1,12 +1,12 @@
 """Browser tests: headless Debian Chromium (never `playwright install`) against pytest-django's
 live server, with a real Celery worker on Redis and the specimen API on 127.0.0.1."""
 
-import os
 from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -19,7 +19,7 @@ from diagnoser.inventory.services import workspace_create
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.services.runs import runs_request
 from tests.monitoring import conftest as monitoring
-from tests.monitoring.conftest import LOOPBACK, REDIS_URL, broker_at, wait_for
+from tests.monitoring.conftest import LOOPBACK, QUEUE, REDIS_URL, broker_at, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -55,29 +55,21 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="package")
 def e2e_worker(redis_server):
-    """A real worker on Redis, stopped before other packages start theirs, consuming a queue
-    of this process's own: test runs of other checkouts share the Redis databases, and
-    their workers would otherwise take our tasks (and ours theirs)."""
-    conf = celery_app.conf
-    default, queue = conf.task_default_queue, f"e2e-{os.getpid()}"
-    conf.task_default_queue = queue
-    try:
-        with (
-            broker_at(REDIS_URL),
-            start_worker(
-                celery_app,
-                pool="threads",
-                concurrency=4,
-                perform_ping_check=False,
-                loglevel="WARNING",
-                shutdown_timeout=30,
-                queues=[queue],
-            ) as worker,
-        ):
-            yield worker
-    finally:
-        conf.task_default_queue = default
-        celery_app.amqp.queues.select([default])
+    """A real worker on Redis, on this test process's own queue, stopped before other
+    packages start theirs (tests/monitoring's session worker would run beside it)."""
+    redis.Redis.from_url(REDIS_URL).delete(QUEUE)
+    with (
+        broker_at(REDIS_URL),
+        start_worker(
+            celery_app,
+            pool="threads",
+            concurrency=4,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=30,
+        ) as worker,
+    ):
+        yield worker
 
 
 @pytest.fixture
