@@ -132,3 +132,43 @@ def method_timelines(*, endpoint: Endpoint) -> dict[int, list[MethodChange]]:
                 )
                 last[(observation.environment_id, cell.method)] = now
     return changes
+
+
+@dataclass(frozen=True)
+class EnvironmentColumn:
+    environment: str
+    accepted: tuple[str, ...]  # in matrix (method) order
+    allow: str | None
+    allow_methods: str | None
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    path: str
+    columns: tuple[EnvironmentColumn, ...]  # in the service's environment order
+
+    @property
+    def drifts(self) -> bool:
+        return len({c.accepted for c in self.columns}) > 1
+
+
+def report_side_by_side(*, report: DriftReport) -> list[EndpointRow]:
+    """Per endpoint, what each environment accepts and advertises, for one report."""
+    runs = (
+        report.runs.filter(state=ProbeRun.State.DONE, observation__isnull=False)
+        .select_related("endpoint", "environment")
+        .order_by("endpoint__path", "environment__position", "environment__name")
+        .values_list("endpoint__path", "environment__name", "observation__matrix")
+    )
+    rows: dict[str, list[EnvironmentColumn]] = {}
+    for path, environment, matrix_json in runs:
+        matrix = matrix_from_json(matrix_json)
+        rows.setdefault(path, []).append(
+            EnvironmentColumn(
+                environment=environment,
+                accepted=tuple(c.method for c in matrix.cells if c.method in matrix.accepted),
+                allow=matrix.allow,
+                allow_methods=matrix.allow_methods,
+            )
+        )
+    return [EndpointRow(path=path, columns=tuple(columns)) for path, columns in rows.items()]

@@ -5,7 +5,7 @@ from django_celery_beat.models import PeriodicTask
 
 from diagnoser.celery import app as celery_app
 from diagnoser.monitoring.models import DriftReport, ProbeRun, WebhookDelivery
-from diagnoser.monitoring.selectors import method_timeline
+from diagnoser.monitoring.selectors import method_timeline, report_side_by_side
 from diagnoser.monitoring.services.drift import (
     drift_check_create,
     drift_check_delete,
@@ -159,3 +159,19 @@ def test_the_timeline_shows_when_a_method_changed(specimens):
     changes = method_timeline(endpoint=service.endpoints.get(), environment=prod)
     patch = [c for c in changes if c.method == "PATCH"]
     assert [(c.before, c.after) for c in patch] == [(None, "rejected"), ("rejected", "accepted")]
+
+
+def test_a_report_shows_environments_side_by_side(specimens):
+    service = specimen_service(specimens, paths=DRIFTING)
+    report = _run_check(drift_check_create(service=service, name="table"))
+
+    rows = {row.path: row for row in report_side_by_side(report=report)}
+
+    item = rows["/items/{id}"]
+    assert [c.environment for c in item.columns] == ["staging", "prod"]
+    assert item.drifts
+    staging, prod = item.columns
+    assert "PATCH" in staging.accepted
+    assert "PATCH" not in prod.accepted
+    assert "PATCH" not in (prod.allow or "")
+    assert not rows["/health"].drifts
