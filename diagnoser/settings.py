@@ -154,7 +154,8 @@ DIAGNOSER_DEMO_PROD_URL = env_str("DIAGNOSER_DEMO_PROD_URL", "http://127.0.0.1:8
 
 # Celery. Redis in production (docker-compose.yml); unset, kombu's filesystem transport
 # under var/broker/ so a first run needs nothing but Python (one machine only).
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or "filesystem://"
+# "localhost" only keeps kombu from logging "No hostname was supplied"; nothing connects.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or "filesystem://localhost/"
 _BROKER_DIR = VAR_DIR / "broker"
 # Redis redelivers an unacknowledged task after the visibility timeout; every time limit
 # must stay below it or a slow task would run twice.
