@@ -6,6 +6,7 @@ typo in a deployment shows up at start-up instead of as odd behaviour later.
 
 import ipaddress
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -70,3 +71,17 @@ def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
                 f"{name} must be comma-separated CIDRs like 10.0.0.0/8, got {item!r}"
             ) from None
     return networks
+
+
+_RATE = re.compile(r"(\d+)/(\d*)([smhd])")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit in django-ratelimit's form: "30/10m" is 30 per 10 minutes (s, m, h, d)."""
+    raw = os.environ.get(name, default).strip()
+    match = _RATE.fullmatch(raw)
+    if match is None or int(match.group(1)) < 1 or match.group(2) == "0":
+        raise ImproperlyConfigured(
+            f"{name} must be a rate like 30/10m (count per period: s, m, h or d), got {raw!r}"
+        )
+    return raw

@@ -5,12 +5,22 @@ typed helpers in ``diagnoser.env``; the defaults give a working local run on SQL
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from diagnoser.env import env_bool, env_float, env_int, env_list, env_networks, env_str
+from diagnoser.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DIAGNOSER_VAR_DIR", str(BASE_DIR / "var")))
@@ -31,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_celery_beat",
+    "axes",
     "diagnoser.inventory",
     "diagnoser.monitoring",
     "diagnoser.specimen",
@@ -44,6 +55,7 @@ LOGOUT_REDIRECT_URL = "web:login"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -52,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "diagnoser.urls"
@@ -91,6 +105,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: integration tests run Celery workers in other processes. One
     # per test process, so two test runs in one checkout don't share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+# With DATABASE_CONN_MAX_AGE, a kept connection is tested before a request reuses it, so a
+# restarted PostgreSQL costs no failed page. Workers may turn it off to save a query per
+# task: their tasks reconnect and retry after a lost connection (monitoring/tasks.py).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -182,7 +200,12 @@ if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < _VISIBILITY_TIMEOU
         "need CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT"
     )
 # A run still "running" this long after it started has lost its worker.
-DIAGNOSER_RUN_STALE_AFTER = CELERY_TASK_TIME_LIMIT + 30
+DIAGNOSER_RUN_STALE_AFTER = env_int(
+    "DIAGNOSER_RUN_STALE_AFTER", CELERY_TASK_TIME_LIMIT + 30, minimum=1
+)
+# A run still "queued" this long after its message went out lost the message (a broker
+# restarted without persistence): the sweeper publishes it again.
+DIAGNOSER_RUN_REPUBLISH_AFTER = env_int("DIAGNOSER_RUN_REPUBLISH_AFTER", 300, minimum=1)
 # Publishing fails fast when the broker is down so the caller gets a clear error.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3.0
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -193,9 +216,103 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# One beat process only: it owns the schedule (django-celery-beat reads it from the DB).
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's (the schedule lives in the database), sending each drift check once
+# per schedule slot: one beat is enough, and a second one left running sends nothing twice.
+CELERY_BEAT_SCHEDULER = "diagnoser.monitoring.beat:SlotScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stale-runs": {"task": "diagnoser.monitoring.tasks.sweep_stale_runs", "schedule": 60.0},
+    "sweep-stale-runs": {
+        "task": "diagnoser.monitoring.tasks.sweep_stale_runs",
+        "schedule": env_float("DIAGNOSER_SWEEP_EVERY", 60.0, minimum=1),
+    },
     "prune-history": {"task": "diagnoser.monitoring.tasks.prune_history", "schedule": 86400.0},
 }
+
+# --- Security: HTTPS, headers, CSP, login throttling, abuse limits (see SECURITY.md) ---
+# DJANGO_HTTPS=1 says browsers reach this site over HTTPS only: cookies become Secure,
+# HTTP redirects to HTTPS and HSTS is sent. Off by default so the local demo on
+# http://127.0.0.1 (`manage.py up`) keeps working.
+DJANGO_HTTPS = env_bool("DJANGO_HTTPS", False)
+if DJANGO_HTTPS and not DEBUG and SECRET_KEY.startswith("dev-only-insecure-key"):
+    raise ImproperlyConfigured("DJANGO_HTTPS is on but DJANGO_SECRET_KEY is the published dev key")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = DJANGO_HTTPS
+SECURE_SSL_REDIRECT = DJANGO_HTTPS
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000) if DJANGO_HTTPS else 0
+# Both are what `check --deploy` asks for; turn them off if a sibling subdomain still
+# serves plain HTTP, or if this domain must never enter browsers' preload lists.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+# Only behind a proxy that terminates TLS and sets (never forwards) X-Forwarded-Proto:
+# otherwise a client could claim HTTPS by sending the header itself.
+if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# django-csp: only our own static files run or style anything. htmx is configured in
+# base.html to need neither eval nor inline <style>, and no template has inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# django-axes: after DIAGNOSER_LOGIN_FAILURES wrong passwords for one user name from one
+# address, that pair waits DIAGNOSER_LOGIN_COOLOFF_MINUTES (each further try restarts it).
+# Keyed on the pair so an attacker can neither lock a colleague out from elsewhere nor
+# try every user name freely. The database handler works across processes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DIAGNOSER_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DIAGNOSER_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "diagnoser.security.views.login_locked_out"
+AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
+
+# django-ratelimit, counting in Django's cache (limits in diagnoser/security/limits.py).
+# Web and workers are separate processes, so the cache must be shared: Redis when
+# REDIS_URL (or a redis:// broker) names one, else files under var/ for the one-machine
+# run. The file cache's increments are not atomic, so concurrent requests can slip a few
+# past a limit; its TIMEOUT outlives the longest window because incr() re-sets the
+# expiry to it. Nothing may call cache.clear(): on Redis that would empty the broker.
+_CACHE_REDIS = env_str("REDIS_URL", "") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+CACHES: dict[str, dict[str, object]]
+if _CACHE_REDIS:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_REDIS,
+            "KEY_PREFIX": "diagnoser",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "TIMEOUT": 86400,
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
+    }
+RATELIMIT_VIEW = "diagnoser.security.views.too_many_requests"
+# "Diagnose a URL" and "Probe now" send a dozen requests each: per user, and per target
+# host whoever asks, so the server can't be turned on a third party.
+DIAGNOSER_LIMIT_PROBES_PER_USER = env_rate("DIAGNOSER_LIMIT_PROBES_PER_USER", "30/10m")
+DIAGNOSER_LIMIT_PROBES_PER_HOST = env_rate("DIAGNOSER_LIMIT_PROBES_PER_HOST", "60/10m")
+# Public share pages and their exports, per client address (tokens are unguessable; this
+# stops hammering).
+DIAGNOSER_LIMIT_SHARES_PER_IP = env_rate("DIAGNOSER_LIMIT_SHARES_PER_IP", "120/m")

@@ -1,6 +1,7 @@
 """Fixtures and set-up shared by every test package."""
 
 import pytest
+from django.core.cache import caches
 from pytest_django.fixtures import Settings
 
 from tests.machine import install_missing
@@ -12,6 +13,14 @@ pytest_plugins = ["tests.servers.fixtures"]
 def _fast_password_hashing(settings: Settings) -> None:
     """PBKDF2's deliberate slowness costs seconds per user on this 2-core machine."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings: Settings) -> None:
+    """Rate-limit counters start at zero in every test, in this process's memory only
+    (the configured file or Redis cache would carry them across tests and test runs)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches["default"].clear()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from diagnoser.security.limits import shares_take
 from diagnoser.sharing.markdown import drift_markdown, run_markdown
 from diagnoser.sharing.models import ShareLink
 from diagnoser.sharing.present import drift_view, run_view
@@ -28,8 +29,9 @@ LinkView = Callable[[HttpRequest, ShareLink], HttpResponse]
 
 
 def _resolve(request: HttpRequest, token: str) -> ShareLink | None:
-    """The one place a public token is looked up: a rate limit on guessing (issue 5)
-    belongs here, in front of the lookup, keyed on the client address."""
+    """The one place a public token is looked up, behind a per-address rate limit
+    (a 429 with Retry-After past it) so nobody can hammer the lookup."""
+    shares_take(request)
     return share_link_resolve(token=token)
 
 

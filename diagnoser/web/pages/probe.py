@@ -16,6 +16,7 @@ from diagnoser.inventory.models import Endpoint
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.services.runs import runs_request
+from diagnoser.security.limits import probes_take
 from diagnoser.web.access import get_for_member
 from diagnoser.web.pages.htmx import HtmxHttpRequest
 
@@ -76,6 +77,8 @@ def endpoint_probe(request: HtmxHttpRequest, service_id: int, endpoint_id: int) 
     environments = list(endpoint.service.environments.all())
     if not environments:
         error = "This service has no environments yet: add one, then probe."
+    elif refusal := probes_take(request, urls=[env.base_url for env in environments]):
+        error = refusal.message
     else:
         try:
             with transaction.atomic():

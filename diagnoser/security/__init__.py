@@ -1,0 +1,1 @@
+"""Abuse limits and the answers that refuse a request (see SECURITY.md)."""
