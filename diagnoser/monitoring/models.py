@@ -163,6 +163,39 @@ class ProbeRun(models.Model):
         return f"run {self.id} ({self.state})"
 
 
+class LatestRun(models.Model):
+    """The newest finished run of each target, with what the pages show of it, kept by
+    run_record.
+
+    The dashboard reads thousands of targets at once: reading this table is one scan,
+    where finding each target's newest run in its history took an index seek per target
+    and then a lookup of that run (bench/README.md).
+    """
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="latest_runs")
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="+")
+    # Pruning the run (retention) drops the pointer: the target reads as not probed.
+    run = models.OneToOneField(ProbeRun, on_delete=models.CASCADE, related_name="+")
+    # Copies of the run's, which never change once it is done.
+    finished_at = models.DateTimeField()
+    observation = models.ForeignKey(StoredObservation, on_delete=models.CASCADE, related_name="+")
+    # serialize.verdicts_to_text of the observation's matrix, and its most severe finding
+    # (empty when none): the overview and service pages read these instead of loading
+    # every matrix and finding.
+    verdicts = models.CharField(max_length=300)
+    worst_severity = models.CharField(max_length=10, blank=True)
+    worst_rule = models.CharField(max_length=64, blank=True)
+    worst_title = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "environment"], name="latest_run_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"latest run {self.run_id} of endpoint {self.endpoint_id} in {self.environment_id}"
+
+
 class WebhookDelivery(models.Model):
     """One attempt to notify a drift check's webhook."""
 

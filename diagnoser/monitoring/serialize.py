@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from diagnoser.analysis.model import Evidence, Finding, MethodCell, MethodMatrix, Severity, Verdict
-from diagnoser.probing.model import ErrorKind, Observation, ProbeKind
+from diagnoser.probing.model import PLAIN_METHODS, ErrorKind, Observation, ProbeKind
 
 VOLATILE_HEADERS = frozenset(
     {
@@ -156,3 +156,32 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
         fix=tuple(data["fix"]),
         reproduce=tuple(data["reproduce"]),
     )
+
+
+def verdicts_to_text(matrix: dict[str, Any]) -> str:
+    """Each plain method's verdict and status from a stored matrix, as
+    "GET=accepted:200 POST=rejected:405 ...": LatestRun keeps it so a page can compare
+    thousands of targets' environments without loading their matrices."""
+    return " ".join(
+        f"{c['method']}={c['verdict']}:{'' if c['status'] is None else c['status']}"
+        for c in matrix["cells"]
+        if c["method"] in PLAIN_METHODS
+    )
+
+
+def matrix_from_verdicts(text: str) -> MethodMatrix:
+    """The verdicts as a matrix analysis.drift.compare can read (no Allow, no sources)."""
+    cells = []
+    for item in text.split():
+        method, _, rest = item.partition("=")
+        verdict, _, status = rest.partition(":")
+        cells.append(
+            MethodCell(
+                method=method,
+                verdict=Verdict(verdict),
+                status=int(status) if status else None,
+                observed=True,
+                source="",
+            )
+        )
+    return MethodMatrix(cells=tuple(cells))

@@ -126,3 +126,34 @@ def test_a_big_service_shows_its_most_troubled_endpoints_and_counts_the_rest(tri
     assert "3 more endpoints, none worse than those above" in html
     assert '<span class="sev sev-error">1 error</span>' in html
     assert '<span class="sev sev-notprobed">27 not probed</span>' in html
+
+
+def test_environments_that_accept_different_methods_mark_the_endpoint_drift(
+    trio, specimens, settings
+):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    items = specimen_service(specimens, workspace=trio.acme, paths=("/items/{id}",), name="items")
+    probe_all(items)
+
+    html = trio.client_for(trio.alice).get(reverse("web:overview")).content.decode()
+
+    row = html.split("/items/{id}</a>")[1].split("</tr>")[0]
+    assert ">drift</span>" in row
+    assert "PATCH: accepted (" in row  # the title names the method and each side
+    assert "in staging, rejected (405) in prod" in row
+    assert "sev-ok" not in row
+
+
+def test_a_drifting_endpoint_counts_as_a_warning_and_sorts_before_the_quiet_ones(
+    trio, specimens, settings
+):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    items = specimen_service(
+        specimens, workspace=trio.acme, paths=("/health", "/items/{id}"), name="items"
+    )
+    probe_all(items)
+
+    html = trio.client_for(trio.alice).get(reverse("web:overview")).content.decode()
+
+    assert html.index("/items/{id}</a>") < html.index("/health</a>")
+    assert "drift" not in html.split("/health</a>")[1].split("</tr>")[0]

@@ -30,6 +30,7 @@ from diagnoser.monitoring.serialize import (
     matrix_to_json,
     observation_to_json,
 )
+from diagnoser.monitoring.services.latest import latest_run_set
 from diagnoser.probing.model import ProbeReport
 
 log = logging.getLogger(__name__)
@@ -146,16 +147,26 @@ def run_record(*, run: ProbeRun, report: ProbeReport) -> ProbeRun:
         else:
             assert previous is not None
             observation = previous
+        finished_at = timezone.now()
         updated = ProbeRun.objects.filter(id=run.id, state=ProbeRun.State.RUNNING).update(
             state=ProbeRun.State.DONE,
             observation=observation,
             changed=changed,
-            finished_at=timezone.now(),
+            finished_at=finished_at,
         )
         if not updated:
             # Reclaimed as stale by another worker meanwhile: its result will be stored.
             transaction.set_rollback(True)
             log.warning("run %s was reclaimed before it finished; result dropped", run.id)
+        else:
+            latest_run_set(
+                run=run,
+                observation=observation,
+                finished_at=finished_at,
+                findings=[(f.severity.value, f.rule, f.title[:500]) for f in diagnosis.findings]
+                if changed
+                else None,
+            )
     run.refresh_from_db()
     return run
 

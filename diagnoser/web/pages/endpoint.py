@@ -11,7 +11,7 @@ from diagnoser.analysis.model import Finding, Severity
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
 from diagnoser.monitoring.selectors import MethodChange, method_timelines
-from diagnoser.web.pages.latest import latest_runs_of
+from diagnoser.web.pages.latest import latest_of
 from diagnoser.web.pages.matrix import Column, Matrix, build_matrix
 from diagnoser.web.pages.stored import StoredDiagnosis, stored_diagnosis
 
@@ -95,8 +95,12 @@ def column_for(
 def endpoint_view(*, endpoint: Endpoint) -> EndpointView:
     """Four queries whatever the history holds."""
     environments = list(Environment.objects.filter(service_id=endpoint.service_id))
-    latest = latest_runs_of(endpoints=Endpoint.objects.filter(id=endpoint.id))
-    runs = list(latest.select_related("observation"))
+    latest = latest_of(endpoints=Endpoint.objects.filter(id=endpoint.id))
+    runs = list(
+        ProbeRun.objects.filter(id__in=Subquery(latest.values("run_id"))).select_related(
+            "observation"
+        )
+    )
     findings = list(
         StoredFinding.objects.filter(
             observation_id__in=Subquery(latest.values("observation_id"))

@@ -1,41 +1,27 @@
 """The newest finished run of many targets at once, for the overview, service and
 endpoint pages.
 
-One statement finds the latest run id of every (endpoint, environment) pair by joining
-each endpoint to its service's environments and seeking the partial index
-run_target_latest_done once per pair; the caller loads those runs (and their findings)
-with one more query each. So a page's query count does not grow with endpoints or
-environments, and no statement scans a target's whole history.
+run_record keeps a LatestRun row per (endpoint, environment) with the run's finish time,
+observation, method verdicts and worst finding, so what the overview and service pages
+show of any set of endpoints is one read of that table: a page's query count does not
+grow with endpoints or environments, and no statement reads a target's history.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 
 from diagnoser.analysis.model import Severity
 from diagnoser.inventory.models import Endpoint
-from diagnoser.monitoring.models import ProbeRun, StoredFinding
+from diagnoser.monitoring.models import LatestRun
+
+# Lower is worse.
+RANK = {severity.value: severity.rank for severity in Severity}
 
 
-def latest_runs_of(*, endpoints: QuerySet[Endpoint]) -> QuerySet[ProbeRun]:
-    """Latest done run per target of these endpoints (not yet evaluated)."""
-    newest = (
-        ProbeRun.objects.filter(
-            endpoint_id=OuterRef("id"),
-            environment_id=OuterRef("environment_id"),
-            state=ProbeRun.State.DONE,
-        )
-        .order_by("-finished_at")
-        .values("id")[:1]
-    )
-    run_ids = (
-        endpoints.order_by()
-        .annotate(environment_id=F("service__environments__id"))
-        .annotate(run_id=Subquery(newest))
-        .values("run_id")
-    )
-    return ProbeRun.objects.filter(id__in=Subquery(run_ids))
+def latest_of(*, endpoints: QuerySet[Endpoint]) -> QuerySet[LatestRun]:
+    """The latest done run of every target of these endpoints (not yet evaluated)."""
+    return LatestRun.objects.filter(endpoint_id__in=endpoints.order_by().values("id"))
 
 
 @dataclass(frozen=True)
@@ -45,23 +31,6 @@ class FindingBrief:
     title: str
 
 
-def worst_findings(*, runs: QuerySet[ProbeRun]) -> dict[int, FindingBrief]:
-    """The most severe finding of each of these runs' observations, by observation id."""
-    rows = StoredFinding.objects.filter(
-        observation_id__in=Subquery(runs.values("observation_id"))
-    ).values_list("observation_id", "severity", "rule", "title")
-    worst: dict[int, FindingBrief] = {}
-    for observation_id, severity, rule, title in rows:
-        brief = FindingBrief(Severity(severity), rule, title)
-        current = worst.get(observation_id)
-        if current is None or brief.severity.rank < current.severity.rank:
-            worst[observation_id] = brief
-    return worst
-
-
-def worst_of(briefs: list[FindingBrief]) -> FindingBrief | None:
-    return min(briefs, key=lambda b: b.severity.rank, default=None)
-
-
-def newest(times: list[datetime | None]) -> datetime | None:
-    return max((t for t in times if t is not None), default=None)
+def brief(severity: str, rule: str, title: str) -> FindingBrief | None:
+    """A LatestRun's worst finding; None when its run found nothing."""
+    return FindingBrief(Severity(severity), rule, title) if severity else None
