@@ -4,7 +4,8 @@
 themselves, refuse the whole answer if any address is refused by the SSRF guard, connect
 to the vetted IP literal (no second lookup, so DNS rebinding has nothing to race) and
 check the peer again once connected. The session takes no proxy or netrc settings from
-the environment, keeps no cookies and never follows redirects.
+the environment, keeps no cookies, never follows redirects and sends only to URLs that
+`validate_target_url` accepts (http or https, no credentials in the URL).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import socket
 import sys
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -24,8 +26,9 @@ from urllib3.util.retry import Retry
 from .config import EngineConfig
 from .deadline import current_watch
 from .guard import AddressPolicy, BlockedAddress
+from .urls import DEFAULT_PORTS, validate_target_url
 
-__all__ = ["BlockedAddress", "guarded_session", "resolve"]
+__all__ = ["BlockedAddress", "check_destination", "guarded_session", "resolve"]
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -39,6 +42,23 @@ def resolve(host: str, port: int) -> list[str]:
     ):
         seen.setdefault(str(sockaddr[0]), None)
     return list(seen)
+
+
+def check_destination(url: str, policy: AddressPolicy) -> None:
+    """Raise BlockedAddress if the host of `url` (valid, as `validate_target_url` returns
+    it) resolves to any address `policy` refuses.
+
+    For URLs a user saves to be requested later (webhooks), so they hear at once that it
+    points inside. A name that does not resolve now passes: every request checks again.
+    """
+    parts = urlsplit(url)
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
+    try:
+        addresses = resolve(parts.hostname or "", port)
+    except (OSError, UnicodeError):
+        return
+    for ip in addresses:
+        policy.check(ip, port)
 
 
 def _open_socket(
@@ -197,6 +217,13 @@ class GuardedAdapter(HTTPAdapter):
 
 
 class GuardedSession(requests.Session):
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        # The engine validates its targets itself; anything else sent this way (webhook
+        # URLs, possibly stored before they were validated) gets the same rules. Raises
+        # InvalidTarget, whose message says what to change.
+        validate_target_url(request.url or "")
+        return super().send(request, **kwargs)
+
     def get_redirect_target(self, resp: requests.Response) -> None:
         # Redirects are answers to record, never to follow: the next hop could be anywhere.
         return None

@@ -6,8 +6,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.services.drift import crontab_validate, format_every, parse_every
+from diagnoser.probing.guard import BlockedAddress
+from diagnoser.probing.transport import check_destination
 from diagnoser.probing.urls import InvalidTarget, validate_target_url
 
 EVERY, CRONTAB, BY_HAND = "every", "crontab", "none"
@@ -138,9 +141,14 @@ class DriftCheckForm(forms.Form):
         if not url:
             return ""
         try:
-            return validate_target_url(url)
+            url = validate_target_url(url)
+            # Sending refuses it too, but only after the check is saved and drift appears.
+            check_destination(url, engine_config().address_policy)
         except InvalidTarget as error:
             raise ValidationError(str(error)) from None
+        except BlockedAddress as error:
+            raise ValidationError(f"alerts could not be sent there: {error}") from None
+        return url
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
