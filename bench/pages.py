@@ -149,18 +149,27 @@ def _inventory() -> None:
 
 
 def _history(templates: list[Template]) -> None:
-    """Observations, findings and runs, written by the server from template rows."""
+    """Observations, findings, runs and each target's latest run, written by the server
+    from template rows."""
     from django.db import connection
 
+    from diagnoser.monitoring.serialize import verdicts_to_text
+
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE bench_template (k int, observations jsonb, matrix jsonb)")
+        cursor.execute(
+            "CREATE TEMP TABLE bench_template (k int, observations jsonb, matrix jsonb, "
+            "verdicts text, worst_severity text, worst_rule text, worst_title text)"
+        )
         cursor.execute(
             "CREATE TEMP TABLE bench_finding (k int, rule text, severity text, title text, "
             "explanation text, evidence jsonb, fix jsonb, reproduce jsonb)"
         )
         cursor.executemany(
-            "INSERT INTO bench_template VALUES (%s, %s, %s)",
-            [(k, json.dumps(o), json.dumps(m)) for k, (o, m, _) in enumerate(templates)],
+            "INSERT INTO bench_template VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                (k, json.dumps(o), json.dumps(m), verdicts_to_text(m), *_worst(f))
+                for k, (o, m, f) in enumerate(templates)
+            ],
         )
         cursor.executemany(
             "INSERT INTO bench_finding VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -214,7 +223,27 @@ def _history(templates: list[Template]) -> None:
             "created_at, created_at, created_at + interval '1 second', 'bench', 1 "
             "FROM monitoring_storedobservation",
         )
+        _timed(
+            cursor,
+            "latest runs",
+            "INSERT INTO monitoring_latestrun (endpoint_id, environment_id, run_id, finished_at, "
+            "observation_id, verdicts, worst_severity, worst_rule, worst_title) "
+            "SELECT DISTINCT ON (r.endpoint_id, r.environment_id) r.endpoint_id, "
+            "r.environment_id, r.id, r.finished_at, r.observation_id, tpl.verdicts, "
+            "tpl.worst_severity, tpl.worst_rule, tpl.worst_title "
+            "FROM monitoring_proberun r "
+            "JOIN monitoring_storedobservation o ON o.id = r.observation_id "
+            "JOIN bench_template tpl ON tpl.k = ('x' || substr(o.content_hash, 1, 2))::bit(8)::int "
+            "ORDER BY r.endpoint_id, r.environment_id, r.finished_at DESC",
+        )
         _timed(cursor, "vacuum analyze", "VACUUM ANALYZE")
+
+
+def _worst(findings: list[dict[str, Any]]) -> tuple[str, str, str]:
+    """(severity, rule, title) of the most severe finding, as LatestRun keeps it."""
+    rank = {"error": 0, "warning": 1, "info": 2}
+    worst = min(findings, key=lambda f: rank[f["severity"]], default=None)
+    return (worst["severity"], worst["rule"], worst["title"]) if worst else ("", "", "")
 
 
 def _json(finding: dict[str, Any]) -> tuple[str, str, str]:
