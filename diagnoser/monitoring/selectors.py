@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun, StoredObservation
@@ -108,30 +109,87 @@ def report_as_dict(*, report: DriftReport) -> dict[str, Any]:
     }
 
 
-def method_timelines(*, endpoint: Endpoint) -> dict[int, list[MethodChange]]:
-    """method_timeline of every environment of an endpoint, by environment id, in one
-    query (the endpoint page shows them all)."""
-    changes: dict[int, list[MethodChange]] = {}
-    last: dict[tuple[int, str], tuple[str, int | None]] = {}
-    observations = StoredObservation.objects.filter(endpoint=endpoint).order_by("created_at", "id")
-    for observation in observations.only("matrix", "created_at", "environment_id").iterator():
-        timeline = changes.setdefault(observation.environment_id, [])
-        for cell in matrix_from_json(observation.matrix).cells:
-            now = (cell.verdict.value, cell.status)
-            before = last.get((observation.environment_id, cell.method))
-            if before != now:
-                timeline.append(
+# One page of an environment's history: the changes of up to this many stored
+# observations, cut after the observation that brings the count to HISTORY_CHANGES.
+HISTORY_OBSERVATIONS = 50
+HISTORY_CHANGES = 50
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    changes: list[MethodChange]  # newest first
+    first_seen: datetime | None  # when the target was first probed, if this page reaches it
+    older: int | None  # observation id to pass as `before` for the next page, if any
+
+
+Row = tuple[int, datetime, dict[str, Any]]  # observation id, created_at, matrix JSON
+
+
+def _cells(matrix: dict[str, Any]) -> dict[str, tuple[str, int | None]]:
+    return {c["method"]: (c["verdict"], c["status"]) for c in matrix["cells"]}
+
+
+def _history_page(rows: list[Row]) -> HistoryPage:
+    """The changes rows show, newest first; rows are the newest HISTORY_OBSERVATIONS + 1
+    observations of a target from some point back, newest first (the extra one is only
+    the baseline of the last change, unless it is the target's first)."""
+    reaches_first = len(rows) <= HISTORY_OBSERVATIONS
+    changes: list[MethodChange] = []
+    cells = [_cells(matrix) for _, _, matrix in rows]
+    for i in range(len(rows) - 1):
+        for method, now in cells[i].items():
+            was = cells[i + 1].get(method)
+            if was != now:
+                changes.append(
                     MethodChange(
-                        method=cell.method,
-                        at=observation.created_at,
-                        before=before[0] if before else None,
+                        method=method,
+                        at=rows[i][1],
+                        before=was[0] if was else None,
                         after=now[0],
-                        status_before=before[1] if before else None,
+                        status_before=was[1] if was else None,
                         status_after=now[1],
                     )
                 )
-                last[(observation.environment_id, cell.method)] = now
-    return changes
+        last = i == len(rows) - 2
+        if len(changes) >= HISTORY_CHANGES and not (last and reaches_first):
+            return HistoryPage(changes, None, rows[i][0])
+    if not rows:
+        return HistoryPage([], None, None)
+    if reaches_first:
+        return HistoryPage(changes, rows[-1][1], None)
+    return HistoryPage(changes, None, rows[-2][0])
+
+
+def method_history(
+    *, endpoint: Endpoint, environment: Environment, before: int | None = None
+) -> HistoryPage:
+    """One page of a target's method changes, newest first, older than the observation
+    `before` when given; reads only the page's observations (index obs_target_latest)."""
+    observations = StoredObservation.objects.filter(endpoint=endpoint, environment=environment)
+    if before is not None:
+        cursor = Subquery(observations.filter(id=before).values("created_at"))
+        observations = observations.filter(
+            Q(created_at__lt=cursor) | Q(created_at=cursor, id__lt=before)
+        )
+    rows = observations.order_by("-created_at", "-id").values_list("id", "created_at", "matrix")
+    return _history_page(list(rows[: HISTORY_OBSERVATIONS + 1]))
+
+
+def method_histories(*, endpoint: Endpoint) -> dict[int, HistoryPage]:
+    """The first page of method_history of every environment of an endpoint, by
+    environment id, in one statement (the endpoint page shows them side by side)."""
+    newest_first = [F("created_at").desc(), F("id").desc()]
+    rows = (
+        StoredObservation.objects.filter(endpoint=endpoint)
+        .annotate(row=Window(RowNumber(), partition_by=F("environment_id"), order_by=newest_first))
+        .filter(row__lte=HISTORY_OBSERVATIONS + 1)
+        .order_by("environment_id", *newest_first)
+        .values_list("environment_id", "id", "created_at", "matrix")
+    )
+    pages: dict[int, list[Row]] = {}
+    for environment_id, *row in rows:
+        pages.setdefault(environment_id, []).append((row[0], row[1], row[2]))
+    return {environment_id: _history_page(page) for environment_id, page in pages.items()}
 
 
 @dataclass(frozen=True)

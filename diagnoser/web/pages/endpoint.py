@@ -10,7 +10,7 @@ from django.db.models import Subquery
 from diagnoser.analysis.model import Finding, Severity
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
-from diagnoser.monitoring.selectors import MethodChange, method_timelines
+from diagnoser.monitoring.selectors import HistoryPage, method_histories
 from diagnoser.web.pages.latest import latest_of
 from diagnoser.web.pages.matrix import Column, Matrix, build_matrix
 from diagnoser.web.pages.stored import StoredDiagnosis, stored_diagnosis
@@ -30,8 +30,7 @@ class Side:
     run: ProbeRun | None
     diagnosis: StoredDiagnosis | None
     groups: list[SeverityGroup]
-    changes: list[MethodChange]  # verdict changes after the first observation
-    first_seen: MethodChange | None  # when the first observation was stored
+    history: HistoryPage  # the newest method changes; older ones are a link away
 
 
 @dataclass(frozen=True)
@@ -68,15 +67,14 @@ def side_for(
     environment: Environment,
     run: ProbeRun | None,
     diagnosis: StoredDiagnosis | None,
-    timeline: list[MethodChange],
+    history: HistoryPage,
 ) -> Side:
     return Side(
         environment=environment,
         run=run,
         diagnosis=diagnosis,
         groups=group_by_severity(diagnosis.findings) if diagnosis else [],
-        changes=[c for c in timeline if c.before is not None],
-        first_seen=timeline[0] if timeline else None,
+        history=history,
     )
 
 
@@ -106,13 +104,14 @@ def endpoint_view(*, endpoint: Endpoint) -> EndpointView:
             observation_id__in=Subquery(latest.values("observation_id"))
         ).order_by("id")
     )
-    timelines = method_timelines(endpoint=endpoint)
+    histories = method_histories(endpoint=endpoint)
     parsed = diagnoses(runs, findings)
     run_of = {run.environment_id: run for run in runs}
     sides, columns = [], []
     for environment in environments:
         run = run_of.get(environment.id)
         diagnosis = parsed.get(run.id) if run else None
-        sides.append(side_for(environment, run, diagnosis, timelines.get(environment.id, [])))
+        history = histories.get(environment.id, HistoryPage([], None, None))
+        sides.append(side_for(environment, run, diagnosis, history))
         columns.append(column_for(environment, run, diagnosis))
     return EndpointView(endpoint=endpoint, matrix=build_matrix(columns), sides=sides)

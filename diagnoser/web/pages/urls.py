@@ -14,5 +14,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(_endpoint, views.endpoint, name="endpoint"),
     path(f"{_endpoint}probe/", probe.endpoint_probe, name="endpoint_probe"),
     path(f"{_endpoint}progress/", probe.endpoint_progress, name="endpoint_progress"),
+    path(
+        f"{_endpoint}history/<int:environment_id>/",
+        views.endpoint_history,
+        name="endpoint_history",
+    ),
     path("runs/<int:run_id>/", views.run, name="run"),
 ]

@@ -6,8 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from diagnoser.inventory.models import Endpoint, Service
+from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.models import ProbeRun, StoredFinding
+from diagnoser.monitoring.selectors import HISTORY_CHANGES, method_history
 from diagnoser.web.access import current_workspace, get_for_member
 from diagnoser.web.pages.endpoint import column_for, endpoint_view, group_by_severity
 from diagnoser.web.pages.htmx import HtmxHttpRequest
@@ -50,10 +51,53 @@ def endpoint(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> Htt
         id=endpoint_id,
         service_id=service_id,
     )
-    context = {"view": endpoint_view(endpoint=found), "focus": request.GET.get("env", "")}
+    context = {
+        "view": endpoint_view(endpoint=found),
+        "focus": request.GET.get("env", ""),
+        "page_size": HISTORY_CHANGES,
+    }
     if request.htmx:
         return render(request, "web/pages/_endpoint_body.html", context)
     return render(request, "web/pages/endpoint.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def endpoint_history(
+    request: HtmxHttpRequest, service_id: int, endpoint_id: int, environment_id: int
+) -> HttpResponse:
+    """Older method changes of one environment, a page at a time: the endpoint page shows
+    only the newest."""
+    found = get_for_member(
+        request,
+        Endpoint.objects.select_related("service__workspace"),
+        "service__workspace",
+        id=endpoint_id,
+        service_id=service_id,
+    )
+    environment = get_for_member(
+        request,
+        Environment.objects.all(),
+        "service__workspace",
+        id=environment_id,
+        service_id=service_id,
+    )
+    before = request.GET.get("before", "")
+    context = {
+        "endpoint": found,
+        "environment": environment,
+        "history": method_history(
+            endpoint=found,
+            environment=environment,
+            before=int(before) if before.isdigit() else None,
+        ),
+        "first_page": not before.isdigit(),
+        "page_size": HISTORY_CHANGES,
+    }
+    if request.htmx:
+        return render(request, "web/pages/_history_items.html", context)
+    return render(request, "web/pages/history.html", context)
 
 
 @require_GET
