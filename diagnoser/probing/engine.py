@@ -41,13 +41,13 @@ from .model import (
     is_kept_header,
 )
 from .plan import plan_probes
+from .scrub import REDACTED, scrub_observation, secret_forms
 from .transport import guarded_session
 from .urls import DEFAULT_PORTS, InvalidTarget, fill_path, validate_header, validate_target_url
 
 __all__ = ["EngineConfig", "ProbeEngine"]
 
 PRECONDITION = '"diagnoser-probe-precondition"'
-REDACTED = "[redacted]"
 _CHUNK = 16384
 _HEAD_BODY_GRACE = 0.015  # seconds
 _HostKey = tuple[str, int]
@@ -155,12 +155,13 @@ class ProbeEngine:
             for future, request in zip(futures, prepared.requests, strict=True)
         ]
         first = min(outcomes, key=lambda o: o.start)
+        secrets = secret_forms(value for _, value in target.headers)
         notes: tuple[str, ...] = ()
         if prepared.url != target.url:
             notes = (f"probed {prepared.url}",)
         return ProbeReport(
             target=target,
-            observations=tuple(o.observation for o in outcomes),
+            observations=tuple(scrub_observation(o.observation, secrets) for o in outcomes),
             started_at=datetime.fromtimestamp(first.started, UTC),
             elapsed_ms=round((max(o.end for o in outcomes) - first.start) * 1000, 3),
             notes=notes,
@@ -238,7 +239,7 @@ class ProbeEngine:
                 method=spec.method,
                 elapsed_ms=elapsed_ms,
                 error_kind=kind,
-                error=message,
+                error=_storable(message),
                 request_headers=request.recorded,
                 peer_address=watch.peer_address,
             )
@@ -249,7 +250,7 @@ class ProbeEngine:
                 kind=spec.kind,
                 method=spec.method,
                 status=response.status,
-                reason=response.reason or "",
+                reason=_storable(response.reason or ""),
                 headers=_kept_headers(response),
                 body_bytes=body.size,
                 body_truncated=body.truncated,
@@ -275,7 +276,7 @@ class ProbeEngine:
                 truncated = True
                 total = limit
                 break
-        excerpt = head.decode("utf-8", errors="replace")[: self.config.excerpt_chars]
+        excerpt = _storable(head.decode("utf-8", errors="replace")[: self.config.excerpt_chars])
         return _Body(total, truncated, excerpt)
 
 
@@ -305,7 +306,8 @@ def _stray_head_body(response: BaseHTTPResponse, excerpt_chars: int) -> _Body:
     finally:
         with contextlib.suppress(OSError):
             sock.settimeout(timeout)
-    return _Body(len(stray), False, stray.decode("utf-8", errors="replace")[:excerpt_chars])
+    excerpt = _storable(stray.decode("utf-8", errors="replace")[:excerpt_chars])
+    return _Body(len(stray), False, excerpt)
 
 
 def _peek(buffered: Any) -> bytes:
@@ -323,7 +325,7 @@ def _settled(future: Future[_Outcome], request: _Request) -> _Outcome:
         return future.result()
     now = time.perf_counter()
     spec = request.spec
-    detail = " ".join(str(error).split())
+    detail = _storable(" ".join(str(error).split()))
     observation = Observation(
         probe=spec.name,
         kind=spec.kind,
@@ -386,8 +388,15 @@ def _kept_headers(response: BaseHTTPResponse) -> tuple[tuple[str, str], ...]:
     kept = []
     for name, value in response.headers.itermerged():
         if is_kept_header(name):
-            kept.append((name.lower(), _header_text(value)))
+            kept.append((_storable(name.lower()), _storable(_header_text(value))))
     return tuple(kept)
+
+
+def _storable(text: str) -> str:
+    """Server text with NUL shown as U+FFFD, as undecodable bytes are: PostgreSQL can store
+    no NUL in text or jsonb, so one NUL byte in a body (any gzip body has some) would fail
+    the whole run instead of recording it."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _header_text(value: str) -> str:

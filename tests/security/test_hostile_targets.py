@@ -1,0 +1,305 @@
+"""Hostile targets probed by the real Celery worker: each run ends as stored, done, with
+the failure recorded as a probe error (or a body cut at the cap), within about the probe
+deadline; the worker keeps working and its memory stays bounded.
+
+tests/probing/test_hostile_servers.py shows the engine alone survives these servers; here
+the whole path is under test: task, engine, analysis, storage (JSON columns included).
+The worker runs in this process, on threads, so /proc/self is the worker's memory.
+"""
+
+import functools
+import socket
+import ssl
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from diagnoser.inventory.models import Endpoint, Environment
+from diagnoser.inventory.services import (
+    endpoint_create,
+    environment_create,
+    service_create,
+    workspace_create,
+)
+from diagnoser.monitoring.models import ProbeRun
+from diagnoser.monitoring.services.runs import run_request
+from tests.monitoring.conftest import (  # noqa: F401 (fixtures: the real worker on Redis)
+    LOOPBACK,
+    celery_worker,
+    redis_server,
+    wait_for,
+)
+from tests.probing import servers
+from tests.probing.servers import EchoServer, RawBehaviour, RawServer, read_request, serve_echo
+from tests.probing.test_transport import self_signed  # noqa: F401 (fixture: a TLS cert)
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("celery_worker"),
+]
+
+DEADLINE = 1.5
+MAX_BODY = 64 * 1024
+# Generous: the point is "it ends, bounded", not how fast a loaded CI machine is.
+ENDS_WITHIN = 20.0
+RSS_GROWTH_LIMIT = 100 << 20
+BOMB_SIZE = 256 << 20  # inflated; about 250 KiB on the wire
+
+
+@pytest.fixture(autouse=True)
+def probe_settings(settings: Any) -> Any:
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    settings.DIAGNOSER_PROBE_DEADLINE = DEADLINE
+    settings.DIAGNOSER_READ_TIMEOUT = 3.0
+    settings.DIAGNOSER_MAX_BODY_BYTES = MAX_BODY
+    return settings
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[EchoServer]:
+    server = serve_echo()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[RawBehaviour], RawServer]]:
+    started: list[RawServer] = []
+
+    def start(behaviour: RawBehaviour) -> RawServer:
+        server = RawServer(behaviour)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+def _rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
+@pytest.fixture(autouse=True)
+def bounded_memory(probe_settings: Any, echo: EchoServer) -> Iterator[None]:
+    """The worker's resident memory grows by less than RSS_GROWTH_LIMIT over the test
+    (measured after a normal run, so the worker and its engine exist already)."""
+    _the_worker_still_probes(echo)
+    before = _rss()
+    yield
+    growth = _rss() - before
+    assert growth < RSS_GROWTH_LIMIT, f"the worker grew by {growth >> 20} MiB"
+
+
+def _target(base_url: str) -> tuple[Endpoint, Environment]:
+    name = f"hostile-{time.monotonic_ns()}"
+    service = service_create(workspace=workspace_create(name=name), name=name)
+    environment = environment_create(service=service, name="test", base_url=base_url)
+    return endpoint_create(service=service, path="/"), environment
+
+
+def _run_of(base_url: str) -> ProbeRun:
+    """A run requested as "Probe now" does, once the worker has finished it."""
+    endpoint, environment = _target(base_url)
+    run = run_request(endpoint=endpoint, environment=environment)
+    return wait_for(
+        lambda: ProbeRun.objects.filter(
+            id=run.id, state__in=[ProbeRun.State.DONE, ProbeRun.State.FAILED]
+        ).first(),
+        timeout=ENDS_WITHIN * 2,
+        what=f"the run of {base_url}",
+    )
+
+
+def _done(run: ProbeRun) -> list[dict[str, Any]]:
+    """The stored observations of a run that ended as done, in time."""
+    assert run.state == ProbeRun.State.DONE, run.failure_reason
+    assert run.started_at is not None
+    assert run.finished_at is not None
+    assert (run.finished_at - run.started_at).total_seconds() < ENDS_WITHIN
+    assert run.observation is not None
+    observations: list[dict[str, Any]] = run.observation.observations
+    assert len(observations) == 13  # the full policy: every verb and preflight
+    return observations
+
+
+def _rules(run: ProbeRun) -> set[str]:
+    assert run.observation is not None
+    return set(run.observation.findings.values_list("rule", flat=True))
+
+
+def _get(observations: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(o for o in observations if o["probe"] == "GET")
+
+
+def _the_worker_still_probes(echo: EchoServer) -> None:
+    run = _run_of(f"http://127.0.0.1:{echo.server_address[1]}")
+    assert {o["status"] for o in _done(run)} == {200}
+
+
+def _all_failed_as(run: ProbeRun, kind: str, detail: str) -> None:
+    observations = _done(run)
+    assert {o["error_kind"] for o in observations} == {kind}
+    assert {o["status"] for o in observations} == {None}
+    assert detail in (_get(observations)["error"] or "")
+    assert "probe_failed" in _rules(run)
+
+
+@functools.cache
+def _bomb() -> bytes:
+    """BOMB_SIZE zeros, gzipped a mebibyte at a time (never all in memory at once)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+    zeros = bytes(1 << 20)
+    parts = [compressor.compress(zeros) for _ in range(BOMB_SIZE >> 20)]
+    return b"".join(parts) + compressor.flush()
+
+
+def gzip_bomb(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    bomb = _bomb()
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+        + f"Content-Length: {len(bomb)}\r\nConnection: close\r\n\r\n".encode()
+        + bomb
+    )
+
+
+def one_byte_a_second(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+    servers.trickle(conn, stop, 1.0)
+
+
+HOSTILE_HEADERS = (
+    b"HTTP/1.1 405 Method Not Allowed\r\n"
+    b"Server: <script>alert(1)</script> caf\xe9 \xff\xfe\r\n"
+    b'Allow: GET, "><img src=x onerror=alert(1)>\r\n'
+    b"Access-Control-Allow-Methods: \x1b[31mPUT\x1b[0m, `rm -rf /`\r\n"
+    b"Location: javascript:alert(document.cookie)\r\n"
+    b"Via: 1.1 nul\x00byte\r\n"
+    b"Content-Length: 10\r\nConnection: close\r\n\r\n\x00\xff<b>x</b>"
+)
+
+
+def hostile_header_values(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(HOSTILE_HEADERS)
+
+
+def test_a_gzip_bomb_is_stored_as_the_raw_bytes_read_never_inflated(
+    echo: EchoServer, raw_server: Callable[[RawBehaviour], RawServer]
+) -> None:
+    _bomb()  # compressed before the memory is measured
+    server = raw_server(gzip_bomb)
+
+    run = _run_of(server.url.rstrip("/"))
+
+    get = _get(_done(run))
+    assert get["status"] == 200
+    assert ["content-encoding", "gzip"] in get["headers"]
+    assert get["body_bytes"] == MAX_BODY
+    assert get["body_truncated"]
+    assert (
+        "\x00" not in get["body_excerpt"]
+    )  # gzip output has NUL bytes: PostgreSQL can't store them
+    _the_worker_still_probes(echo)
+
+
+def test_an_endless_body_is_cut_at_the_cap(
+    echo: EchoServer, raw_server: Callable[[RawBehaviour], RawServer]
+) -> None:
+    server = raw_server(servers.endless_body)
+
+    run = _run_of(server.url.rstrip("/"))
+
+    get = _get(_done(run))
+    assert get["status"] == 200
+    assert get["body_truncated"]
+    assert get["body_bytes"] == MAX_BODY
+    _the_worker_still_probes(echo)
+
+
+def test_one_byte_a_second_ends_as_a_timeout_at_the_deadline(
+    echo: EchoServer, raw_server: Callable[[RawBehaviour], RawServer]
+) -> None:
+    server = raw_server(one_byte_a_second)
+
+    run = _run_of(server.url.rstrip("/"))
+
+    observations = _done(run)
+    # HEAD's answer ends with its headers, so only HEAD gets one.
+    assert {o["error_kind"] for o in observations if o["probe"] != "HEAD"} == {"timeout"}
+    assert "deadline" in _get(observations)["error"]
+    assert "probe_failed" in _rules(run)
+    _the_worker_still_probes(echo)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "detail"),
+    [
+        (servers.many_headers, "more than 100 header fields"),
+        (servers.invalid_status_line, "bad status line"),
+    ],
+    ids=["10000-headers", "invalid-status-line"],
+)
+def test_a_malformed_answer_is_a_recorded_protocol_error(
+    echo: EchoServer,
+    raw_server: Callable[[RawBehaviour], RawServer],
+    behaviour: RawBehaviour,
+    detail: str,
+) -> None:
+    server = raw_server(behaviour)
+
+    run = _run_of(server.url.rstrip("/"))
+
+    _all_failed_as(run, "protocol", detail)
+    _the_worker_still_probes(echo)
+
+
+def test_an_untrusted_certificate_is_a_recorded_tls_error(
+    echo: EchoServer,
+    raw_server: Callable[[RawBehaviour], RawServer],
+    self_signed: tuple[Path, Path],  # noqa: F811
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*self_signed)
+
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:
+            read_request(tls)
+            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    server = raw_server(serve)
+
+    run = _run_of(f"https://127.0.0.1:{server.port}")
+
+    _all_failed_as(run, "tls", "certificate")
+    _the_worker_still_probes(echo)
+
+
+def test_html_script_control_and_non_utf8_bytes_in_headers_are_stored_as_text(
+    echo: EchoServer, raw_server: Callable[[RawBehaviour], RawServer]
+) -> None:
+    server = raw_server(hostile_header_values)
+
+    run = _run_of(server.url.rstrip("/"))
+
+    get = _get(_done(run))
+    headers = dict(get["headers"])
+    assert get["status"] == 405
+    assert headers["server"] == "<script>alert(1)</script> caf\ufffd \ufffd\ufffd"
+    assert headers["allow"] == 'GET, "><img src=x onerror=alert(1)>'
+    assert headers["location"] == "javascript:alert(document.cookie)"
+    # NUL can't be stored in PostgreSQL: it is shown as undecodable bytes are.
+    assert headers["via"] == "1.1 nul\ufffdbyte"
+    assert get["body_excerpt"] == "\ufffd\ufffd<b>x</b>"
+    _the_worker_still_probes(echo)
