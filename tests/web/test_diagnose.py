@@ -1,5 +1,6 @@
 """Diagnose a URL: real probes of servers on 127.0.0.1 from the web process."""
 
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -235,3 +236,65 @@ def test_registering_needs_a_login(client):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
     assert not Endpoint.objects.exists()
+
+
+def _titles(html: str) -> list[str]:
+    return re.findall(r"<li class=\"step-[a-z]+\">.*?<strong>(.*?)</strong>", html, re.S)
+
+
+def test_a_failed_method_shows_its_checklist_steps_then_only_the_rest(
+    trio, loopback, broken_gateway
+):
+    response = trio.client_for(trio.bob).post(
+        URL, {"url": broken_gateway.url("/broken"), "policy": "full", "failed_method": "PATCH"}
+    )
+
+    html = response.text
+    focus, rest = html.split("Rest of the checklist")
+    assert "Checklist for PATCH" in focus
+    assert "Troubleshooting checklist" not in html
+    shown, remaining = _titles(focus), _titles(rest)
+    assert shown
+    assert remaining
+    assert not set(shown) & set(remaining)
+    assert "1. Does a route match the URL?" in shown
+
+
+def test_the_checklist_is_numbered_by_its_step_titles_only(trio, loopback, broken_gateway):
+    html = (
+        trio.client_for(trio.alice)
+        .post(URL, {"url": broken_gateway.url("/broken"), "policy": "full"})
+        .text
+    )
+
+    assert '<ul class="checklist">' in html
+    assert '<ol class="checklist">' not in html
+    assert "<strong>1. Does a route match the URL?</strong>" in html
+
+
+def test_fix_steps_show_backticked_code_as_code(trio, loopback, broken_gateway):
+    html = (
+        trio.client_for(trio.alice)
+        .post(URL, {"url": broken_gateway.url("/broken"), "policy": "full"})
+        .text
+    )
+
+    assert "`" not in html
+    assert re.search(r"<ol><li>[^<]*<code>[^<]+</code>", html)  # a fix step quoting code
+
+
+def test_the_matrix_legend_uses_the_endpoint_pages_words(trio, loopback, broken_gateway):
+    html = (
+        trio.client_for(trio.alice)
+        .post(URL, {"url": broken_gateway.url("/lying-allow"), "policy": "safe"})
+        .text
+    )
+
+    legend = html.split('<p class="legend">')[1].split("</p>")[0]
+    assert "accepted (inferred)" in legend
+    assert "failed</span> no response" in legend
+    assert "refused" not in legend
+    assert "~" not in html
+    assert re.search(
+        r'<span class="inferred-note"[^>]*>(accepted|rejected|unknown) \(inferred\)<', html
+    )

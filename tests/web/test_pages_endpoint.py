@@ -184,3 +184,27 @@ def test_anonymous_visitors_are_sent_to_login(shop):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_the_checklist_is_numbered_once_by_its_step_titles(trio, shop):
+    html = trio.client_for(trio.alice).get(_url(shop, "/items/{id}")).content.decode()
+
+    checklist = html.split('id="checklist-h"')[1].split('id="history-h"')[0]
+    assert '<ol class="checklist">' not in checklist
+    assert checklist.count('<ul class="checklist">') == 2  # one per environment
+    assert "<strong>1. Does a route match the URL?</strong>" in checklist
+
+
+def test_fix_steps_show_backticked_code_as_code(trio, shop):
+    html = trio.client_for(trio.alice).get(_url(shop, "/legacy/orders")).content.decode()
+
+    findings = html.split('id="findings-h"')[1].split('id="checklist-h"')[0]
+    assert "<code>" in findings
+    assert "`" not in findings
+
+
+def test_the_legend_is_the_shared_one(trio, shop):
+    html = trio.client_for(trio.alice).get(_url(shop, "/items/{id}")).content.decode()
+
+    assert "accepted (inferred)</span> not sent (safe policy)" in html
+    assert "Open a cell for headers" in html

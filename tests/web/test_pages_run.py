@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from diagnoser.monitoring.models import ProbeRun, Trigger
 from diagnoser.monitoring.services.runs import run_fail
+from diagnoser.sharing.services import share_link_create
 from tests.monitoring.conftest import LOOPBACK
 from tests.web import pages_data
 from tests.web.pages_data import probe, record, specimen_service
@@ -84,3 +85,25 @@ def test_anonymous_visitors_are_sent_to_login(prod_run):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_the_run_page_and_its_shared_snapshot_number_the_checklist_once_and_show_code(
+    trio, specimens, settings
+):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    service = specimen_service(
+        specimens, workspace=trio.acme, paths=("/legacy/orders",), name="orders"
+    )
+    endpoint, staging = service.endpoints.get(), service.environments.get(name="staging")
+    run = record(endpoint, staging, probe(endpoint, staging))
+    _, token = share_link_create(run=run, user=trio.alice)
+
+    member = trio.client_for(trio.alice).get(reverse("web:run", args=[run.id]))
+    shared = Client().get(reverse("sharing:public", args=[token]))
+
+    for html in (member.content.decode(), shared.content.decode()):
+        assert '<ul class="checklist">' in html
+        assert '<ol class="checklist">' not in html
+        assert "<strong>1. Does a route match the URL?</strong>" in html
+        assert re.search(r"<ol><li>[^<]*<code>[^<]+</code>", html)  # a fix step quoting code
+        assert "`" not in html

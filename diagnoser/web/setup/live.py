@@ -49,7 +49,7 @@ class Unprobeable(Exception):
 class ProbeRow:
     probe: str
     kind: str
-    status: str  # the code, or the error kind, or "~verdict" when inferred
+    status: str  # the code, "failed: <error kind>", or "<verdict> (inferred)" (endpoint page words)
     status_class: str  # CSS class by status class (base stylesheet)
     verdict: str
     observed: bool
@@ -81,6 +81,7 @@ class LiveDiagnosis:
     rows: list[ProbeRow]
     focus: Focus | None
     other_findings: list[dict[str, Any]]
+    other_checklist: list[dict[str, Any]]  # the steps the focus does not show
 
 
 def probe_url(*, target: Target) -> tuple[ProbeReport, Diagnosis]:
@@ -119,7 +120,14 @@ def present(
     focus = _focus(document, rows, failed_method) if failed_method else None
     shown = {id(f) for f in focus.findings} if focus else set()
     others = [f for f in document["findings"] if id(f) not in shown]
-    return LiveDiagnosis(document=document, rows=rows, focus=focus, other_findings=others)
+    steps = {id(s) for s in focus.checklist} if focus else set()
+    return LiveDiagnosis(
+        document=document,
+        rows=rows,
+        focus=focus,
+        other_findings=others,
+        other_checklist=[s for s in document["checklist"] if id(s) not in steps],
+    )
 
 
 def _scrub(value: Any, secrets: list[str]) -> Any:
@@ -147,8 +155,8 @@ def _rows(report: ProbeReport, diagnosis: Diagnosis) -> list[ProbeRow]:
                 ProbeRow(
                     probe=cell.method,
                     kind="inferred",
-                    status=f"~{cell.verdict.value}",
-                    status_class="snone",
+                    status=f"{cell.verdict.value.replace('_', ' ')} (inferred)",
+                    status_class="inferred-note",
                     verdict=cell.verdict.value,
                     observed=False,
                     title=f"Not sent (safe policy); inferred from {cell.source or 'nothing'}",
@@ -170,7 +178,7 @@ def _observed_row(observation: Observation, diagnosis: Diagnosis) -> ProbeRow:
     plain = observation.kind is ProbeKind.PLAIN
     verdict = cell.verdict.value if cell is not None and plain else ""
     if observation.status is None:
-        status, title = str(observation.error_kind or "error"), observation.error or ""
+        status, title = f"failed: {observation.error_kind or 'error'}", observation.error or ""
         layer = ""
     else:
         status = str(observation.status)
@@ -217,7 +225,7 @@ def _focus(document: dict[str, Any], rows: list[ProbeRow], method: str) -> Focus
     elif row.status.isdigit():
         question = f"Why does {method} get {row.status}?"
     else:
-        question = f"Why does {method} fail? ({row.status})"
+        question = f"Why does {method} fail? ({row.status.removeprefix('failed: ')})"
     findings = [f for f in document["findings"] if _mentions(f, method)]
     rules = {f["rule"] for f in findings}
     checklist = [s for s in document["checklist"] if s["rule"] is None or s["rule"] in rules]

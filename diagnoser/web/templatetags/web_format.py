@@ -1,9 +1,12 @@
-"""Small display helpers: probe ages and status-code classes."""
+"""Small display helpers: probe ages, status-code classes, code spans in fix texts."""
 
+import re
 from datetime import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -31,3 +34,21 @@ def status_class(status: int | None) -> str:
     if status == 405:
         return "s405"
     return f"s{min(max(status // 100, 2), 5)}xx"
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+@register.filter
+def code_spans(text: str) -> SafeString:
+    """Fix texts quote headers, config lines and calls in backticks, as Markdown does:
+    show those as <code>. Every piece of text is escaped; only the <code> tags are markup."""
+    pieces = _CODE_SPAN.split(text)  # text, code, text, code, ..., text
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html("<code>{}</code>", piece) if i % 2 else piece,)
+            for i, piece in enumerate(pieces)
+        ),
+    )
