@@ -172,3 +172,11 @@ def test_the_report_permalink_needs_a_login(client, shop):
     response = client.get(reverse("web:drift_report", args=[report.id]))
 
     assert response.status_code == 302
+
+
+def test_breadcrumbs_separate_with_the_same_chevron_as_the_other_pages(trio, shop):
+    html = trio.client_for(trio.alice).get(_drift_url(shop)).content.decode()
+
+    crumbs = html.split('class="breadcrumbs"')[1].split("</nav>")[0]
+    assert crumbs.count('<span class="sep" aria-hidden="true">\u203a</span>') == 2
+    assert ">/<" not in crumbs

@@ -33,7 +33,7 @@ def test_each_cell_lists_the_accepted_methods_as_chips(trio, shop):
     html = trio.client_for(trio.alice).get(reverse("web:service", args=[shop.id])).content.decode()
 
     staging, prod = re.findall(r"<td.*?</td>", _row(html, "/items/{id}"), re.S)
-    assert re.findall(r'<span class="chip"[^>]*>(\w+)</span>', staging) == [
+    assert re.findall(r'<span class="chip(?: differs)?"[^>]*>(\w+)</span>', staging) == [
         "GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"
     ]  # fmt: skip
     assert "PATCH" not in re.findall(r'<span class="chip"[^>]*>(\w+)</span>', prod)
@@ -117,3 +117,14 @@ def test_a_long_service_is_split_into_pages(trio):
     assert "Endpoints 1\u201350 of 55" in first
     assert "/r/54</a>" in second
     assert 'rel="prev"' in second
+
+
+def test_the_chips_the_environments_disagree_on_are_marked(trio, shop):
+    html = trio.client_for(trio.alice).get(reverse("web:service", args=[shop.id])).content.decode()
+
+    staging, prod = re.findall(r"<td.*?</td>", _row(html, "/items/{id}"), re.S)
+    assert re.findall(r'<span class="chip differs"[^>]*>(\w+)</span>', staging) == ["PATCH"]
+    assert re.findall(r'<span class="chip refused differs"[^>]*>([\w ]+)</span>', prod) == [
+        "PATCH 405"
+    ]
+    assert "differs" not in _row(html, "/health")

@@ -233,3 +233,12 @@ def test_a_header_of_another_environment_cannot_be_reached_through_this_one(trio
 
     assert response.status_code == 404
     assert other.secret_headers.exists()
+
+
+@pytest.mark.parametrize("page", GET_PAGES)
+def test_breadcrumbs_separate_with_the_same_chevron_as_the_other_pages(trio, shop, page):
+    html = trio.client_for(trio.alice).get(_pages(shop)[page]).content.decode()
+
+    crumbs = html.split('class="breadcrumbs"')[1].split("</nav>")[0]
+    assert '<span class="sep" aria-hidden="true">\u203a</span>' in crumbs
+    assert ">/<" not in crumbs

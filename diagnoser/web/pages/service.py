@@ -21,6 +21,9 @@ PER_PAGE = 50
 class Chip:
     method: str
     inferred_from: str  # "" when observed
+    accepted: bool  # a rejected method gets a chip only where environments disagree on it
+    status: int | None
+    differs: bool  # another environment answers this method differently
 
 
 @dataclass(frozen=True)
@@ -61,31 +64,47 @@ class Grid:
         return sum(1 for row in self.rows if row.drifting)
 
 
-def chips(matrix: MethodMatrix) -> list[Chip]:
+def chips(matrix: MethodMatrix, differing: frozenset[str] = frozenset()) -> list[Chip]:
+    """The accepted methods, and the others that some environment answers differently."""
     return [
-        Chip(cell.method, "" if cell.observed else cell.source)
+        Chip(
+            method=cell.method,
+            inferred_from="" if cell.observed else cell.source,
+            accepted=cell.verdict is Verdict.ACCEPTED,
+            status=cell.status,
+            differs=method in differing,
+        )
         for method in PLAIN_METHODS
-        if (cell := matrix.cell(method)) is not None and cell.verdict is Verdict.ACCEPTED
+        if (cell := matrix.cell(method)) is not None
+        and (cell.verdict is Verdict.ACCEPTED or method in differing)
     ]
 
 
 def drift_lines(
     environments: list[Environment], matrices: dict[int, MethodMatrix]
-) -> dict[int, list[str]]:
-    """Per environment id: "PATCH accepted (200) here, rejected (405) in prod", ..."""
-    lines: dict[int, list[str]] = {env.id: [] for env in environments}
+) -> dict[int, list[tuple[str, str]]]:
+    """Per environment id: (method, "PATCH accepted (200) here, rejected (405) in prod"), ..."""
+    lines: dict[int, list[tuple[str, str]]] = {env.id: [] for env in environments}
     for i, left in enumerate(environments):
         for right in environments[i + 1 :]:
             if left.id not in matrices or right.id not in matrices:
                 continue
             for change in compare(matrices[left.id], matrices[right.id]):
                 lines[left.id].append(
-                    f"{change.method} {change.before} ({change.before_status or 'inferred'}) "
-                    f"here, {change.after} ({change.after_status or 'inferred'}) in {right.name}"
+                    (
+                        change.method,
+                        f"{change.method} {change.before} ({change.before_status or 'inferred'})"
+                        f" here, {change.after} ({change.after_status or 'inferred'}) in "
+                        f"{right.name}",
+                    )
                 )
                 lines[right.id].append(
-                    f"{change.method} {change.after} ({change.after_status or 'inferred'}) "
-                    f"here, {change.before} ({change.before_status or 'inferred'}) in {left.name}"
+                    (
+                        change.method,
+                        f"{change.method} {change.after} ({change.after_status or 'inferred'})"
+                        f" here, {change.before} ({change.before_status or 'inferred'}) in "
+                        f"{left.name}",
+                    )
                 )
     return lines
 
@@ -104,9 +123,9 @@ def _row(
                 environment=env,
                 probed_at=run.finished_at if run else None,
                 matrix=run.matrix if run else None,
-                chips=chips(run.matrix) if run else [],
+                chips=chips(run.matrix, frozenset(m for m, _ in drift[env.id])) if run else [],
                 worst=run.worst if run else None,
-                drift=drift[env.id],
+                drift=[line for _, line in drift[env.id]],
             )
         )
     return GridRow(endpoint, cells)
