@@ -1,6 +1,7 @@
-"""The overview, service and endpoint pages make the same number of SQL queries
-whatever the data size: latest runs come from one statement, matrices are parsed in
-Python, nothing is loaded per endpoint or per environment."""
+"""The overview, service, endpoint and history pages make the same number of SQL queries
+whatever the data size: latest runs come from one read of LatestRun, each page of history
+from one statement, matrices are parsed in Python, nothing is loaded per endpoint or per
+environment."""
 
 import pytest
 from django.urls import reverse
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 specimens = pages_data.specimens
 
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.
-QUERIES = {"overview": 9, "service": 9, "endpoint": 9}
+QUERIES = {"overview": 9, "service": 9, "endpoint": 9, "history": 7}
 
 
 @pytest.fixture
@@ -49,6 +50,9 @@ def _url(page: str, service: Service) -> str:
         return reverse("web:service", args=[service.id])
     endpoint = service.endpoints.order_by("id").first()
     assert endpoint is not None
+    if page == "history":
+        environment = service.environments.get(name="prod")
+        return reverse("web:endpoint_history", args=[service.id, endpoint.id, environment.id])
     return reverse("web:endpoint", args=[service.id, endpoint.id])
 
 
