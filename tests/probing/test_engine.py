@@ -85,10 +85,12 @@ def test_plain_probes_carry_extra_headers_and_the_origin(
 ) -> None:
     report = _report(engine, echo, headers=SECRETS, origin="https://app.example")
 
-    sent = _sent(report.get("GET"))
+    [received] = echo.stats.by_method("GET")
+    sent = {name.lower(): value for name, value in received["headers"]}
     assert sent["authorization"] == "Bearer s3cret"
     assert sent["cookie"] == "session=abc"
     assert sent["origin"] == "https://app.example"
+    assert _sent(report.get("GET"))["authorization"] == "[redacted]"  # echoed, then scrubbed
 
 
 def test_plain_probes_carry_no_origin_when_none_is_set(

@@ -7,7 +7,6 @@ a share link); a member opening each route proves those ids are real, so the out
 404 means "not yours", not "no such thing".
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from diagnoser.inventory.selectors import target_for
 from diagnoser.monitoring.models import DriftReport, ProbeRun
@@ -28,39 +27,17 @@ from diagnoser.monitoring.services.runs import run_claim, run_record, run_reques
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbeReport
 from diagnoser.sharing.services import share_link_create
+from tests.security.routes import PUBLIC, ROUTES, Route
 from tests.sharing.conftest import Api
 from tests.web.conftest import Trio
 
 pytestmark = pytest.mark.django_db
 
-NAMESPACES = ("web", "sharing")
-# Open to anyone by design: the login form and a share link's snapshot and exports.
-PUBLIC = {"web:login", "sharing:public", "sharing:public_export_md", "sharing:public_export_json"}
 UNSAFE = ("post", "put", "patch", "delete")
 # What GET must never change; sessions and login attempts are bookkeeping, not state.
 STATE_APPS = ("auth", "inventory", "monitoring", "sharing", "django_celery_beat")
 
 
-@dataclass(frozen=True)
-class Route:
-    name: str  # "web:service"
-    params: tuple[str, ...]  # the URL's parameters, e.g. ("service_id",)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-def _walk(resolver: URLResolver, namespace: str | None) -> Iterator[Route]:
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry, entry.namespace or namespace)
-        elif isinstance(entry, URLPattern) and namespace in NAMESPACES:
-            assert entry.name, f"{entry.pattern} in {namespace} has no name: name it"
-            params = tuple(getattr(entry.pattern, "converters", {}))
-            yield Route(f"{namespace}:{entry.name}", params)
-
-
-ROUTES = sorted(_walk(get_resolver(), None), key=str)
 WITH_IDS = [route for route in ROUTES if route.params and route.name not in PUBLIC]
 PRIVATE = [route for route in ROUTES if route.name not in PUBLIC]
 
@@ -70,7 +47,7 @@ class Seeded:
     ids: dict[str, Any]
 
     def url(self, route: Route) -> str:
-        return reverse(route.name, kwargs={param: self.ids[param] for param in route.params})
+        return route.url(self.ids)
 
 
 # Probe reports of the leaky API, probed once per test session: every test stores them

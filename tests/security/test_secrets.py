@@ -1,0 +1,328 @@
+"""Probe secrets: encrypted at rest under keys kept apart from SECRET_KEY, rotatable with
+no loss, and never shown, exported, shared, sent to a webhook, logged or stored in clear,
+even when the probed server echoes them back everywhere it can."""
+
+import json
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from diagnoser.inventory import crypto
+from diagnoser.inventory.models import Environment, SecretHeader, Service
+from diagnoser.inventory.selectors import target_for
+from diagnoser.inventory.services import endpoint_create, environment_create, service_create
+from diagnoser.monitoring.models import DriftReport, ProbeRun
+from diagnoser.monitoring.services.alerts import webhook_send
+from diagnoser.monitoring.services.drift import (
+    drift_check_create,
+    drift_check_test_alert,
+    drift_report_finish,
+    drift_report_start,
+)
+from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
+from diagnoser.probing.engine import ProbeEngine
+from diagnoser.probing.scrub import REDACTED, scrub_text, secret_forms
+from diagnoser.sharing.services import share_link_create
+from tests.monitoring.conftest import Receiver
+from tests.security.routes import PUBLIC, ROUTES
+from tests.web.conftest import Trio
+
+pytestmark = pytest.mark.django_db
+
+
+def fernet_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+# --- Keys ---
+
+
+def secret_of(environment: Environment) -> str:
+    return SecretHeader.objects.get(environment=environment).value
+
+
+@pytest.fixture
+def keyed(settings, trio: Trio) -> Environment:
+    """An environment with one secret header, written under a single field key."""
+    settings.DIAGNOSER_FIELD_KEYS = [fernet_key()]
+    service = service_create(workspace=trio.acme, name="billing")
+    return environment_create(
+        service=service,
+        name="prod",
+        base_url="https://billing.example",
+        headers={"Authorization": "Bearer rotate-me-0123456789"},
+    )
+
+
+def test_rotating_the_field_keys_loses_no_secret(settings, keyed):
+    old = settings.DIAGNOSER_FIELD_KEYS[0]
+    settings.DIAGNOSER_FIELD_KEYS = [fernet_key(), old]
+
+    call_command("rotate_field_keys", stdout=StringIO())
+    settings.DIAGNOSER_FIELD_KEYS = settings.DIAGNOSER_FIELD_KEYS[:1]
+
+    assert secret_of(keyed) == "Bearer rotate-me-0123456789"
+    assert target_for(
+        endpoint=endpoint_create(service=keyed.service, path="/x"), environment=keyed
+    ).headers == (("Authorization", "Bearer rotate-me-0123456789"),)
+
+
+def test_dropping_the_old_key_without_rotating_makes_the_secret_unreadable(settings, keyed):
+    settings.DIAGNOSER_FIELD_KEYS = [fernet_key()]
+
+    with pytest.raises(crypto.SecretUnreadable):
+        secret_of(keyed)
+
+
+def test_rotation_names_values_no_key_decrypts_and_rotates_the_rest(settings, keyed):
+    settings.DIAGNOSER_FIELD_KEYS = [fernet_key()]  # keyed's key is lost
+    other = environment_create(
+        service=keyed.service, name="staging", base_url="https://staging.billing.example",
+        headers={"X-Api-Key": "still-here-0123"},
+    )  # fmt: skip
+    settings.DIAGNOSER_FIELD_KEYS = [fernet_key(), *settings.DIAGNOSER_FIELD_KEYS]
+
+    with pytest.raises(CommandError, match=r"inventory.SecretHeader \d+"):
+        call_command("rotate_field_keys", stdout=StringIO())
+    settings.DIAGNOSER_FIELD_KEYS = settings.DIAGNOSER_FIELD_KEYS[:1]
+
+    assert secret_of(other) == "still-here-0123"
+
+
+def test_rotating_secret_key_loses_no_secret(settings, keyed):
+    settings.SECRET_KEY = secrets.token_urlsafe(50)
+
+    assert secret_of(keyed) == "Bearer rotate-me-0123456789"
+
+
+def test_the_column_holds_a_fernet_token_not_the_value(keyed):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM inventory_secretheader")
+        (stored,) = cursor.fetchone()
+
+    assert "rotate-me" not in stored
+    assert crypto.decrypt(stored) == "Bearer rotate-me-0123456789"
+
+
+# --- Scrubbing what a server echoes ---
+
+
+def test_scrubbing_replaces_the_value_and_the_credential_alone():
+    forms = secret_forms(["Bearer abc-123456", "key"])
+
+    assert forms == ("Bearer abc-123456", "abc-123456")  # "key" is too short to scrub
+    assert scrub_text("token=abc-123456; auth=Bearer abc-123456", forms) == (
+        f"token={REDACTED}; auth={REDACTED}"
+    )
+
+
+def test_an_excerpt_cut_inside_a_secret_loses_the_cut_part_too():
+    assert scrub_text("auth: Bearer abc-1", secret_forms(["Bearer abc-123456"])) == (
+        f"auth: {REDACTED}"
+    )
+
+
+# --- A planted secret, followed everywhere it could go ---
+
+
+class Echo(BaseHTTPRequestHandler):
+    """/<env>/items of an API that echoes every credential it gets: into the body, the
+    reason phrase, Allow, WWW-Authenticate and X-Powered-By. staging serves PATCH, prod
+    does not (drift, so a webhook fires)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        if name.startswith("do_"):
+            return self._answer
+        raise AttributeError(name)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+    def _answer(self) -> None:
+        env = self.path.strip("/").split("/")[0]
+        auth, key = self.headers.get("Authorization", ""), self.headers.get("X-Api-Key", "")
+        allowed = {"GET", "HEAD", "OPTIONS", *(["PATCH"] if env == "staging" else [])}
+        body = "".join(f"{name}: {value}\n" for name, value in self.headers.items()).encode()
+        self.send_response(200 if self.command in allowed else 405, f"echo {auth}")
+        self.send_header("Allow", ", ".join([*sorted(allowed), key]))
+        self.send_header("WWW-Authenticate", f'Bearer token="{auth.partition(" ")[2]}"')
+        self.send_header("X-Powered-By", key)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def echo_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Planted:
+    credentials: tuple[str, str]  # what must appear nowhere in clear
+    service: Service
+    run: ProbeRun
+    report: DriftReport
+    token: str  # of a share link to the run
+    report_token: str
+    ids: dict[str, int | str]
+    webhook: Receiver
+
+
+@pytest.fixture
+def planted(trio: Trio, echo_url: str, engine: ProbeEngine, caplog) -> Iterator[Planted]:
+    """Unique secrets, probed for real and stored through the real pipeline, a drift
+    report and its webhook, share links: everything with DEBUG logging captured."""
+    bearer, key = f"planted-{secrets.token_hex(12)}", f"k-{secrets.token_hex(12)}"
+    webhook = Receiver()
+    caplog.set_level(logging.DEBUG)
+    service = service_create(workspace=trio.acme, name="echo")
+    environments = [
+        environment_create(
+            service=service,
+            name=name,
+            base_url=f"{echo_url}/{name}",
+            probe_policy="full",
+            cors_origin="https://app.example",
+            headers={"Authorization": f"Bearer {bearer}", "X-Api-Key": key},
+        )
+        for name in ("staging", "prod")
+    ]
+    endpoint = endpoint_create(service=service, path="/items")
+
+    def store(run: ProbeRun) -> ProbeRun:
+        assert run_claim(run_id=run.id, worker="test")
+        report = engine.probe(target_for(endpoint=run.endpoint, environment=run.environment))
+        return run_record(run=run, report=report)
+
+    run = store(run_request(endpoint=endpoint, environment=environments[1]))
+    check = drift_check_create(service=service, name="nightly", webhook_url=webhook.url)
+    started = drift_report_start(check=check)
+    for queued in started.runs.select_related("endpoint", "environment"):
+        store(queued)
+    DriftReport.objects.filter(id=started.id).update(state=DriftReport.State.FINISHING)
+    report = drift_report_finish(report_id=started.id)
+    assert report is not None
+    assert report.drift_present
+    assert webhook_send(report_id=report.id, event="drift_appeared", attempt=1).ok
+    assert drift_check_test_alert(check=check).ok
+    _, token = share_link_create(run=run, user=trio.alice)
+    _, report_token = share_link_create(report=report, user=trio.alice)
+    ids: dict[str, int | str] = {
+        "service_id": service.id,
+        "environment_id": environments[1].id,
+        "header_id": SecretHeader.objects.filter(environment=environments[1])[0].id,
+        "endpoint_id": endpoint.id,
+        "run_id": run.id,
+        "check_id": check.id,
+        "report_id": report.id,
+        "link_id": 0,
+        "token": token,
+    }
+    yield Planted((bearer, key), service, run, report, token, report_token, ids, webhook)
+    webhook.close()
+
+
+def leaks(planted: Planted, text: str) -> bool:
+    return any(credential in text for credential in planted.credentials)
+
+
+def test_the_echo_server_really_got_the_secrets_and_echoed_them(planted):
+    get = planted.run.observation.observations[0]
+
+    assert REDACTED in get["body_excerpt"]
+    assert REDACTED in get["reason"]
+    assert "X-Api-Key" in get["body_excerpt"]  # the header went out
+
+
+def test_no_dashboard_page_or_partial_holds_a_secret(planted, trio: Trio):
+    client = trio.client_for(trio.alice)
+    leaking = []
+    for route in ROUTES:
+        if route.name in PUBLIC or route.name == "sharing:revoke":
+            continue
+        url = route.url(planted.ids)
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            if response.status_code == 200 and leaks(planted, response.content.decode()):
+                leaking.append(f"{route} {headers}")
+
+    assert not leaking
+
+
+@pytest.mark.parametrize(
+    "view", ["sharing:public", "sharing:public_export_md", "sharing:public_export_json"]
+)
+def test_no_shared_snapshot_or_export_holds_a_secret(planted, view):
+    for token in (planted.token, planted.report_token):
+        response = Client().get(reverse(view, args=[token]))
+
+        assert response.status_code == 200
+        assert not leaks(planted, response.content.decode())
+
+
+@pytest.mark.parametrize(
+    "view", ["sharing:run_export_md", "sharing:run_export_json", "sharing:drift_report_export_md",
+             "sharing:drift_report_export_json"],
+)  # fmt: skip
+def test_no_member_export_holds_a_secret(planted, trio: Trio, view):
+    subject = planted.run.id if view.startswith("sharing:run") else planted.report.id
+    response = trio.client_for(trio.alice).get(reverse(view, args=[subject]))
+
+    assert response.status_code == 200
+    assert not leaks(planted, response.content.decode())
+
+
+def test_no_webhook_payload_holds_a_secret(planted):
+    assert len(planted.webhook.received) == 2  # the drift alert and the test alert
+    assert not leaks(planted, json.dumps(planted.webhook.received))
+
+
+def stored_text(cell: object) -> str:
+    if isinstance(cell, bytes | memoryview):
+        return bytes(cell).decode(errors="replace")
+    return cell if isinstance(cell, str) else json.dumps(cell, default=str)
+
+
+def test_no_database_column_holds_a_secret_in_clear(planted):
+    leaking = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            names = [column[0] for column in cursor.description]
+            for row in cursor.fetchall():
+                for name, cell in zip(names, row, strict=True):
+                    text = stored_text(cell)
+                    if leaks(planted, text):
+                        leaking.append(f"{table}.{name}")
+
+    assert not leaking
+    assert SecretHeader.objects.filter(environment__service=planted.service).count() == 4
+
+
+def test_no_log_record_holds_a_secret(planted, caplog):
+    records = caplog.get_records("setup")  # the planting fixture probed and sent
+    text = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in records)
+
+    assert any(r.levelno == logging.DEBUG for r in records)
+    assert "/staging/items" in text
+    assert not leaks(planted, text)
