@@ -1,11 +1,21 @@
 """Plain-text rendering of a diagnosis for the terminal (``manage.py diagnose``)."""
 
+import re
+
 from diagnoser.analysis.layers import identify
 from diagnoser.analysis.model import Diagnosis, Severity
 from diagnoser.probing.model import Observation, ProbeReport
 
 _STATE_MARK = {"problem": "[!]", "ok": "[ok]", "todo": "[ ]"}
 _COLUMNS = ("PROBE", "STATUS", "ALLOW", "AC-ALLOW-METHODS", "LAYER", "MS")
+# Header values come from the probed server: ESC starts the sequences that move the
+# cursor, recolour, clear or retitle a terminal, and bidi overrides reorder what is
+# shown. Every such character is printed as its escape instead.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def render_text(report: ProbeReport, diagnosis: Diagnosis) -> str:
@@ -22,7 +32,7 @@ def render_text(report: ProbeReport, diagnosis: Diagnosis) -> str:
         "CHECKLIST",
         *_checklist(diagnosis),
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(_visible(line) for line in lines) + "\n"
 
 
 def _matrix(report: ProbeReport, diagnosis: Diagnosis) -> list[str]:
@@ -46,12 +56,13 @@ def _row(observation: Observation) -> tuple[str, str, str, str, str, str]:
     else:
         status = str(observation.status)
         layer = identify(observation).label
+    # Escaped before the columns are measured, so they stay aligned.
     return (
         observation.probe,
         status,
-        observation.header("allow") or "",
-        observation.header("access-control-allow-methods") or "",
-        layer,
+        _visible(observation.header("allow") or ""),
+        _visible(observation.header("access-control-allow-methods") or ""),
+        _visible(layer),
         f"{observation.elapsed_ms:.0f}",
     )
 

@@ -2,8 +2,9 @@
 
 Header values, body excerpts and even Allow lists come from the server that was probed,
 so they may carry Markdown or HTML meant to deceive a reader of the issue. Every value
-from a document goes through `_text` (HTML-escaped, Markdown punctuation backslashed, one
-line) or into a fenced block whose fence is longer than any backtick run inside it.
+from a document goes through `_text` (HTML-escaped, Markdown punctuation backslashed,
+control characters written as escapes, one line) or into a fenced block whose fence is
+longer than any backtick run inside it.
 """
 
 import html
@@ -18,12 +19,16 @@ from diagnoser.sharing.present import DriftView, RunView
 # every value is written after a label or inside a table cell.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _BACKTICKS = re.compile(r"`+")
+# Terminal escapes (ESC...) and bidi overrides act on whoever views the file with cat or
+# in an editor; they are written as their escapes instead.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SEVERITY_ORDER = ("error", "warning", "info")
 
 
 def _text(value: object) -> str:
     one_line = " ".join(str(value).split())
-    return _INLINE_SPECIAL.sub(r"\\\1", html.escape(one_line, quote=False))
+    visible = _CONTROL.sub(lambda m: repr(m.group())[1:-1], one_line)
+    return _INLINE_SPECIAL.sub(r"\\\1", html.escape(visible, quote=False))
 
 
 def _fenced(lines: list[str], content: str, info: str = "", indent: str = "") -> None:
