@@ -18,6 +18,7 @@ from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
 from diagnoser.monitoring.serialize import matrix_from_verdicts
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.pages.latest import RANK, FindingBrief, brief, latest_of
+from diagnoser.web.pages.service import answer
 
 ROWS_PER_SERVICE = 25
 # Order of the summary and of the rows: problems first, then what is still unknown.
@@ -46,7 +47,7 @@ class EndpointRow:
         return "; ".join(
             f"{method}: "
             + ", ".join(
-                f"{cell.verdict} ({cell.status or 'inferred'}) in {name}"
+                f"{answer(cell.verdict, cell.status)} in {name}"
                 for name, matrix in matrices
                 if (cell := matrix.cell(method)) is not None
             )
@@ -90,9 +91,15 @@ def _differing(left: str, right: str) -> frozenset[str]:
 
 def drifting_methods(texts: list[str]) -> tuple[str, ...]:
     """Methods with a definite verdict that differs between some two of these targets."""
-    distinct = sorted(set(texts))
+    distinct = frozenset(texts)
+    return _drifting(distinct) if len(distinct) > 1 else ()
+
+
+@lru_cache(maxsize=4096)
+def _drifting(texts: frozenset[str]) -> tuple[str, ...]:
+    ordered = sorted(texts)
     methods = frozenset[str]().union(
-        *(_differing(left, right) for i, left in enumerate(distinct) for right in distinct[i + 1 :])
+        *(_differing(left, right) for i, left in enumerate(ordered) for right in ordered[i + 1 :])
     )
     return tuple(m for m in PLAIN_METHODS if m in methods)
 

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
+from django.urls import reverse
 
 from diagnoser.analysis.drift import compare
-from diagnoser.analysis.model import MethodMatrix, Verdict
+from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
 from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.serialize import matrix_from_json
 from diagnoser.probing.model import PLAIN_METHODS
@@ -19,11 +20,11 @@ PER_PAGE = 50
 
 @dataclass(frozen=True)
 class Chip:
-    method: str
-    inferred_from: str  # "" when observed
-    accepted: bool  # a rejected method gets a chip only where environments disagree on it
-    status: int | None
-    differs: bool  # another environment answers this method differently
+    """One method in a cell, spelled out here because a page holds hundreds."""
+
+    label: str  # "GET"; a rejected method, shown only where environments disagree: "PATCH 405"
+    css: str  # chip, plus inferred (not sent: safe policy), refused, differs
+    title: str
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,13 @@ class GridCell:
     matrix: MethodMatrix | None
     chips: list[Chip]
     worst: FindingBrief | None
-    drift: list[str]  # how this environment differs from the others, one line each
+    drift: str  # how this environment differs from the others, "; "-separated
 
 
 @dataclass(frozen=True)
 class GridRow:
     endpoint: Endpoint
+    url: str  # of the endpoint page
     cells: list[GridCell]
 
     @property
@@ -64,20 +66,38 @@ class Grid:
         return sum(1 for row in self.rows if row.drifting)
 
 
+def _chip(cell: MethodCell, differs: bool) -> Chip:
+    accepted = cell.verdict is Verdict.ACCEPTED
+    css = ["chip"]
+    if not cell.observed:
+        css.append("inferred")
+        title = f"Inferred, not observed: {cell.source}"
+    elif accepted:
+        title = f"Observed: the server handled {cell.method}"
+    else:
+        title = f"Observed: {cell.method} got {cell.status}"
+    if not accepted:
+        css.append("refused")
+    if differs:
+        css.append("differs")
+        title += f"; another environment answers {cell.method} differently"
+    label = cell.method if accepted or cell.status is None else f"{cell.method} {cell.status}"
+    return Chip(label=label, css=" ".join(css), title=title)
+
+
 def chips(matrix: MethodMatrix, differing: frozenset[str] = frozenset()) -> list[Chip]:
     """The accepted methods, and the others that some environment answers differently."""
     return [
-        Chip(
-            method=cell.method,
-            inferred_from="" if cell.observed else cell.source,
-            accepted=cell.verdict is Verdict.ACCEPTED,
-            status=cell.status,
-            differs=method in differing,
-        )
+        _chip(cell, method in differing)
         for method in PLAIN_METHODS
         if (cell := matrix.cell(method)) is not None
         and (cell.verdict is Verdict.ACCEPTED or method in differing)
     ]
+
+
+def answer(verdict: Verdict, status: int | None) -> str:
+    """ "not found (404)"; "inferred" stands in for the status of a method not sent."""
+    return f"{verdict.value.replace('_', ' ')} ({status or 'inferred'})"
 
 
 def drift_lines(
@@ -90,21 +110,13 @@ def drift_lines(
             if left.id not in matrices or right.id not in matrices:
                 continue
             for change in compare(matrices[left.id], matrices[right.id]):
+                before = answer(change.before, change.before_status)
+                after = answer(change.after, change.after_status)
                 lines[left.id].append(
-                    (
-                        change.method,
-                        f"{change.method} {change.before} ({change.before_status or 'inferred'})"
-                        f" here, {change.after} ({change.after_status or 'inferred'}) in "
-                        f"{right.name}",
-                    )
+                    (change.method, f"{change.method} {before} here, {after} in {right.name}")
                 )
                 lines[right.id].append(
-                    (
-                        change.method,
-                        f"{change.method} {change.after} ({change.after_status or 'inferred'})"
-                        f" here, {change.before} ({change.before_status or 'inferred'}) in "
-                        f"{left.name}",
-                    )
+                    (change.method, f"{change.method} {after} here, {before} in {left.name}")
                 )
     return lines
 
@@ -125,10 +137,12 @@ def _row(
                 matrix=run.matrix if run else None,
                 chips=chips(run.matrix, frozenset(m for m, _ in drift[env.id])) if run else [],
                 worst=run.worst if run else None,
-                drift=[line for _, line in drift[env.id]],
+                drift="; ".join(line for _, line in drift[env.id]),
             )
         )
-    return GridRow(endpoint, cells)
+    return GridRow(
+        endpoint, reverse("web:endpoint", args=[endpoint.service_id, endpoint.id]), cells
+    )
 
 
 def service_grid(*, service: Service, page_number: str | int | None = None) -> Grid:
