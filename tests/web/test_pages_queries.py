@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 specimens = pages_data.specimens
 
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.
-QUERIES = {"overview": 9, "service": 9, "endpoint": 9, "history": 7}
+QUERIES = {"overview": 10, "service": 9, "endpoint": 9, "history": 7}
 
 
 @pytest.fixture

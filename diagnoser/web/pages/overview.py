@@ -3,14 +3,15 @@ finding, whether its environments drift, and the newest probe across environment
 
 A workspace may hold thousands of endpoints: each service shows its most troubled
 endpoints first, up to a cap, with counts by severity for the rest (the service page
-lists them all)."""
+lists them all). Ranking needs only each target's worst severity and verdicts; titles
+and probe times are read for the rows shown."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from django.db.models import Max
+from django.urls import reverse
 
 from diagnoser.analysis.drift import compare
 from diagnoser.analysis.model import MethodMatrix, Severity
@@ -23,12 +24,32 @@ from diagnoser.web.pages.service import answer
 ROWS_PER_SERVICE = 25
 # Order of the summary and of the rows: problems first, then what is still unknown.
 STANDINGS = ("error", "warning", "info", "not probed", "ok")
+TITLE_CHARS = 110
+
+
+@dataclass
+class _Target:
+    """What the latest runs say about one endpoint, gathered across environments."""
+
+    worst: str = ""  # severity of the worst finding, "" for none
+    # (position of the environment in its service, its name, LatestRun.verdicts)
+    verdicts: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    endpoint_id: int
+    path: str
+    target: _Target
+    drifting: tuple[str, ...]
+    standing: str
 
 
 @dataclass(frozen=True)
 class EndpointRow:
     endpoint_id: int
     path: str
+    url: str  # of the endpoint page
     worst: FindingBrief | None
     drifting: tuple[str, ...]  # methods the environments disagree on (rule env_allow_drift)
     sides: tuple[tuple[str, str], ...]  # (environment, LatestRun.verdicts), service order
@@ -39,6 +60,11 @@ class EndpointRow:
     def probed(self) -> int:
         """Environments with a finished run."""
         return len(self.sides)
+
+    @property
+    def short_title(self) -> str:
+        title = self.worst.title if self.worst else ""
+        return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…"
 
     @property
     def drift(self) -> str:
@@ -68,15 +94,6 @@ class ServiceBlock:
         return self.total - len(self.endpoints)
 
 
-@dataclass
-class _Target:
-    """What the latest runs say about one endpoint, gathered across environments."""
-
-    worst: tuple[str, str, str] | None = None  # (severity, rule, title)
-    # (position of the environment in its service, its name, LatestRun.verdicts)
-    verdicts: list[tuple[int, str, str]] = field(default_factory=list)
-
-
 # Few distinct verdict texts recur across thousands of targets: parse and compare each
 # once per process.
 @lru_cache(maxsize=4096)
@@ -104,30 +121,62 @@ def _drifting(texts: frozenset[str]) -> tuple[str, ...]:
     return tuple(m for m in PLAIN_METHODS if m in methods)
 
 
-def _standing(worst: FindingBrief | None, drift: tuple[str, ...], probed: int) -> str:
-    if drift and (worst is None or worst.severity is Severity.INFO):
+def _standing(worst: str, drift: tuple[str, ...], probed: int) -> str:
+    if drift and worst in ("", Severity.INFO):
         return Severity.WARNING.value
-    if worst is not None:
-        return worst.severity.value
+    if worst:
+        return worst
     return "ok" if probed else "not probed"
 
 
-def _block(
-    service: Service, environments: list[Environment], rows: list[EndpointRow]
-) -> ServiceBlock:
-    rows.sort(key=lambda row: (STANDINGS.index(row.standing), row.path))
-    counts = Counter(row.standing for row in rows)
-    return ServiceBlock(
-        service=service,
-        environments=environments,
-        endpoints=rows[:ROWS_PER_SERVICE],
-        total=len(rows),
-        standings=[(standing, counts[standing]) for standing in STANDINGS if counts[standing]],
+def _ranked(workspace: Workspace, places: dict[int, tuple[int, str]]) -> dict[int, list[_Ranked]]:
+    """Every endpoint of the workspace by service id, most troubled first."""
+    endpoints = Endpoint.objects.filter(service__workspace=workspace)
+    targets: dict[int, _Target] = defaultdict(_Target)
+    latest = latest_of(endpoints=endpoints)
+    for endpoint_id, environment_id, verdicts, severity in latest.values_list(
+        "endpoint_id", "environment_id", "verdicts", "worst_severity"
+    ):
+        target = targets[endpoint_id]
+        if severity and (not target.worst or RANK[severity] < RANK[target.worst]):
+            target.worst = severity
+        target.verdicts.append((*places[environment_id], verdicts))
+    ranked: dict[int, list[_Ranked]] = defaultdict(list)
+    for endpoint_id, service_id, path in endpoints.values_list("id", "service_id", "path"):
+        target = targets.get(endpoint_id) or _Target()
+        target.verdicts.sort()
+        drifting = drifting_methods([text for *_, text in target.verdicts])
+        standing = _standing(target.worst, drifting, len(target.verdicts))
+        ranked[service_id].append(_Ranked(endpoint_id, path, target, drifting, standing))
+    for rows in ranked.values():
+        rows.sort(key=lambda row: (STANDINGS.index(row.standing), row.path))
+    return ranked
+
+
+def _details(
+    endpoint_ids: list[int], places: dict[int, tuple[int, str]]
+) -> dict[int, tuple[FindingBrief | None, datetime | None]]:
+    """Worst finding (the first environment's among equals) and newest probe time."""
+    found: dict[int, tuple[FindingBrief | None, datetime | None]] = {}
+    rows = latest_of(endpoints=Endpoint.objects.filter(id__in=endpoint_ids)).values_list(
+        "endpoint_id",
+        "environment_id",
+        "finished_at",
+        "worst_severity",
+        "worst_rule",
+        "worst_title",
     )
+    for endpoint_id, _, finished_at, *worst in sorted(rows, key=lambda r: places[r[1]]):
+        current, newest = found.get(endpoint_id, (None, None))
+        finding = brief(*worst)
+        if finding and (current is None or RANK[finding.severity] < RANK[current.severity]):
+            current = finding
+        found[endpoint_id] = (current, max(newest, finished_at) if newest else finished_at)
+    return found
 
 
 def overview_blocks(*, workspace: Workspace) -> list[ServiceBlock]:
-    """Four queries whatever the workspace holds; no matrix or finding is loaded."""
+    """Five queries whatever the workspace holds; no matrix or finding is loaded."""
     services = list(Service.objects.filter(workspace=workspace).prefetch_related("environments"))
     environments = {s.id: list(s.environments.all()) for s in services}
     places = {
@@ -135,35 +184,34 @@ def overview_blocks(*, workspace: Workspace) -> list[ServiceBlock]:
         for envs in environments.values()
         for position, env in enumerate(envs)
     }
-    endpoints = Endpoint.objects.filter(service__workspace=workspace)
-    latest = latest_of(endpoints=endpoints)
-    targets: dict[int, _Target] = defaultdict(_Target)
-    rows = latest.values_list(
-        "endpoint_id", "environment_id", "verdicts", "worst_severity", "worst_rule", "worst_title"
-    )
-    for endpoint_id, environment_id, verdicts, severity, rule, title in rows:
-        target = targets[endpoint_id]
-        if severity and (target.worst is None or RANK[severity] < RANK[target.worst[0]]):
-            target.worst = (severity, rule, title)
-        target.verdicts.append((*places[environment_id], verdicts))
-    by_service: dict[int, list[EndpointRow]] = defaultdict(list)
-    newest = endpoints.annotate(last_probed=Max("latest_runs__finished_at"))
-    for endpoint_id, service_id, path, last_probed in newest.values_list(
-        "id", "service_id", "path", "last_probed"
-    ):
-        target = targets.get(endpoint_id) or _Target()
-        sides = tuple((name, text) for _, name, text in sorted(target.verdicts))
-        drifting = drifting_methods([text for _, text in sides])
-        worst = brief(*target.worst) if target.worst else None
-        by_service[service_id].append(
-            EndpointRow(
-                endpoint_id=endpoint_id,
-                path=path,
-                worst=worst,
-                drifting=drifting,
-                sides=sides,
-                last_probed=last_probed,
-                standing=_standing(worst, drifting, len(sides)),
+    ranked = _ranked(workspace, places)
+    shown = {s.id: ranked[s.id][:ROWS_PER_SERVICE] for s in services}
+    details = _details([row.endpoint_id for rows in shown.values() for row in rows], places)
+    blocks = []
+    for service in services:
+        counts = Counter(row.standing for row in ranked[service.id])
+        rows = []
+        for row in shown[service.id]:
+            worst, last_probed = details.get(row.endpoint_id, (None, None))
+            rows.append(
+                EndpointRow(
+                    endpoint_id=row.endpoint_id,
+                    path=row.path,
+                    url=reverse("web:endpoint", args=[service.id, row.endpoint_id]),
+                    worst=worst,
+                    drifting=row.drifting,
+                    sides=tuple((name, text) for _, name, text in row.target.verdicts),
+                    last_probed=last_probed,
+                    standing=row.standing,
+                )
+            )
+        blocks.append(
+            ServiceBlock(
+                service=service,
+                environments=environments[service.id],
+                endpoints=rows,
+                total=len(ranked[service.id]),
+                standings=[(s, counts[s]) for s in STANDINGS if counts[s]],
             )
         )
-    return [_block(s, environments[s.id], by_service[s.id]) for s in services]
+    return blocks
