@@ -16,7 +16,8 @@ written by INSERT ... SELECT on the server, which takes a few minutes.
 Pages are requested through Django's test Client in this process (no network, no
 gunicorn), logged in, after 5 warm-up requests, with persistent database connections
 (DATABASE_CONN_MAX_AGE=600). Prints p50/p95 per page; for one request, the SQL query
-count and time, the HTML size and the three slowest statements.
+count and time, the HTML size and the three slowest statements. CPU p50 is this process's
+CPU time per request: on a shared machine wall time also counts waiting for a core.
 """
 
 from __future__ import annotations
@@ -275,6 +276,7 @@ def _seed(*, reseed: bool) -> None:
 
 class Measured(NamedTuple):
     timings: list[float]  # ms per request
+    cpu: list[float]  # ms of this process's CPU per request (no waiting for a core)
     queries: list[dict[str, str]]  # of one request, as Django captures them
     size: int  # bytes of HTML
 
@@ -286,14 +288,15 @@ def _measure(client, path: str, requests: int) -> Measured | None:
     for _ in range(5):
         if client.get(path).status_code != 200:
             return None
-    timings = []
+    timings, cpu = [], []
     for _ in range(requests):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         client.get(path)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
     with CaptureQueriesContext(connection) as captured:
         answer = client.get(path)
-    return Measured(timings, list(captured.captured_queries), len(answer.content))
+    return Measured(timings, cpu, list(captured.captured_queries), len(answer.content))
 
 
 def _report(label: str, path: str, measured: Measured | None) -> None:
@@ -303,9 +306,10 @@ def _report(label: str, path: str, measured: Measured | None) -> None:
     p50 = statistics.median(measured.timings)
     p95 = statistics.quantiles(measured.timings, n=20)[-1]
     sql = sum(float(q["time"]) for q in measured.queries) * 1000
+    cpu = statistics.median(measured.cpu)
     print(
-        f"{label:<10} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  {len(measured.queries):2d} queries "
-        f"({sql:.0f} ms)  {measured.size / 1024:.0f} KiB  {path}"
+        f"{label:<10} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  CPU p50 {cpu:5.1f} ms  "
+        f"{len(measured.queries):2d} queries ({sql:.0f} ms)  {measured.size / 1024:.0f} KiB  {path}"
     )
     for query in sorted(measured.queries, key=lambda q: float(q["time"]), reverse=True)[:3]:
         print(f"    {float(query['time']) * 1000:6.1f} ms  {query['sql'][:160]}")
