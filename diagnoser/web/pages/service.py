@@ -6,6 +6,9 @@ from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from diagnoser.analysis.drift import compare
 from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
@@ -42,6 +45,22 @@ class GridCell:
     chips: list[Chip]
     worst: FindingBrief | None
     drift: str  # how this environment differs from the others, "; "-separated
+
+    @property
+    def probed_title(self) -> str:
+        """The exact probe time for the age's title (the date filter is slow by the 150)."""
+        if self.probed_at is None:
+            return ""
+        return timezone.localtime(self.probed_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+    @property
+    def chips_html(self) -> SafeString:
+        """The chips as markup: a page holds hundreds, a template loop over them is slow."""
+        return format_html_join(
+            " ",
+            '<span class="{}" title="{}">{}</span>',
+            ((c.css, c.title, c.label) for c in self.chips),
+        )
 
 
 @dataclass(frozen=True)
