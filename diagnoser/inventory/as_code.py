@@ -65,6 +65,24 @@ class Summary:
         return bool(self.created or self.updated or self.deleted)
 
 
+# Aliases repeat a node wherever they point: ten lines can expand to a billion values.
+_MAX_VALUES = 100_000
+
+
+def _check_size(root: yaml.Node) -> None:
+    """Count the values as aliases expand them (without building any), up to the cap."""
+    stack, count = [root], 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > _MAX_VALUES:
+            raise InventoryError(f"the file holds more than {_MAX_VALUES} values (aliases?)")
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
 def _to_nodes(node: yaml.Node) -> Node:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -79,21 +97,33 @@ def _to_nodes(node: yaml.Node) -> Node:
         return Node(mapping, line)
     if isinstance(node, yaml.SequenceNode):
         return Node([_to_nodes(item) for item in node.value], line)
-    return Node(yaml.safe_load(yaml.serialize(node)), line)
+    try:
+        value = yaml.safe_load(yaml.serialize(node))
+    except (yaml.YAMLError, ValueError) as error:  # a tag or a date it can't build
+        problem = getattr(error, "problem", None) or str(error)
+        raise InventoryError(f"can't read {node.value!r}: {problem}", line=line) from None
+    if isinstance(value, str) and "\x00" in value:  # "\0" in quotes; no database stores it
+        raise InventoryError(f"{value!r} contains a NUL character; remove it", line=line)
+    return Node(value, line)
 
 
 def parse(text: str, *, source: str = "") -> Node:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if root is None:
+            raise InventoryError("the file is empty")
+        _check_size(root)
+        return _to_nodes(root)
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         raise InventoryError(
             f"not valid YAML/JSON: {error.problem}", line=line, source=source
         ) from None
-    if root is None:
-        raise InventoryError("the file is empty", source=source)
-    try:
-        return _to_nodes(root)
+    except yaml.YAMLError as error:  # characters YAML does not allow, unmarked
+        detail = " ".join(str(error).split())
+        raise InventoryError(f"not valid YAML/JSON: {detail}", source=source) from None
+    except RecursionError:
+        raise InventoryError("the file nests too deeply; flatten it", source=source) from None
     except InventoryError as error:
         error.source = source
         raise
@@ -192,8 +222,8 @@ def import_inventory(
     text: str, *, workspace_name: str | None = None, source: str = "", prune: bool = False
 ) -> Summary:
     """Apply a file to the database, all or nothing. Raises InventoryError with the line."""
-    root = _Reader(parse(text, source=source), "the file", {"workspace", "services"})
     try:
+        root = _Reader(parse(text, source=source), "the file", {"workspace", "services"})
         name = workspace_name or root.get("workspace", str, "default")
         with transaction.atomic():
             workspace, created = Workspace.objects.get_or_create(name=name)

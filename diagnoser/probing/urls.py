@@ -131,6 +131,12 @@ def fill_path(template: str, samples: Mapping[str, str]) -> str:
     handler looks the object up, so the probe learns the method support all the same.
     """
 
+    if _CONTROL_OR_SPACE.search(template):
+        # Caught here, at registration, rather than when every probe of it is refused.
+        raise InvalidTarget(
+            f"{_short(template)} contains spaces or control characters; percent-encode them (%20)"
+        )
+
     def value(match: re.Match[str]) -> str:
         name = match.group(1).strip()
         if not name:
