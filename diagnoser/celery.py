@@ -1,8 +1,8 @@
 """The Celery app, per Celery's Django guide: settings prefixed CELERY_ configure it.
 
-Run one worker pool per machine and exactly one beat for the whole deployment:
+Run one worker pool per machine and one beat for the whole deployment:
     celery -A diagnoser worker -l info
-    celery -A diagnoser beat -l info     # one only: it owns the schedule
+    celery -A diagnoser beat -l info     # a second beat sends nothing twice (monitoring/beat.py)
 Without CELERY_BROKER_URL both use the filesystem broker under var/broker/ (one machine).
 """
 

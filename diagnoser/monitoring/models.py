@@ -6,6 +6,7 @@ same row, so an unchanged sweep adds one run row per target and nothing else.
 """
 
 from django.db import models
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from diagnoser.inventory.models import Endpoint, Environment, Service
@@ -109,12 +110,21 @@ class DriftReport(models.Model):
     regressions = models.JSONField(default=list)
     # Targets whose probe run failed: [{"endpoint", "environment", "reason"}].
     failures = models.JSONField(default=list)
+    # The schedule slot beat sent this report for (see monitoring/beat.py); null when
+    # started by hand. Unique per check, so a second beat or a redelivered message for
+    # the same slot finds the report instead of making another.
+    scheduled_for = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["drift_check", "state", "-created_at"], name="report_check_latest")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["drift_check", "scheduled_for"], name="drift_report_once_per_slot"
+            )
         ]
 
     def __str__(self) -> str:
@@ -141,6 +151,9 @@ class ProbeRun(models.Model):
     )
     changed = models.BooleanField(default=False)  # stored a new observation
     queued_at = models.DateTimeField(auto_now_add=True)
+    # When its task message was last handed to the broker: a run still queued long after
+    # lost its message (a broker restarted without persistence) and is published again.
+    published_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=200, blank=True)
@@ -157,6 +170,18 @@ class ProbeRun(models.Model):
             ),
             models.Index(fields=["state", "started_at"], name="run_state_started"),
             models.Index(fields=["queued_at"], name="run_queued_at"),
+            # Every probe task of a sweep asks whether its report still waits for a run:
+            # without this each asks by scanning all of the report's runs.
+            models.Index(
+                fields=["drift_report"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="run_report_pending",
+            ),
+            models.Index(
+                fields=["published_at"],
+                condition=models.Q(state="queued"),
+                name="run_queued_published",
+            ),
         ]
 
     def __str__(self) -> str:

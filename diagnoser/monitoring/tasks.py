@@ -3,6 +3,11 @@
 Every task runs with acks_late and reject_on_worker_lost (settings), so a message is
 acknowledged only after the task returns and a killed worker's task is redelivered;
 the services' conditional claims make a second delivery harmless.
+
+A database step that loses its connection (PostgreSQL restarting) is tried again in the
+task, on a fresh connection, after growing pauses (retry.py): the steps are idempotent,
+and a probe already sent is never sent again just to store its answer. When the database
+stays away longer the task gives up and the stale-run sweeper takes over.
 """
 
 import logging
@@ -12,12 +17,12 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 
-from diagnoser.inventory.selectors import target_for
 from diagnoser.monitoring.engine_config import engine_config
-from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun
-from diagnoser.monitoring.services import alerts, drift, retention, runs
+from diagnoser.monitoring.models import DriftCheck, DriftReport
+from diagnoser.monitoring.retry import with_db_retry
+from diagnoser.monitoring.services import alerts, drift, recovery, retention, runs
 from diagnoser.probing.engine import ProbeEngine
 
 log = logging.getLogger(__name__)
@@ -44,40 +49,58 @@ def _shared_engine() -> ProbeEngine:
 def probe_target(self: Any, run_id: int) -> str:
     close_old_connections()
     worker = f"{self.request.hostname or 'worker'}:{self.request.id}"
-    if not runs.run_claim(run_id=run_id, worker=worker):
+    what = f"probe run {run_id}"
+    if not with_db_retry(lambda: runs.run_claim(run_id=run_id, worker=worker), what=what):
         log.info("run %s already claimed or finished: skipping this delivery", run_id)
         return "skipped"
-    run = ProbeRun.objects.select_related("endpoint", "environment").get(id=run_id)
+    work = with_db_retry(lambda: runs.run_load(run_id=run_id), what=what)
     try:
-        target = target_for(endpoint=run.endpoint, environment=run.environment)
-        report = _shared_engine().probe(target)
-        runs.run_record(run=run, report=report)
+        report = _shared_engine().probe(with_db_retry(work.target, what=what))
     except SoftTimeLimitExceeded:
-        runs.run_fail(run_id=run_id, reason="probe took longer than the task time limit")
+        reason = "probe took longer than the task time limit"
+    except (OperationalError, InterfaceError):
+        raise  # the database stayed away: the stale-run sweeper re-queues the run
     except Exception as error:
         log.exception("probe run %s failed", run_id)
-        runs.run_fail(run_id=run_id, reason=f"{type(error).__name__}: {error}"[:2000])
-    if run.drift_report_id is not None:
-        drift.drift_report_maybe_finish(report_id=run.drift_report_id)
+        reason = f"{type(error).__name__}: {error}"[:2000]
+    else:
+        with_db_retry(
+            lambda: runs.run_store(run=work.run, report=report, previous=work.previous),
+            what=what,
+        )
+        reason = ""
+    if reason:
+        with_db_retry(lambda: runs.run_fail(run_id=run_id, reason=reason), what=what)
+    report_id = work.run.drift_report_id
+    if report_id is not None:
+        with_db_retry(lambda: drift.drift_report_maybe_finish(report_id=report_id), what=what)
     return "done"
 
 
 @shared_task(name="diagnoser.monitoring.tasks.run_drift_check")
 def run_drift_check(check_id: int, trigger: str = "schedule") -> int | None:
+    """Run a check now (`drift_check_enqueue`). Scheduled runs don't come through here:
+    beat records them itself, once per slot (beat.py)."""
     close_old_connections()
-    check = DriftCheck.objects.filter(id=check_id).select_related("service").first()
-    if check is None:
-        log.warning("drift check %s no longer exists", check_id)
-        return None
-    if trigger == "schedule" and not check.enabled:
-        return None
-    return drift.drift_report_start(check=check, trigger=trigger).id
+
+    def start() -> int | None:
+        check = DriftCheck.objects.filter(id=check_id).select_related("service").first()
+        if check is None:
+            log.warning("drift check %s no longer exists", check_id)
+            return None
+        if trigger == "schedule" and not check.enabled:
+            return None
+        return drift.drift_report_start(check=check, trigger=trigger).id
+
+    return with_db_retry(start, what=f"drift check {check_id}")
 
 
 @shared_task(name="diagnoser.monitoring.tasks.finish_drift_report")
 def finish_drift_report(report_id: int) -> None:
     close_old_connections()
-    drift.drift_report_finish(report_id=report_id)
+    with_db_retry(
+        lambda: drift.drift_report_finish(report_id=report_id), what=f"drift report {report_id}"
+    )
 
 
 @shared_task(bind=True, name="diagnoser.monitoring.tasks.notify_webhook")
@@ -102,10 +125,13 @@ def notify_webhook(self: Any, report_id: int, event: str, attempt: int = 1) -> b
 
 @shared_task(name="diagnoser.monitoring.tasks.sweep_stale_runs")
 def sweep_stale_runs() -> dict[str, list[int]]:
+    """Beat runs this every DIAGNOSER_SWEEP_EVERY seconds: whatever a fault left behind
+    (a killed worker, a broker that lost its messages) is queued again or finished."""
     close_old_connections()
-    requeued, failed = runs.runs_recover_stale()
-    reports = drift.drift_reports_recover()
-    return {"requeued": requeued, "failed": failed, "reports": reports}
+    requeued, failed = recovery.runs_recover_stale()
+    republished = recovery.runs_republish_lost()
+    reports = recovery.drift_reports_recover()
+    return {"requeued": requeued, "failed": failed, "republished": republished, "reports": reports}
 
 
 @shared_task(name="diagnoser.monitoring.tasks.prune_history")

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from django.db import connection
 
 from diagnoser.celery import app as celery_app
 from diagnoser.specimen.app import SpecimenApp
@@ -55,6 +56,16 @@ def broker_at(url: str) -> Iterator[None]:
         yield
     finally:
         use_broker(previous)
+
+
+def database_url() -> str:
+    """The test database as a URL, for worker processes."""
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    host, port = params["HOST"] or "127.0.0.1", params["PORT"] or 5432
+    password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""
+    return f"postgres://{params['USER']}{password}@{host}:{port}/{params['NAME']}"
 
 
 def _redis_up(url: str) -> bool:

@@ -9,8 +9,9 @@ import pytest
 from django.conf import settings
 
 from diagnoser.inventory import crypto
+from tests.monitoring.conftest import database_url
 from tests.monitoring.factories import specimen_service
-from tests.monitoring.test_reliability import ROOT, _database_url
+from tests.monitoring.test_reliability import ROOT
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -19,7 +20,7 @@ def test_drift_check_runs_through_a_worker_on_the_filesystem_broker(specimens, t
     specimen_service(specimens, paths={"/items/{id}"})
     env = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}
     env.update(
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         DIAGNOSER_VAR_DIR=str(tmp_path),
         DIAGNOSER_ALLOW_NETWORKS="127.0.0.0/8",
         DIAGNOSER_FIELD_KEYS=_current_key(),

@@ -11,31 +11,27 @@ import pytest
 import redis
 from celery import Celery
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import timezone
 
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.queue import BrokerUnavailable, publish
 from diagnoser.monitoring.services.drift import drift_check_create
-from diagnoser.monitoring.services.runs import PROBE_TASK, run_request, runs_recover_stale
-from tests.monitoring.conftest import QUEUE, SUBPROCESS_REDIS_URL, broker_at, wait_for
+from diagnoser.monitoring.services.recovery import runs_recover_stale
+from diagnoser.monitoring.services.runs import PROBE_TASK, run_request
+from tests.monitoring.conftest import (
+    QUEUE,
+    SUBPROCESS_REDIS_URL,
+    broker_at,
+    database_url,
+    wait_for,
+)
 from tests.monitoring.factories import specimen_service
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # discard port: nothing listens there
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _database_url() -> str:
-    """The test database as a URL, for worker processes."""
-    params = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{params['NAME']}"
-    host, port = params["HOST"] or "127.0.0.1", params["PORT"] or 5432
-    password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""
-    return f"postgres://{params['USER']}{password}@{host}:{port}/{params['NAME']}"
 
 
 @pytest.fixture
@@ -47,7 +43,7 @@ def subprocess_worker(redis_server):
     def start() -> subprocess.Popen[bytes]:
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": SUBPROCESS_REDIS_URL,
             "DIAGNOSER_ALLOW_NETWORKS": "127.0.0.0/8",
             "CELERY_TASK_DEFAULT_QUEUE": QUEUE,

@@ -15,13 +15,13 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from celery.schedules import crontab as celery_crontab
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
@@ -242,16 +242,35 @@ def drift_check_enqueue(*, check: DriftCheck, trigger: str = Trigger.MANUAL) -> 
     publish(RUN_CHECK_TASK, check.id, trigger)
 
 
-def drift_report_start(*, check: DriftCheck, trigger: str = Trigger.MANUAL) -> DriftReport:
-    """Create the report and queue one probe run per target (published on commit).
+def drift_report_start(
+    *, check: DriftCheck, trigger: str = Trigger.MANUAL, scheduled_for: datetime | None = None
+) -> DriftReport:
+    """Create the report and one queued probe run per target in one transaction; the runs
+    are published when it commits.
 
-    Raises BrokerUnavailable (report and runs kept, marked failed) when nothing can be queued.
+    `scheduled_for` is the schedule slot beat records this for: a slot that already has
+    its report (a second beat) gets that report back, unchanged.
+    Started by hand, a broker that is down fails the report and its runs and raises
+    BrokerUnavailable; on schedule the runs stay queued for the sweeper to publish again.
     """
-    report = DriftReport.objects.create(drift_check=check, trigger=trigger)
     targets = drift_check_targets(check=check)
     try:
         with transaction.atomic():
-            runs_request(targets=targets, trigger=Trigger.DRIFT_CHECK, drift_report=report)
+            report = DriftReport.objects.create(
+                drift_check=check, trigger=trigger, scheduled_for=scheduled_for
+            )
+            runs_request(
+                targets=targets,
+                trigger=Trigger.DRIFT_CHECK,
+                drift_report=report,
+                fail_unpublished=trigger != Trigger.SCHEDULE,
+            )
+    except IntegrityError:
+        existing = DriftReport.objects.filter(drift_check=check, scheduled_for=scheduled_for)
+        if scheduled_for is None or not existing.exists():
+            raise
+        log.info("drift check %s already has its report for %s", check.id, scheduled_for)
+        return existing.get()
     except BrokerUnavailable as error:
         DriftReport.objects.filter(id=report.id).update(
             state=DriftReport.State.FAILED,
@@ -262,6 +281,15 @@ def drift_report_start(*, check: DriftCheck, trigger: str = Trigger.MANUAL) -> D
     if not targets:
         drift_report_maybe_finish(report_id=report.id)
     return report
+
+
+def drift_report_schedule(*, check_id: int, slot: datetime) -> DriftReport | None:
+    """The report of a schedule slot (beat.py): made once, however often it is asked for.
+    None when the check is gone or disabled."""
+    check = DriftCheck.objects.filter(id=check_id).select_related("service").first()
+    if check is None or not check.enabled:
+        return None
+    return drift_report_start(check=check, trigger=Trigger.SCHEDULE, scheduled_for=slot)
 
 
 def drift_report_maybe_finish(*, report_id: int) -> bool:
@@ -393,35 +421,6 @@ def _publish_alert(*, report_id: int, event: str) -> None:
         publish(NOTIFY_TASK, report_id, event, 1)
     except BrokerUnavailable:
         log.exception("could not queue the %s webhook of drift report %s", event, report_id)
-
-
-def drift_reports_recover(*, deadline: timedelta | None = None) -> list[int]:
-    """Finish reports that waited too long for their runs, or whose comparing task died."""
-    now = timezone.now()
-    deadline = deadline or timedelta(seconds=settings.DIAGNOSER_DRIFT_REPORT_DEADLINE)
-    recovered = []
-    overdue = DriftReport.objects.filter(
-        state=DriftReport.State.RUNNING, created_at__lt=now - deadline
-    )
-    for report_id in overdue.values_list("id", flat=True):
-        ProbeRun.objects.filter(
-            drift_report_id=report_id,
-            state__in=[ProbeRun.State.QUEUED, ProbeRun.State.RUNNING],
-        ).update(
-            state=ProbeRun.State.FAILED,
-            failure_reason="drift report deadline passed before this run finished",
-            finished_at=now,
-        )
-        if drift_report_maybe_finish(report_id=report_id):
-            recovered.append(report_id)
-    stuck = DriftReport.objects.filter(
-        state=DriftReport.State.FINISHING,
-        created_at__lt=now - timedelta(seconds=settings.DIAGNOSER_RUN_STALE_AFTER),
-    )
-    for report_id in stuck.values_list("id", flat=True):
-        drift_report_finish(report_id=report_id)
-        recovered.append(report_id)
-    return recovered
 
 
 _CRONTAB_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")

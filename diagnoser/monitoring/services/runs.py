@@ -1,21 +1,31 @@
-"""Probe runs: request, claim, record, recover.
+"""Probe runs: request, claim, load, store.
 
 A run moves queued -> running -> done|failed. The move to running is a conditional
 UPDATE, so when the broker delivers a task twice only one delivery probes; a run left
-running by a dead worker is reclaimed once it is older than any live task can be.
+running by a dead worker is reclaimed once it is older than any live task can be
+(services/recovery.py).
+
+A probe task's database work is kept to a few round trips (they dominate a sweep on
+PostgreSQL): claim, load (run, target and the latest observation's hash in one query),
+the secret headers when the environment has any, then for an unchanged target two
+UPDATEs (run, LatestRun); a changed one stores its observation and findings in one
+transaction.
 """
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from diagnoser.analysis.diagnose import diagnose
 from diagnoser.inventory.models import Endpoint, Environment
+from diagnoser.inventory.selectors import target_for
 from diagnoser.monitoring.models import (
     DriftReport,
     ProbeRun,
@@ -31,17 +41,20 @@ from diagnoser.monitoring.serialize import (
     observation_to_json,
 )
 from diagnoser.monitoring.services.latest import latest_run_set
-from diagnoser.probing.model import ProbeReport
+from diagnoser.probing.model import ProbeReport, Target
 
 log = logging.getLogger(__name__)
 
 PROBE_TASK = "diagnoser.monitoring.tasks.probe_target"
 
 
-def _publish_runs(run_ids: Sequence[int]) -> None:
+def _publish_runs(run_ids: Sequence[int], *, fail_unpublished: bool) -> None:
     try:
         publish_many(PROBE_TASK, [(run_id,) for run_id in run_ids])
     except BrokerUnavailable as error:
+        if not fail_unpublished:
+            log.warning("runs %s stay queued: %s; the sweeper publishes them again", run_ids, error)
+            return
         ProbeRun.objects.filter(id__in=run_ids, state=ProbeRun.State.QUEUED).update(
             state=ProbeRun.State.FAILED,
             failure_reason=f"broker unavailable: {error.error}",
@@ -55,11 +68,13 @@ def runs_request(
     targets: Iterable[tuple[Endpoint, Environment]],
     trigger: str = Trigger.MANUAL,
     drift_report: DriftReport | None = None,
+    fail_unpublished: bool = True,
 ) -> list[ProbeRun]:
     """Create queued runs and publish one probe task each once the rows are committed.
 
     If the broker is down the runs are marked failed with the reason and BrokerUnavailable
-    reaches the caller when the outermost transaction commits.
+    reaches the caller when the outermost transaction commits; unless fail_unpublished is
+    off (nobody waits on scheduled work): then they stay queued for the sweeper.
     """
     now = timezone.now()
     runs = ProbeRun.objects.bulk_create(
@@ -70,12 +85,13 @@ def runs_request(
                 trigger=trigger,
                 drift_report=drift_report,
                 queued_at=now,
+                published_at=now,
             )
             for endpoint, environment in targets
         ]
     )
     run_ids = [run.id for run in runs]
-    transaction.on_commit(lambda: _publish_runs(run_ids))
+    transaction.on_commit(lambda: _publish_runs(run_ids, fail_unpublished=fail_unpublished))
     return runs
 
 
@@ -103,70 +119,122 @@ def run_claim(*, run_id: int, worker: str) -> bool:
     return claimed == 1
 
 
-def _latest_observation(*, endpoint_id: int, environment_id: int) -> StoredObservation | None:
-    return (
-        StoredObservation.objects.filter(endpoint_id=endpoint_id, environment_id=environment_id)
-        .order_by("-created_at", "-id")
-        .first()
+def _latest_of_target(*, endpoint_id: Any, environment_id: Any) -> QuerySet[StoredObservation]:
+    return StoredObservation.objects.filter(
+        endpoint_id=endpoint_id, environment_id=environment_id
+    ).order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class ProbeWork:
+    """A claimed run and what probing and storing it need."""
+
+    run: ProbeRun  # with its endpoint and environment
+    # The target's latest observation, as its id and content hash: the other fields are
+    # read from the database only if something asks for them.
+    previous: StoredObservation | None
+
+    def target(self) -> Target:
+        return target_for(endpoint=self.run.endpoint, environment=self.run.environment)
+
+
+def run_load(*, run_id: int) -> ProbeWork:
+    """One query: the run, its endpoint and environment, and the target's latest
+    observation id and hash (what store compares the new answers with)."""
+    latest = _latest_of_target(
+        endpoint_id=OuterRef("endpoint_id"), environment_id=OuterRef("environment_id")
     )
+    run = (
+        ProbeRun.objects.select_related("endpoint", "environment")
+        .annotate(
+            previous_id=Subquery(latest.values("id")[:1]),
+            previous_hash=Subquery(latest.values("content_hash")[:1]),
+        )
+        .get(id=run_id)
+    )
+    previous = None
+    if run.previous_id is not None:
+        previous = StoredObservation.from_db(
+            run._state.db, ["id", "content_hash"], [run.previous_id, run.previous_hash]
+        )
+    return ProbeWork(run=run, previous=previous)
+
+
+def _run_done(
+    *, run: ProbeRun, observation: StoredObservation, changed: bool, finished_at: datetime
+) -> bool:
+    updated = ProbeRun.objects.filter(id=run.id, state=ProbeRun.State.RUNNING).update(
+        state=ProbeRun.State.DONE,
+        observation=observation,
+        changed=changed,
+        finished_at=finished_at,
+    )
+    if not updated:
+        # Reclaimed as stale by another worker meanwhile: its result will be stored.
+        log.warning("run %s was reclaimed before it finished; result dropped", run.id)
+    return bool(updated)
+
+
+def run_store(*, run: ProbeRun, report: ProbeReport, previous: StoredObservation | None) -> bool:
+    """Store the report, pointing at `previous` (the target's latest observation) when
+    nothing changed. False when the run was reclaimed meanwhile and the result dropped.
+
+    An unchanged run is two UPDATEs outside a transaction: a crash between them leaves
+    the target's LatestRun on its previous run, which holds this very observation.
+    """
+    digest = content_hash(report.observations, url=report.target.url, policy=report.target.policy)
+    if previous is not None and previous.content_hash == digest:
+        finished_at = timezone.now()
+        if not _run_done(run=run, observation=previous, changed=False, finished_at=finished_at):
+            return False
+        latest_run_set(run=run, observation=previous, finished_at=finished_at, findings=None)
+        return True
+    diagnosis = diagnose(report)
+    with transaction.atomic():
+        observation = StoredObservation.objects.create(
+            endpoint_id=run.endpoint_id,
+            environment_id=run.environment_id,
+            content_hash=digest,
+            observations=[observation_to_json(o) for o in report.observations],
+            matrix=matrix_to_json(diagnosis.matrix),
+            url=report.target.url,
+            policy=report.target.policy.value,
+            notes=list(report.notes),
+        )
+        StoredFinding.objects.bulk_create(
+            StoredFinding(
+                observation=observation,
+                rule=f.rule,
+                severity=f.severity.value,
+                title=f.title[:500],
+                explanation=f.explanation,
+                evidence=finding_to_json(f)["evidence"],
+                fix=list(f.fix),
+                reproduce=list(f.reproduce),
+            )
+            for f in diagnosis.findings
+        )
+        finished_at = timezone.now()
+        if not _run_done(run=run, observation=observation, changed=True, finished_at=finished_at):
+            transaction.set_rollback(True)
+            return False
+        latest_run_set(
+            run=run,
+            observation=observation,
+            finished_at=finished_at,
+            findings=[(f.severity.value, f.rule, f.title[:500]) for f in diagnosis.findings],
+        )
+    return True
 
 
 def run_record(*, run: ProbeRun, report: ProbeReport) -> ProbeRun:
-    """Store the report, reusing the target's previous observation when nothing changed."""
-    digest = content_hash(report.observations, url=report.target.url, policy=report.target.policy)
-    with transaction.atomic():
-        previous = _latest_observation(
-            endpoint_id=run.endpoint_id, environment_id=run.environment_id
-        )
-        changed = previous is None or previous.content_hash != digest
-        if changed:
-            diagnosis = diagnose(report)
-            observation = StoredObservation.objects.create(
-                endpoint_id=run.endpoint_id,
-                environment_id=run.environment_id,
-                content_hash=digest,
-                observations=[observation_to_json(o) for o in report.observations],
-                matrix=matrix_to_json(diagnosis.matrix),
-                url=report.target.url,
-                policy=report.target.policy.value,
-                notes=list(report.notes),
-            )
-            StoredFinding.objects.bulk_create(
-                StoredFinding(
-                    observation=observation,
-                    rule=f.rule,
-                    severity=f.severity.value,
-                    title=f.title[:500],
-                    explanation=f.explanation,
-                    evidence=finding_to_json(f)["evidence"],
-                    fix=list(f.fix),
-                    reproduce=list(f.reproduce),
-                )
-                for f in diagnosis.findings
-            )
-        else:
-            assert previous is not None
-            observation = previous
-        finished_at = timezone.now()
-        updated = ProbeRun.objects.filter(id=run.id, state=ProbeRun.State.RUNNING).update(
-            state=ProbeRun.State.DONE,
-            observation=observation,
-            changed=changed,
-            finished_at=finished_at,
-        )
-        if not updated:
-            # Reclaimed as stale by another worker meanwhile: its result will be stored.
-            transaction.set_rollback(True)
-            log.warning("run %s was reclaimed before it finished; result dropped", run.id)
-        else:
-            latest_run_set(
-                run=run,
-                observation=observation,
-                finished_at=finished_at,
-                findings=[(f.severity.value, f.rule, f.title[:500]) for f in diagnosis.findings]
-                if changed
-                else None,
-            )
+    """Store the report of a run claimed by the caller, and return the run as stored."""
+    previous = (
+        _latest_of_target(endpoint_id=run.endpoint_id, environment_id=run.environment_id)
+        .only("id", "content_hash")
+        .first()
+    )
+    run_store(run=run, report=report, previous=previous)
     run.refresh_from_db()
     return run
 
@@ -175,44 +243,3 @@ def run_fail(*, run_id: int, reason: str) -> None:
     ProbeRun.objects.filter(
         id=run_id, state__in=[ProbeRun.State.QUEUED, ProbeRun.State.RUNNING]
     ).update(state=ProbeRun.State.FAILED, failure_reason=reason, finished_at=timezone.now())
-
-
-def runs_recover_stale(*, older_than: timedelta | None = None) -> tuple[list[int], list[int]]:
-    """Runs still running past the stale age lost their worker (killed, OOM, host gone).
-
-    Re-queue those with attempts left and fail the rest with the reason. Returns the ids
-    (requeued, failed). Broker redelivery may also reclaim a stale run: the claim decides.
-    """
-    cutoff = timezone.now() - (
-        older_than
-        if older_than is not None
-        else timedelta(seconds=settings.DIAGNOSER_RUN_STALE_AFTER)
-    )
-    stale = ProbeRun.objects.filter(state=ProbeRun.State.RUNNING, started_at__lt=cutoff)
-    max_attempts = settings.DIAGNOSER_RUN_MAX_ATTEMPTS
-    failed: list[int] = []
-    requeued: list[int] = []
-    for run in stale.only("id", "attempt", "claimed_by", "started_at"):
-        reason = (
-            f"worker lost: {run.claimed_by or 'a worker'} started attempt {run.attempt} at "
-            f"{run.started_at:%Y-%m-%d %H:%M:%S}Z and never finished"
-        )
-        if run.attempt >= max_attempts:
-            reason += f"; gave up after {max_attempts} attempts"
-            moved = stale.filter(id=run.id).update(
-                state=ProbeRun.State.FAILED, failure_reason=reason, finished_at=timezone.now()
-            )
-            if moved:
-                failed.append(run.id)
-        else:
-            moved = stale.filter(id=run.id).update(
-                state=ProbeRun.State.QUEUED, failure_reason=reason + "; re-queued"
-            )
-            if moved:
-                requeued.append(run.id)
-    if requeued:
-        try:
-            _publish_runs(requeued)
-        except BrokerUnavailable:
-            log.exception("could not re-queue stale runs %s", requeued)
-    return requeued, failed

@@ -1,0 +1,50 @@
+"""A worker SIGKILLed in the middle of a scheduled sweep: its runs are taken up again and
+every slot still ends with one complete report."""
+
+import pytest
+
+from diagnoser.monitoring.models import DriftReport, ProbeRun
+from tests.faults.conftest import (
+    assert_every_slot_once,
+    scheduled_check,
+    stop_scheduling,
+    wait_for_reports,
+    wait_until_settled,
+)
+from tests.monitoring.conftest import wait_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+EVERY = 3
+
+
+def test_runs_of_a_killed_worker_are_retried_and_every_slot_reports_once(specimens, cluster):
+    for app in specimens.apps.values():
+        app.latency = 0.2  # a run takes long enough to be caught in the middle
+    check = scheduled_check(specimens, every=EVERY, endpoints=4)
+    cluster.worker("faults-a")
+    cluster.worker("faults-b")
+    cluster.beat("beat")
+    victim = cluster.hostname("faults-a")
+
+    held = wait_for(
+        lambda: list(
+            ProbeRun.objects.filter(state="running", claimed_by__startswith=victim).values_list(
+                "id", flat=True
+            )
+        ),
+        timeout=60,
+        what="worker a to be probing",
+    )
+    cluster.kill("faults-a")
+    killed_during = DriftReport.objects.get(runs__id=held[0])
+    wait_for_reports(check, DriftReport.objects.filter(drift_check=check).count() + 2)
+    stop_scheduling(check)
+    wait_until_settled(check)
+
+    reports = assert_every_slot_once(check, targets=8)
+    assert killed_during in reports
+    for run in ProbeRun.objects.filter(id__in=held):
+        assert run.state == "done"
+        assert run.attempt >= 2
+        assert "worker lost" in run.failure_reason
