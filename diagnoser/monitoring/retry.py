@@ -17,11 +17,16 @@ T = TypeVar("T")
 def with_db_retry(step: Callable[[], T], *, what: str) -> T:
     """Run `step`; after a lost connection, reconnect and run it again, with backoff.
 
+    On PostgreSQL these errors mean the server went away (restarting) or something
+    passing (a deadlock, a lock timeout) worth another try. SQLite has no server to come
+    back, and its busy timeout has waited already: its errors go to the caller at once.
     `step` must be safe to run twice (its writes conditional, or in one transaction)."""
     for delay in DB_RETRY_DELAYS:
         try:
             return step()
         except (OperationalError, InterfaceError) as error:
+            if connection.vendor != "postgresql":
+                raise
             log.warning("%s: database unavailable (%s); again in %s s", what, error, delay)
             connection.close()  # this thread's; the next query opens a new one
             time.sleep(delay)
