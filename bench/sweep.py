@@ -40,8 +40,10 @@ ENV = {
     "DIAGNOSER_ALLOW_NETWORKS": "127.0.0.0/8",
     "DIAGNOSER_PER_HOST_CONCURRENCY": str(PER_HOST),
     "DIAGNOSER_LOG_LEVEL": "WARNING",
-    # Workers keep their database connection between tasks (as docker-compose.yml does).
+    # Workers keep their database connection between tasks, untested before each task
+    # (as docker-compose.yml runs them).
     "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "600"),
+    "DATABASE_CONN_HEALTH_CHECKS": os.environ.get("DATABASE_CONN_HEALTH_CHECKS", "0"),
 }
 os.environ.update(ENV)
 
