@@ -4,30 +4,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import F, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from diagnoser.inventory.models import Endpoint, Environment, Service
-from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun, StoredObservation
+from diagnoser.monitoring.models import (
+    DriftCheck,
+    DriftReport,
+    LatestRun,
+    ProbeRun,
+    StoredObservation,
+)
 from diagnoser.monitoring.serialize import matrix_from_json
 
 
 def latest_runs(*, service: Service) -> QuerySet[ProbeRun]:
-    """The newest finished run of every target of a service (one query, index-backed)."""
-    newest = (
-        ProbeRun.objects.filter(
-            endpoint_id=OuterRef("endpoint_id"),
-            environment_id=OuterRef("environment_id"),
-            state=ProbeRun.State.DONE,
-        )
-        .order_by("-finished_at")
-        .values("id")[:1]
-    )
-    return (
-        ProbeRun.objects.filter(endpoint__service=service, state=ProbeRun.State.DONE)
-        .filter(id=Subquery(newest))
-        .select_related("endpoint", "environment", "observation")
+    """The newest finished run of every target of a service (one query, via LatestRun)."""
+    newest = LatestRun.objects.filter(endpoint__service=service).values("run_id")
+    return ProbeRun.objects.filter(id__in=newest).select_related(
+        "endpoint", "environment", "observation"
     )
 
 
