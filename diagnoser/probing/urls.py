@@ -43,6 +43,7 @@ def validate_target_url(url: str) -> str:
         raise InvalidTarget(
             "the URL contains spaces or control characters; percent-encode them (%20)"
         )
+    _check_unicode(text, "the URL")
     if "://" not in text:
         raise InvalidTarget(
             f"{_short(text)} has no scheme; write it with http:// or https:// in front"
@@ -72,6 +73,16 @@ def validate_target_url(url: str) -> str:
         raise InvalidTarget(f"{_short(text)} is not a valid URL; check the part after the host")
     query = f"?{_quote_non_ascii(parts.query)}" if parts.query else ""
     return f"{scheme}://{authority}{path}{query}"
+
+
+def _check_unicode(text: str, what: str) -> None:
+    # A lone surrogate (from JSON or YAML escapes) has no UTF-8 form to percent-encode.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidTarget(
+            f"{what} contains a character that is not valid Unicode (a lone surrogate); retype it"
+        ) from None
 
 
 def _short(text: str) -> str:
@@ -136,6 +147,7 @@ def fill_path(template: str, samples: Mapping[str, str]) -> str:
         raise InvalidTarget(
             f"{_short(template)} contains spaces or control characters; percent-encode them (%20)"
         )
+    _check_unicode(template, "the path")
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1).strip()
@@ -144,6 +156,7 @@ def fill_path(template: str, samples: Mapping[str, str]) -> str:
         sample = samples.get(name)
         if sample is None:
             sample = NIL_UUID if "uuid" in name.lower() else "0"
+        _check_unicode(sample, f"the sample for {{{name}}}")
         return quote(sample, safe="")
 
     filled = _PLACEHOLDER.sub(value, template)
@@ -171,6 +184,13 @@ def validate_header(name: str, value: str) -> tuple[str, str]:
         raise InvalidTarget(
             f"the value of header {name} contains line breaks or control characters; remove them"
         )
+    try:
+        value.encode("latin-1")  # what HTTP/1.1 sends header values as
+    except UnicodeEncodeError:
+        raise InvalidTarget(
+            f"the value of header {name} has characters a header can't carry (only Latin-1); "
+            "encode them, for example as base64"
+        ) from None
     return name, value
 
 

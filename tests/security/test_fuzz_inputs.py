@@ -284,6 +284,7 @@ def _headers_are_sendable(headers: tuple[tuple[str, str], ...]) -> None:
     for name, value in headers:
         assert validate_header(name, value) == (name, value)
         assert not any(c in value for c in "\r\n\x00")
+        value.encode("latin-1")  # raises unless http.client can send it
 
 
 @FUZZ
