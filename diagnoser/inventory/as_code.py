@@ -225,6 +225,13 @@ def import_inventory(
     try:
         root = _Reader(parse(text, source=source), "the file", {"workspace", "services"})
         name = workspace_name or root.get("workspace", str, "default")
+        longest = Workspace._meta.get_field("name").max_length or 0
+        if not name.strip() or len(name) > longest:
+            node = root.raw("workspace")
+            raise InventoryError(
+                f"the workspace name must be 1 to {longest} characters",
+                line=node.line if node is not None else None,
+            )
         with transaction.atomic():
             workspace, created = Workspace.objects.get_or_create(name=name)
             summary = Summary(created=[f"workspace {name}"] if created else [])
