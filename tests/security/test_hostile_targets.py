@@ -1,15 +1,20 @@
-"""Hostile targets probed by the real Celery worker: each run ends as stored, done, with
-the failure recorded as a probe error (or a body cut at the cap), within about the probe
-deadline; the worker keeps working and its memory stays bounded.
+"""Hostile targets probed by a real Celery worker process: each run ends as stored, done,
+with the failure recorded as a probe error (or a body cut at the cap), within about the
+probe deadline; the same worker process stays up, keeps probing, and its memory stays
+bounded.
 
 tests/probing/test_hostile_servers.py shows the engine alone survives these servers; here
 the whole path is under test: task, engine, analysis, storage (JSON columns included).
-The worker runs in this process, on threads, so /proc/self is the worker's memory.
+The worker is a `celery worker` process of its own (as in production), so its resident
+memory can be read from /proc and a crash in it could not hide behind the test process.
 """
 
 import functools
+import os
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -18,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.inventory.services import (
@@ -28,9 +34,11 @@ from diagnoser.inventory.services import (
 )
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.services.runs import run_request
-from tests.monitoring.conftest import (  # noqa: F401 (fixtures: the real worker on Redis)
-    LOOPBACK,
-    celery_worker,
+from tests.monitoring.conftest import (  # noqa: F401 (fixture: Redis, started if down)
+    QUEUE,
+    SUBPROCESS_REDIS_URL,
+    broker_at,
+    database_url,
     redis_server,
     wait_for,
 )
@@ -38,11 +46,9 @@ from tests.probing import servers
 from tests.probing.servers import EchoServer, RawBehaviour, RawServer, read_request, serve_echo
 from tests.probing.test_transport import self_signed  # noqa: F401 (fixture: a TLS cert)
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("celery_worker"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
+ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 1.5
 MAX_BODY = 64 * 1024
 # Generous: the point is "it ends, bounded", not how fast a loaded CI machine is.
@@ -51,13 +57,39 @@ RSS_GROWTH_LIMIT = 100 << 20
 BOMB_SIZE = 256 << 20  # inflated; about 250 KiB on the wire
 
 
+@pytest.fixture(scope="module")
+def worker(redis_server: str, django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:  # noqa: F811
+    """One worker process for the whole module: every test probes through the same one."""
+    redis.Redis.from_url(SUBPROCESS_REDIS_URL).delete(QUEUE)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": SUBPROCESS_REDIS_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
+        "DIAGNOSER_ALLOW_NETWORKS": "127.0.0.0/8",
+        "DIAGNOSER_PROBE_DEADLINE": str(DEADLINE),
+        "DIAGNOSER_READ_TIMEOUT": "3",
+        "DIAGNOSER_MAX_BODY_BYTES": str(MAX_BODY),
+    }
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "diagnoser", "worker", "--pool=threads"),
+            *("--concurrency=2", "--loglevel=WARNING", "--without-mingle", "--without-gossip"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield process
+    process.terminate()
+    process.wait(30)
+
+
 @pytest.fixture(autouse=True)
-def probe_settings(settings: Any) -> Any:
-    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
-    settings.DIAGNOSER_PROBE_DEADLINE = DEADLINE
-    settings.DIAGNOSER_READ_TIMEOUT = 3.0
-    settings.DIAGNOSER_MAX_BODY_BYTES = MAX_BODY
-    return settings
+def publish_to_the_worker() -> Iterator[None]:
+    with broker_at(SUBPROCESS_REDIS_URL):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -82,21 +114,25 @@ def raw_server() -> Iterator[Callable[[RawBehaviour], RawServer]]:
         server.close()
 
 
-def _rss() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def _rss(process: subprocess.Popen[bytes]) -> int:
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS in /proc/self/status")
+    raise AssertionError(f"no VmRSS in /proc/{process.pid}/status")
 
 
 @pytest.fixture(autouse=True)
-def bounded_memory(probe_settings: Any, echo: EchoServer) -> Iterator[None]:
+def bounded_memory(
+    worker: subprocess.Popen[bytes], publish_to_the_worker: None, echo: EchoServer
+) -> Iterator[None]:
     """The worker's resident memory grows by less than RSS_GROWTH_LIMIT over the test
-    (measured after a normal run, so the worker and its engine exist already)."""
+    (measured after a normal run, so the worker and its engine exist already), and the
+    process is still the one that started."""
     _the_worker_still_probes(echo)
-    before = _rss()
+    before = _rss(worker)
     yield
-    growth = _rss() - before
+    assert worker.poll() is None, "the worker process died"
+    growth = _rss(worker) - before
     assert growth < RSS_GROWTH_LIMIT, f"the worker grew by {growth >> 20} MiB"
 
 
