@@ -6,7 +6,7 @@ from pytest_django.fixtures import Settings
 
 from tests.machine import install_missing
 
-pytest_plugins = ["tests.servers.fixtures"]
+pytest_plugins = ["tests.servers.fixtures", "tests.monitoring.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,7 @@ from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
 from diagnoser.inventory.services import workspace_create
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.services.runs import runs_request
-from tests.monitoring import conftest as monitoring
-from tests.monitoring.conftest import LOOPBACK, QUEUE, REDIS_URL, broker_at, wait_for
+from tests.monitoring.fixtures import LOOPBACK, QUEUE, REDIS_URL, broker_at, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,9 +32,6 @@ PASSWORD = "correct horse battery staple"
 
 # The monitoring tests' real parts: Redis (started when down) and the specimen API's
 # staging and prod on 127.0.0.1.
-redis_server = monitoring.redis_server
-specimen_servers = monitoring.specimen_servers
-specimens = monitoring.specimens
 TIMEOUT_MS = 20_000
 
 

@@ -28,10 +28,8 @@ from diagnoser.monitoring.services.drift import (
     drift_check_schedule_sync,
     drift_check_update,
 )
-from tests.monitoring.conftest import database_url, specimen_servers, specimens, wait_for
 from tests.monitoring.factories import specimen_service
-
-__all__ = ["specimen_servers", "specimens"]  # fixtures shared with tests/monitoring
+from tests.monitoring.fixtures import database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PENDING = [ProbeRun.State.QUEUED, ProbeRun.State.RUNNING]

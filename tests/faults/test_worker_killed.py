@@ -11,7 +11,7 @@ from tests.faults.conftest import (
     wait_for_reports,
     wait_until_settled,
 )
-from tests.monitoring.conftest import wait_for
+from tests.monitoring.fixtures import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -12,8 +12,8 @@ from diagnoser.monitoring.services.drift import (
     drift_check_update,
     drift_report_start,
 )
-from tests.monitoring.conftest import wait_for
 from tests.monitoring.factories import specimen_service
+from tests.monitoring.fixtures import wait_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 
 from diagnoser.inventory import crypto
-from tests.monitoring.conftest import database_url
 from tests.monitoring.factories import specimen_service
+from tests.monitoring.fixtures import database_url
 from tests.monitoring.test_reliability import ROOT
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -3,8 +3,8 @@ import pytest
 from diagnoser.celery import app as celery_app
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
 from diagnoser.monitoring.services.runs import PROBE_TASK, run_request
-from tests.monitoring.conftest import wait_for
 from tests.monitoring.factories import specimen_service
+from tests.monitoring.fixtures import wait_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -19,14 +19,14 @@ from diagnoser.monitoring.queue import BrokerUnavailable, publish
 from diagnoser.monitoring.services.drift import drift_check_create
 from diagnoser.monitoring.services.recovery import runs_recover_stale
 from diagnoser.monitoring.services.runs import PROBE_TASK, run_request
-from tests.monitoring.conftest import (
+from tests.monitoring.factories import specimen_service
+from tests.monitoring.fixtures import (
     QUEUE,
     SUBPROCESS_REDIS_URL,
     broker_at,
     database_url,
     wait_for,
 )
-from tests.monitoring.factories import specimen_service
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # discard port: nothing listens there

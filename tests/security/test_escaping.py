@@ -35,7 +35,7 @@ from diagnoser.monitoring.services.drift import (
 from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.sharing.services import share_link_create
-from tests.monitoring.conftest import LOOPBACK
+from tests.monitoring.fixtures import LOOPBACK
 from tests.web.conftest import Trio, trio  # noqa: F401 (fixture: alice, bob and charlie)
 
 pytestmark = pytest.mark.django_db

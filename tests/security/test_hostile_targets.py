@@ -34,12 +34,11 @@ from diagnoser.inventory.services import (
 )
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.services.runs import run_request
-from tests.monitoring.conftest import (  # noqa: F401 (fixture: Redis, started if down)
+from tests.monitoring.fixtures import (
     QUEUE,
     SUBPROCESS_REDIS_URL,
     broker_at,
     database_url,
-    redis_server,
     wait_for,
 )
 from tests.probing import servers
@@ -58,7 +57,7 @@ BOMB_SIZE = 256 << 20  # inflated; about 250 KiB on the wire
 
 
 @pytest.fixture(scope="module")
-def worker(redis_server: str, django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:  # noqa: F811
+def worker(redis_server: str, django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:
     """One worker process for the whole module: every test probes through the same one."""
     redis.Redis.from_url(SUBPROCESS_REDIS_URL).delete(QUEUE)
     env = {

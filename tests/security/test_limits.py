@@ -10,7 +10,7 @@ from diagnoser.inventory.models import Endpoint
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.security.limits import rate_text, wait_text
-from tests.monitoring.conftest import LOOPBACK
+from tests.monitoring.fixtures import LOOPBACK
 from tests.servers.fixtures import free_port
 from tests.web.conftest import PASSWORD, Trio
 

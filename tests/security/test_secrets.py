@@ -35,7 +35,7 @@ from diagnoser.monitoring.services.runs import run_claim, run_record, run_reques
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.scrub import REDACTED, scrub_text, secret_forms
 from diagnoser.sharing.services import share_link_create
-from tests.monitoring.conftest import Receiver
+from tests.monitoring.fixtures import Receiver
 from tests.security.routes import PUBLIC, ROUTES
 from tests.web.conftest import Trio
 

@@ -18,7 +18,7 @@ from diagnoser.monitoring.models import ProbeRun, Trigger
 from diagnoser.monitoring.services.runs import run_claim, run_record
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbeReport
-from tests.monitoring.conftest import Specimens
+from tests.monitoring.fixtures import Specimens
 
 
 @pytest.fixture(scope="module")

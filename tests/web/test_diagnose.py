@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.inventory.services import environment_create, service_create
-from tests.monitoring.conftest import LOOPBACK
+from tests.monitoring.fixtures import LOOPBACK
 from tests.servers.fixtures import free_port
 
 pytestmark = pytest.mark.django_db

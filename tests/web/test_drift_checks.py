@@ -11,14 +11,11 @@ from diagnoser.celery import app as celery_app
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.services.drift import drift_check_create
-from tests.monitoring.conftest import (  # noqa: F401 (fixtures: the real worker on Redis)
+from tests.monitoring.fixtures import (
     LOOPBACK,
     Receiver,
     Specimens,
     broker_at,
-    celery_worker,
-    loopback_allowed,
-    redis_server,
     wait_for,
 )
 from tests.servers.fixtures import free_port

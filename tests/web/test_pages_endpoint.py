@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from diagnoser.monitoring.models import ProbeRun
-from tests.monitoring.conftest import LOOPBACK
+from tests.monitoring.fixtures import LOOPBACK
 from tests.web import pages_data
 from tests.web.pages_data import ScriptServer, probe, probe_all, record, specimen_service
 

@@ -15,7 +15,7 @@ from diagnoser.monitoring.selectors import (
     method_history,
     method_timeline,
 )
-from tests.monitoring.conftest import LOOPBACK
+from tests.monitoring.fixtures import LOOPBACK
 from tests.web import pages_data
 from tests.web.pages_data import probe, record, specimen_service
 

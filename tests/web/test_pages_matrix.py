@@ -8,7 +8,7 @@ from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbePolicy, ProbeReport, Target
 from diagnoser.web.pages.matrix import Column, build_matrix
-from tests.monitoring.conftest import LOOPBACK
+from tests.monitoring.fixtures import LOOPBACK
 from tests.web import pages_data
 
 specimens = pages_data.specimens

@@ -9,14 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from diagnoser.monitoring.models import ProbeRun
-from tests.monitoring import conftest as monitoring
-from tests.monitoring.conftest import LOOPBACK, broker_at, wait_for
+from tests.monitoring.fixtures import LOOPBACK, broker_at, wait_for
 from tests.web import pages_data
 from tests.web.pages_data import specimen_service
 
 specimens = pages_data.specimens
-redis_server = monitoring.redis_server
-celery_worker = monitoring.celery_worker
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
 

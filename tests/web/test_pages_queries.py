@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import endpoint_create
-from tests.monitoring.conftest import LOOPBACK
+from tests.monitoring.fixtures import LOOPBACK
 from tests.web import pages_data
 from tests.web.pages_data import probe, record, specimen_service
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from diagnoser.monitoring.models import ProbeRun, Trigger
 from diagnoser.monitoring.services.runs import run_fail
 from diagnoser.sharing.services import share_link_create
-from tests.monitoring.conftest import LOOPBACK
+from tests.monitoring.fixtures import LOOPBACK
 from tests.web import pages_data
 from tests.web.pages_data import probe, record, specimen_service
 

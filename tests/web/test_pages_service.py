@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from diagnoser.inventory.services import environment_create, service_create
-from tests.monitoring.conftest import LOOPBACK
+from tests.monitoring.fixtures import LOOPBACK
 from tests.web import pages_data
 from tests.web.pages_data import probe_all, specimen_service
 
