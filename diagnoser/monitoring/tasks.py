@@ -59,7 +59,7 @@ def probe_target(self: Any, run_id: int) -> str:
     except SoftTimeLimitExceeded:
         reason = "probe took longer than the task time limit"
     except (OperationalError, InterfaceError):
-        raise  # the database stayed away: the stale-run sweeper re-queues the run
+        raise  # the run stays running; the stale-run sweeper queues it again
     except Exception as error:
         log.exception("probe run %s failed", run_id)
         reason = f"{type(error).__name__}: {error}"[:2000]
@@ -79,8 +79,8 @@ def probe_target(self: Any, run_id: int) -> str:
 
 @shared_task(name="diagnoser.monitoring.tasks.run_drift_check")
 def run_drift_check(check_id: int, trigger: str = "schedule") -> int | None:
-    """Run a check now (`drift_check_enqueue`). Scheduled runs don't come through here:
-    beat records them itself, once per slot (beat.py)."""
+    """Run a check now (`drift_check_enqueue`). Scheduled runs come through here only
+    under django-celery-beat's own scheduler: beat.py's records them itself, per slot."""
     close_old_connections()
 
     def start() -> int | None:
