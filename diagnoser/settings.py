@@ -136,7 +136,20 @@ LOGGING = {
 # Probing. Private, loopback and link-local targets are refused unless one of these
 # networks admits them; cloud metadata addresses are refused whatever this says.
 DIAGNOSER_ALLOW_NETWORKS = env_networks("DIAGNOSER_ALLOW_NETWORKS")
-DIAGNOSER_BLOCKED_PORTS = [int(p) for p in env_list("DIAGNOSER_BLOCKED_PORTS")]
+# Ports of services that speak something other than HTTP but would answer a probe's bytes
+# (Redis executes lines it reads): never probed, even on an allowlisted network, so that
+# `up` admitting 127.0.0.1 does not put this machine's databases within a user's reach.
+# Setting the variable replaces the list ("" blocks nothing).
+DEFAULT_BLOCKED_PORTS = (
+    "21,22,23,25,110,143,465,587,993,995,"  # FTP, SSH, telnet, mail
+    "1433,1521,3306,5432,6379,9042,11211,27017,"  # SQL Server, Oracle, MySQL, PostgreSQL,
+    # Redis, Cassandra, memcached, MongoDB
+    "2375,2376,2379,5672,6443,9092,9200,15672,4222,1883"  # Docker, etcd, AMQP,
+    # Kubernetes API, Kafka, Elasticsearch, RabbitMQ admin, NATS, MQTT
+)
+DIAGNOSER_BLOCKED_PORTS = [
+    int(p) for p in env_list("DIAGNOSER_BLOCKED_PORTS", DEFAULT_BLOCKED_PORTS)
+]
 DIAGNOSER_CONNECT_TIMEOUT = env_float("DIAGNOSER_CONNECT_TIMEOUT", 3.0, minimum=0.1)
 DIAGNOSER_READ_TIMEOUT = env_float("DIAGNOSER_READ_TIMEOUT", 5.0, minimum=0.1)
 DIAGNOSER_PROBE_DEADLINE = env_float("DIAGNOSER_PROBE_DEADLINE", 10.0, minimum=0.5)

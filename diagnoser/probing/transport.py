@@ -58,7 +58,7 @@ def check_destination(url: str, policy: AddressPolicy) -> None:
     except (OSError, UnicodeError):
         return
     for ip in addresses:
-        policy.check(ip, port)
+        policy.check(ip, port, host=parts.hostname)
 
 
 def _open_socket(
@@ -111,7 +111,7 @@ class _GuardedConnectionMixin:
         # Every address, not just the first: the resolver (or an attacker's DNS) decides
         # the order, and urllib3 would fall back to the next one on a failed connect.
         for ip in addresses:
-            self.address_policy.check(ip, self.port)
+            self.address_policy.check(ip, self.port, host=self.host)
         watch = current_watch()
         timeout = self.timeout
         if watch is not None:
@@ -122,7 +122,7 @@ class _GuardedConnectionMixin:
         sock = self._connect_any(addresses, timeout)
         try:
             peer = str(sock.getpeername()[0])
-            self.address_policy.check(peer, self.port)
+            self.address_policy.check(peer, self.port, host=self.host)
         except BaseException:
             sock.close()
             raise

@@ -13,6 +13,7 @@ from diagnoser.probing.guard import (
     REFUSED_NETWORKS,
     AddressPolicy,
     BlockedAddress,
+    RefusedRange,
     parse_networks,
 )
 
@@ -28,15 +29,57 @@ def test_public_addresses_pass(ip: str) -> None:
     STRICT.check(ip, 443)
 
 
-@pytest.mark.parametrize(("network", "label"), REFUSED_NETWORKS)
-def test_every_refused_network_is_refused_and_named(
-    network: ipaddress.IPv4Network | ipaddress.IPv6Network, label: str
-) -> None:
+@pytest.mark.parametrize("refused", REFUSED_NETWORKS, ids=lambda r: str(r.network))
+def test_every_refused_network_is_refused_and_named(refused: RefusedRange) -> None:
     with pytest.raises(BlockedAddress) as refusal:
-        STRICT.check(str(network.network_address), 80)
+        STRICT.check(str(refused.network.network_address), 80)
 
-    assert str(network) in str(refusal.value)
-    assert label in str(refusal.value)
+    assert str(refused.network) in str(refusal.value)
+    assert refused.label in str(refusal.value)
+
+
+@pytest.mark.parametrize("refused", REFUSED_NETWORKS, ids=lambda r: str(r.network))
+def test_every_refused_network_says_where_it_is_defined(refused: RefusedRange) -> None:
+    assert refused.source.startswith("RFC ")
+
+
+@pytest.mark.parametrize(
+    ("ip", "why"),
+    [
+        ("168.63.129.16", "metadata"),  # Azure WireServer: a public address
+        ("::ffff:0:7f00:2", "loopback"),  # SIIT's translated form of 127.0.0.2
+        ("::ffff:0:a00:1", "private"),  # ... and of 10.0.0.1
+        ("fec0::1", "site-local"),
+    ],
+)
+def test_addresses_an_attack_slipped_through_are_refused(ip: str, why: str) -> None:
+    with pytest.raises(BlockedAddress, match=why):
+        STRICT.check(ip, 80)
+
+
+@pytest.mark.parametrize("ip", ["169.254.0.23", "169.254.42.42", "169.254.169.123"])
+def test_allowlisting_link_local_does_not_open_metadata_services(ip: str) -> None:
+    with pytest.raises(BlockedAddress, match="metadata"):
+        AddressPolicy(parse_networks("169.254.0.0/16")).check(ip, 80)
+
+
+def test_a_refused_host_name_is_not_answered_with_its_address() -> None:
+    with pytest.raises(BlockedAddress) as refusal:
+        STRICT.check("10.20.30.40", 80, host="db.internal")
+
+    assert "10.20.30.40" not in str(refusal.value)
+    assert str(refusal.value) == (
+        "db.internal resolves to an address that is in a private network (10.0.0.0/8); "
+        "add the network to DIAGNOSER_ALLOW_NETWORKS to probe it"
+    )
+
+
+def test_a_metadata_host_name_is_not_answered_with_its_address() -> None:
+    with pytest.raises(BlockedAddress) as refusal:
+        EVERYTHING.check("169.254.169.254", 80, host="metadata.google.internal")
+
+    assert "169.254" not in str(refusal.value)
+    assert "cloud metadata address" in str(refusal.value)
 
 
 def test_the_message_says_how_to_admit_the_address() -> None:

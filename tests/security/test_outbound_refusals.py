@@ -65,8 +65,16 @@ REFUSED = [
     ("decimal", "http://2130706433/", LOOPBACK_V4),
     ("octal", "http://0177.0.0.1/", LOOPBACK_V4),
     ("hex-short", "http://0x7f.1/", LOOPBACK_V4),
-    ("dns-public-and-private", "http://mixed.example.net/", "10.0.0.1 is in a private network"),
-    ("dns-v6-public-and-private", "http://mixed6.example.net/", "fd00::1 is in a unique local"),
+    (
+        "dns-public-and-private",
+        "http://mixed.example.net/",
+        "resolves to an address that is in a private network",
+    ),
+    (
+        "dns-v6-public-and-private",
+        "http://mixed6.example.net/",
+        "resolves to an address that is in a unique local",
+    ),
     ("dns-metadata", "http://metadata.example.net/", "cloud metadata address"),
     (
         "blocked-port",
