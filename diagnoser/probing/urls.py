@@ -172,13 +172,47 @@ def placeholders(template: str) -> tuple[str, ...]:
     return tuple(match.group(1).strip() for match in _PLACEHOLDER.finditer(template))
 
 
+# Headers that frame the message or manage the connection (RFC 9110 7.6.1, RFC 9112 6, 9.6):
+# the engine sets them. A user's Content-Length or Transfer-Encoding would desynchronise a
+# kept-alive connection, and a wrong Host or Connection changes which server answers.
+FRAMING_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "proxy-connection",
+    }
+)
+# A header this long already makes most servers answer 431 (nginx's default buffer is 8 KiB
+# for the whole line): every probe would be rejected before routing.
+MAX_HEADER_VALUE_BYTES = 8 * 1024
+
+
 def validate_header(name: str, value: str) -> tuple[str, str]:
-    """An extra request header, checked so it cannot smuggle a second header or request."""
+    """An extra request header, checked so it cannot smuggle a second header or request,
+    reframe the message or outgrow what servers accept."""
     name = name.strip()
     value = value.strip()
     if not _TOKEN.fullmatch(name):
         raise InvalidTarget(
             f"{_short(name)} is not a valid header name; use letters, digits and dashes"
+        )
+    lowered = name.lower()
+    if lowered in FRAMING_HEADERS or lowered.startswith("proxy-"):
+        raise InvalidTarget(
+            f"{name} frames the request or manages the connection, so the probe sets it "
+            "itself; remove it (credentials go in Authorization, Cookie or an API-key header)"
+        )
+    if len(value.encode("utf-8")) > MAX_HEADER_VALUE_BYTES:
+        raise InvalidTarget(
+            f"the value of header {name} is longer than {MAX_HEADER_VALUE_BYTES // 1024} KiB; "
+            "servers refuse such requests (431) before routing, so no method could be judged"
         )
     if _BAD_VALUE.search(value):
         raise InvalidTarget(

@@ -100,6 +100,12 @@ def test_a_malformed_header_exits_2() -> None:
     assert "Name: value" in result.stderr
 
 
+def test_a_framing_header_exits_2() -> None:
+    result = run("http://127.0.0.1/", "--header", "Content-Length: 60")
+    assert result.returncode == 2
+    assert "Content-Length frames the request" in result.stderr
+
+
 def test_loopback_without_the_allowlist_is_refused_with_what_to_do(broken_gateway: Server) -> None:
     result = run(broken_gateway.base_url + "/correct")
     assert result.returncode == 2

@@ -172,3 +172,33 @@ def test_a_header_line_is_split_into_name_and_value() -> None:
 def test_bad_header_lines_are_refused(line: str, advice: str) -> None:
     with pytest.raises(InvalidTarget, match=advice):
         parse_header(line)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Host",
+        "Content-Length",
+        "transfer-encoding",
+        "Connection",
+        "Keep-Alive",
+        "TE",
+        "Trailer",
+        "Upgrade",
+        "Expect",
+        "Proxy-Authorization",
+        "Proxy-Connection",
+    ],
+)
+def test_framing_and_hop_by_hop_headers_are_refused(name: str) -> None:
+    with pytest.raises(InvalidTarget, match="frames the request or manages the connection"):
+        parse_header(f"{name}: 60")
+
+
+def test_a_header_value_servers_would_refuse_with_431_is_refused() -> None:
+    with pytest.raises(InvalidTarget, match="longer than 8 KiB"):
+        parse_header("X-Big: " + "a" * 200_000)
+
+
+def test_a_header_value_of_the_largest_size_allowed_is_kept() -> None:
+    assert parse_header("X-Big: " + "a" * 8192) == ("X-Big", "a" * 8192)
