@@ -1,0 +1,126 @@
+"""Requests that are not probes (webhooks, test alerts, any future fetch such as a spec
+URL), sent with the probe engine's guarantees: the guarded address, a total deadline a
+trickling server cannot stretch, a capped raw read that never decompresses, no redirects.
+
+Everything that leaves the server goes through here or through the engine: a webhook
+answering 300 MB, a gzip bomb or one byte every two seconds costs at most `max_bytes` and
+`config.deadline`, in a web process as in a worker.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from urllib3.response import BaseHTTPResponse
+
+from .config import EngineConfig
+from .deadline import Watchdog, watching
+from .errors import FailureContext, describe_failure
+from .transport import guarded_session
+
+_CHUNK = 16 * 1024
+DEFAULT_MAX_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class OutboundResult:
+    status: int | None  # None when no response came
+    body: bytes  # at most the cap, undecoded
+    truncated: bool  # the server sent more than the cap
+    elapsed_ms: float
+    error: str = ""  # one line saying what went wrong and what to check; "" with a response
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def read_capped(response: BaseHTTPResponse, limit: int, keep: int) -> tuple[bytes, int, bool]:
+    """Read the raw body up to `limit` bytes, keeping the first `keep`; never decoded (a
+    gzip body stays its compressed size). Returns (kept bytes, bytes read, truncated)."""
+    head = bytearray()
+    total = 0
+    # One byte past the cap tells a body that fits from one that was cut.
+    while chunk := response.read(min(_CHUNK, limit + 1 - total), decode_content=False):
+        total += len(chunk)
+        if len(head) < keep:
+            head += chunk[: keep - len(head)]
+        if total > limit:
+            return bytes(head), limit, True
+    return bytes(head), total, False
+
+
+_watchdog: Watchdog | None = None
+_watchdog_lock = threading.Lock()
+
+
+def _shared_watchdog() -> Watchdog:
+    """One watchdog thread per process for every outbound request, started on first use."""
+    global _watchdog
+    with _watchdog_lock:
+        if _watchdog is None:
+            _watchdog = Watchdog()
+        return _watchdog
+
+
+def send_once(
+    *,
+    method: str,
+    url: str,
+    config: EngineConfig,
+    json_body: object = None,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> OutboundResult:
+    """Send one request on a connection of its own and read at most `max_bytes` of the
+    answer within `config.deadline`. Never raises for what the network or the server did:
+    the result's `error` says it."""
+    data = None if json_body is None else json.dumps(json_body).encode("utf-8")
+    sent_headers = dict(headers or {})
+    if data is not None:
+        sent_headers.setdefault("Content-Type", "application/json")
+    start = time.perf_counter()
+    watch = _shared_watchdog().watch(config.deadline)
+    status: int | None = None
+    body, truncated, error = b"", False, None
+    # A session per request: its connection is never reused by another caller, so one
+    # workspace's webhook cannot leave bytes another's reads.
+    with guarded_session(config) as session, watching(watch):
+        try:
+            response = session.request(
+                method,
+                url,
+                data=data,
+                headers=sent_headers,
+                timeout=(config.connect_timeout, config.read_timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+            status = response.status_code
+            body, _, truncated = read_capped(response.raw, max_bytes, max_bytes)
+            response.close()
+        except Exception as exc:  # every failure becomes the result's one-line error
+            error = exc
+        finally:
+            expired = watch.finish()
+    elapsed_ms = round((time.perf_counter() - start) * 1000, 3)
+    if error is None and not expired:
+        return OutboundResult(status, body, truncated, elapsed_ms)
+    parts = urlsplit(url)
+    _, message = describe_failure(
+        error or TimeoutError("the deadline passed"),
+        FailureContext(
+            host=parts.netloc,
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+            deadline=config.deadline,
+            expired=expired,
+            status=None if status is None else str(status),
+        ),
+    )
+    return OutboundResult(None, b"", False, elapsed_ms, message)
