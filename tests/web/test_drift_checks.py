@@ -10,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from diagnoser.celery import app as celery_app
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import DriftCheck, DriftReport
-from diagnoser.monitoring.services.drift import drift_check_create
+from diagnoser.monitoring.services.drift_checks import drift_check_create
 from tests.monitoring.fixtures import (
     LOOPBACK,
     Receiver,
