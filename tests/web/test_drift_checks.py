@@ -14,14 +14,15 @@ from diagnoser.monitoring.services.drift_checks import drift_check_create
 from tests.monitoring.fixtures import (
     LOOPBACK,
     Receiver,
-    Specimens,
     broker_at,
     wait_for,
 )
 from tests.servers.fixtures import free_port
+from tests.web import pages_data
 from tests.web.pages_data import specimen_service
 
 pytestmark = pytest.mark.django_db
+specimens = pages_data.specimens
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # discard port: nothing listens there
 
@@ -51,13 +52,6 @@ def shop(trio):
 @pytest.fixture
 def check(shop):
     return drift_check_create(service=shop, name="hourly", every="1h")
-
-
-@pytest.fixture(scope="module")
-def specimens():
-    servers = Specimens()
-    yield servers
-    servers.close()
 
 
 @pytest.fixture

@@ -107,20 +107,24 @@ class DriftCheckForm(forms.Form):
         return str(self.cleaned_data["name"]).strip()
 
     def clean_every(self) -> str:
-        every = str(self.cleaned_data["every"]).strip()
-        if self.cleaned_data.get("schedule") != EVERY:
-            return ""
-        if not every:
-            raise ValidationError("give an interval like 1h, or pick another schedule")
-        return every
+        return self._for_schedule(
+            "every", EVERY, "give an interval like 1h, or pick another schedule"
+        )
 
     def clean_crontab(self) -> str:
-        crontab = str(self.cleaned_data["crontab"]).strip()
-        if self.cleaned_data.get("schedule") != CRONTAB:
+        return self._for_schedule(
+            "crontab", CRONTAB, "give a crontab like */15 * * * *, or pick another schedule"
+        )
+
+    def _for_schedule(self, field: str, schedule: str, missing: str) -> str:
+        """What was typed in `field` when the chosen schedule uses it (then it is
+        required), else "": the other schedule's box may hold leftovers."""
+        text = str(self.cleaned_data[field]).strip()
+        if self.cleaned_data.get("schedule") != schedule:
             return ""
-        if not crontab:
-            raise ValidationError("give a crontab like */15 * * * *, or pick another schedule")
-        return crontab
+        if not text:
+            raise ValidationError(missing)
+        return text
 
     def clean_webhook_url(self) -> str:
         return str(self.cleaned_data["webhook_url"]).strip()

@@ -6,7 +6,7 @@ set differs from another environment's."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from diagnoser.analysis.drift import advertised_drift, drifting_methods, environment_drift
+from diagnoser.analysis.drift import advertised_drift, environment_drift
 from diagnoser.analysis.model import Finding, MethodMatrix, Verdict
 from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.models import DriftCheck, DriftReport
@@ -70,7 +70,7 @@ def drift_rows(*, service: Service) -> tuple[list[Environment], list[DriftRow]]:
             if run is not None and run.observation is not None:
                 matrices[environment.id] = matrix_from_json(run.observation.matrix)
         findings = environment_drift({names[i]: m for i, m in matrices.items()})
-        differing = set(drifting_methods(matrices))
+        differing = {m for f in findings for m in f.evidence.methods}
         allow_differs = advertised_drift(matrices, "allow")
         acam_differs = advertised_drift(matrices, "allow_methods")
         cells = []

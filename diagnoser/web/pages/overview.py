@@ -12,7 +12,6 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.urls import reverse
-from django.utils import timezone
 
 from diagnoser.analysis.drift import drifting_methods
 from diagnoser.analysis.model import MethodMatrix, Severity
@@ -24,7 +23,7 @@ from diagnoser.monitoring.selectors import (
     workspace_verdicts,
 )
 from diagnoser.monitoring.serialize import matrix_from_verdicts
-from diagnoser.web.pages.latest import RANK, FindingBrief, brief
+from diagnoser.web.pages.latest import RANK, FindingBrief, brief, exact_time
 from diagnoser.web.pages.service import answer
 
 ROWS_PER_SERVICE = 25
@@ -69,10 +68,7 @@ class EndpointRow:
 
     @property
     def probed_title(self) -> str:
-        """The exact time for the age's title (the date filter is slow by the hundred)."""
-        if self.last_probed is None:
-            return ""
-        return timezone.localtime(self.last_probed).strftime("%Y-%m-%d %H:%M:%S %Z")
+        return exact_time(self.last_probed)
 
     @property
     def short_title(self) -> str:

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from django.core.paginator import Page
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
@@ -15,7 +14,7 @@ from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
 from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.selectors import endpoint_page, latest_results, service_environments
 from diagnoser.probing.model import PLAIN_METHODS
-from diagnoser.web.pages.latest import FindingBrief, brief
+from diagnoser.web.pages.latest import FindingBrief, brief, exact_time
 
 # Endpoints per page: a page of 3 environments stays a quick read and a quick render.
 PER_PAGE = 50
@@ -48,10 +47,7 @@ class GridCell:
 
     @property
     def probed_title(self) -> str:
-        """The exact probe time for the age's title (the date filter is slow by the 150)."""
-        if self.probed_at is None:
-            return ""
-        return timezone.localtime(self.probed_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+        return exact_time(self.probed_at)
 
     @property
     def chips_html(self) -> SafeString:
