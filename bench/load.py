@@ -136,7 +136,7 @@ class Sweeper(threading.Thread):
         from django.db import connection
 
         from diagnoser.monitoring.models import DriftCheck, DriftReport
-        from diagnoser.monitoring.services.drift import drift_report_start
+        from diagnoser.monitoring.services.drift_reports import drift_report_start
 
         check = DriftCheck.objects.select_related("service").get(id=self.check_id)
         while not self.stopping.is_set():
@@ -161,7 +161,7 @@ def _seed(endpoints: int, staging: str, prod: str) -> tuple[int, int, int, str]:
         service_create,
         workspace_create,
     )
-    from diagnoser.monitoring.services.drift import drift_check_create
+    from diagnoser.monitoring.services.drift_checks import drift_check_create
     from diagnoser.specimen.app import SPECIMEN_ENDPOINTS
 
     owner = User.objects.create_user("load", password=None)

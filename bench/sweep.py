@@ -89,7 +89,7 @@ def _counts() -> dict[str, int]:
 def _sweep(check: DriftCheck) -> tuple[float, float, DriftReport]:
     """(seconds until every probe run finished, until the report was done, report)."""
     from diagnoser.monitoring.models import DriftReport, ProbeRun
-    from diagnoser.monitoring.services.drift import drift_report_start
+    from diagnoser.monitoring.services.drift_reports import drift_report_start
 
     started = time.monotonic()
     report = drift_report_start(check=check, trigger="manual")
@@ -136,7 +136,7 @@ def main() -> None:
     from diagnoser.inventory.models import Endpoint
     from diagnoser.inventory.services import environment_create, service_create, workspace_create
     from diagnoser.monitoring.models import ProbeRun
-    from diagnoser.monitoring.services.drift import drift_check_create
+    from diagnoser.monitoring.services.drift_checks import drift_check_create
 
     call_command("migrate", verbosity=0)
     if "sqlite" not in ENV["DATABASE_URL"]:

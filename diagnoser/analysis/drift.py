@@ -3,12 +3,13 @@ runs of one environment (method_regression)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
 
 from diagnoser.analysis.catalog import RULES
 from diagnoser.analysis.fixes import fix_steps
-from diagnoser.analysis.headers import format_methods
+from diagnoser.analysis.headers import format_methods, parse_method_list
 from diagnoser.analysis.layers import Stack
 from diagnoser.analysis.model import Evidence, Finding, MethodMatrix, Severity, Verdict
 from diagnoser.probing.model import PLAIN_METHODS
@@ -55,20 +56,57 @@ def compare(a: MethodMatrix, b: MethodMatrix) -> tuple[MethodChange, ...]:
     return tuple(changes)
 
 
+Key = TypeVar("Key", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class PairChange(Generic[Key]):
+    """A method two environments answer differently; `change.before` is `left`'s side."""
+
+    left: Key
+    right: Key
+    change: MethodChange
+
+
+def pairwise_changes(matrices: Mapping[Key, MethodMatrix]) -> tuple[PairChange[Key], ...]:
+    """Every pair of matrices (in mapping order, each pair once) and the methods whose
+    definite verdicts differ between the two. Keys are whatever the caller names
+    environments by (name, id)."""
+    keys = list(matrices)
+    return tuple(
+        PairChange(left, right, change)
+        for i, left in enumerate(keys)
+        for right in keys[i + 1 :]
+        for change in compare(matrices[left], matrices[right])
+    )
+
+
+def drifting_methods(matrices: Mapping[Key, MethodMatrix]) -> tuple[str, ...]:
+    """The methods whose definite verdicts differ between some two matrices, in matrix
+    order: what env_allow_drift names."""
+    differing = {pair.change.method for pair in pairwise_changes(matrices)}
+    return tuple(method for method in PLAIN_METHODS if method in differing)
+
+
+def advertised_drift(
+    matrices: Mapping[Key, MethodMatrix], header: Literal["allow", "allow_methods"]
+) -> frozenset[Key]:
+    """The keys whose Allow (or Access-Control-Allow-Methods) names another set of methods
+    than some other key's; an absent header differs from a present one."""
+    sets = {
+        key: parse_method_list(value).methods if (value := getattr(m, header)) is not None else None
+        for key, m in matrices.items()
+    }
+    return frozenset(
+        key
+        for key, mine in sets.items()
+        if any(other != mine for k, other in sets.items() if k != key)
+    )
+
+
 def environment_drift(matrices: Mapping[str, MethodMatrix]) -> tuple[Finding, ...]:
     """One env_allow_drift finding when the accepted-method sets differ between envs."""
-    if len(matrices) < 2:
-        return ()
-    names = list(matrices)
-    differing = sorted(
-        {
-            change.method
-            for i, first in enumerate(names)
-            for second in names[i + 1 :]
-            for change in compare(matrices[first], matrices[second])
-        },
-        key=PLAIN_METHODS.index,
-    )
+    differing = drifting_methods(matrices)
     if not differing:
         return ()
     sides = "; ".join(

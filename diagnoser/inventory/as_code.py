@@ -395,7 +395,7 @@ def _import_endpoint(service: Service, node: Node, summary: Summary) -> str:
 
 def _import_check(service: Service, node: Node, summary: Summary) -> str:
     from diagnoser.monitoring.models import DriftCheck
-    from diagnoser.monitoring.services.drift import drift_check_create, drift_check_update
+    from diagnoser.monitoring.services.drift_checks import drift_check_create, drift_check_update
 
     spec = _Reader(node, "a drift check", CHECK_KEYS)
     name = spec.get("name", str, required=True)
@@ -464,7 +464,7 @@ def _check_state(check: Any) -> tuple[Any, ...]:
 def _prune(
     service: Service, envs: set[str], paths: set[str], checks: set[str], summary: Summary
 ) -> None:
-    from diagnoser.monitoring.services.drift import drift_check_delete
+    from diagnoser.monitoring.services.drift_checks import drift_check_delete
 
     for check in service.drift_checks.exclude(name__in=checks):
         drift_check_delete(check=check)
@@ -479,7 +479,7 @@ def _prune(
 
 def export_inventory(*, workspace: Workspace) -> dict[str, Any]:
     """The workspace in the import shape. Secret values are replaced by {keep: true}."""
-    from diagnoser.monitoring.services.drift import format_every
+    from diagnoser.monitoring.services.drift_schedules import format_every
 
     services = []
     for service in workspace.services.prefetch_related(

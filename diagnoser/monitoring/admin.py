@@ -18,7 +18,7 @@ class DriftCheckAdmin(admin.ModelAdmin):
     readonly_fields = ["periodic_task"]
 
     def save_related(self, request, form, formsets, change) -> None:
-        from diagnoser.monitoring.services.drift import drift_check_schedule_sync
+        from diagnoser.monitoring.services.drift_schedules import drift_check_schedule_sync
 
         super().save_related(request, form, formsets, change)
         drift_check_schedule_sync(check=form.instance)

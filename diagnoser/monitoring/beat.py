@@ -25,7 +25,8 @@ from celery.utils.time import maybe_make_aware
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 from diagnoser.monitoring.retry import with_db_retry
-from diagnoser.monitoring.services.drift import RUN_CHECK_TASK, drift_report_schedule
+from diagnoser.monitoring.services.drift_reports import drift_report_schedule
+from diagnoser.monitoring.services.drift_schedules import RUN_CHECK_TASK
 
 log = logging.getLogger(__name__)
 

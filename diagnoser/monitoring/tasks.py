@@ -22,7 +22,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.retry import with_db_retry
-from diagnoser.monitoring.services import alerts, drift, recovery, retention, runs
+from diagnoser.monitoring.services import alerts, drift_reports, recovery, retention, runs
 from diagnoser.probing.engine import ProbeEngine
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,9 @@ def probe_target(self: Any, run_id: int) -> str:
         with_db_retry(lambda: runs.run_fail(run_id=run_id, reason=reason), what=what)
     report_id = work.run.drift_report_id
     if report_id is not None:
-        with_db_retry(lambda: drift.drift_report_maybe_finish(report_id=report_id), what=what)
+        with_db_retry(
+            lambda: drift_reports.drift_report_maybe_finish(report_id=report_id), what=what
+        )
     return "done"
 
 
@@ -90,7 +92,7 @@ def run_drift_check(check_id: int, trigger: str = "schedule") -> int | None:
             return None
         if trigger == "schedule" and not check.enabled:
             return None
-        return drift.drift_report_start(check=check, trigger=trigger).id
+        return drift_reports.drift_report_start(check=check, trigger=trigger).id
 
     return with_db_retry(start, what=f"drift check {check_id}")
 
@@ -99,7 +101,8 @@ def run_drift_check(check_id: int, trigger: str = "schedule") -> int | None:
 def finish_drift_report(report_id: int) -> None:
     close_old_connections()
     with_db_retry(
-        lambda: drift.drift_report_finish(report_id=report_id), what=f"drift report {report_id}"
+        lambda: drift_reports.drift_report_finish(report_id=report_id),
+        what=f"drift report {report_id}",
     )
 
 

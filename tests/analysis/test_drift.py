@@ -1,8 +1,18 @@
-"""env_allow_drift and method_regression, on matrices from real servers."""
+"""env_allow_drift and method_regression, on matrices from real servers; the all-pairs
+comparison the pages format, on matrices written out."""
 
 from diagnoser.analysis.diagnose import diagnose
-from diagnoser.analysis.drift import compare, environment_drift, regressions
-from diagnoser.analysis.model import MethodMatrix, Severity, Verdict
+from diagnoser.analysis.drift import (
+    MethodChange,
+    PairChange,
+    advertised_drift,
+    compare,
+    drifting_methods,
+    environment_drift,
+    pairwise_changes,
+    regressions,
+)
+from diagnoser.analysis.model import MethodCell, MethodMatrix, Severity, Verdict
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import Target
 from tests.servers.fixtures import Server
@@ -72,10 +82,89 @@ def test_a_method_that_started_working_is_only_a_warning(
 
 
 def test_unknown_or_failed_cells_are_missing_data_not_drift() -> None:
-    from diagnoser.analysis.model import MethodCell
-
     a = MethodMatrix(cells=(MethodCell("PUT", Verdict.ACCEPTED, 200, True),))
     b = MethodMatrix(cells=(MethodCell("PUT", Verdict.FAILED, None, True),))
     c = MethodMatrix(cells=(MethodCell("PUT", Verdict.UNKNOWN, None, False),))
     assert compare(a, b) == ()
     assert compare(a, c) == ()
+
+
+ACCEPTED, REJECTED, NOT_FOUND = Verdict.ACCEPTED, Verdict.REJECTED, Verdict.NOT_FOUND
+
+
+def _written(
+    *answers: tuple[str, Verdict, int | None],
+    allow: str | None = None,
+    allow_methods: str | None = None,
+) -> MethodMatrix:
+    return MethodMatrix(
+        cells=tuple(MethodCell(m, v, s, True) for m, v, s in answers),
+        allow=allow,
+        allow_methods=allow_methods,
+    )
+
+
+STAGING = _written(("GET", ACCEPTED, 200), ("PATCH", ACCEPTED, 200), ("DELETE", REJECTED, 405))
+PROD = _written(("GET", ACCEPTED, 200), ("PATCH", REJECTED, 405), ("DELETE", REJECTED, 405))
+DEV = _written(("GET", ACCEPTED, 200), ("PATCH", ACCEPTED, 200), ("DELETE", NOT_FOUND, 404))
+
+
+def test_pairwise_changes_names_each_pair_once_in_the_order_given() -> None:
+    changes = pairwise_changes({"dev": DEV, "staging": STAGING, "prod": PROD})
+
+    assert changes == (
+        PairChange("dev", "staging", MethodChange("DELETE", NOT_FOUND, REJECTED, 404, 405)),
+        PairChange("dev", "prod", MethodChange("PATCH", ACCEPTED, REJECTED, 200, 405)),
+        PairChange("dev", "prod", MethodChange("DELETE", NOT_FOUND, REJECTED, 404, 405)),
+        PairChange("staging", "prod", MethodChange("PATCH", ACCEPTED, REJECTED, 200, 405)),
+    )
+
+
+def test_pairwise_changes_take_any_key_and_nothing_for_one_environment() -> None:
+    assert pairwise_changes({7: STAGING, 9: PROD}) == (
+        PairChange(7, 9, MethodChange("PATCH", ACCEPTED, REJECTED, 200, 405)),
+    )
+    assert pairwise_changes({7: STAGING}) == ()
+    assert pairwise_changes({}) == ()
+
+
+def test_drifting_methods_are_in_matrix_order_whichever_pair_differs() -> None:
+    assert drifting_methods({"prod": PROD, "dev": DEV, "staging": STAGING}) == ("PATCH", "DELETE")
+    assert drifting_methods({"staging": STAGING, "again": STAGING}) == ()
+
+
+def test_drifting_methods_are_what_env_allow_drift_names() -> None:
+    matrices = {"dev": DEV, "prod": PROD}
+    (finding,) = environment_drift(matrices)
+
+    assert finding.evidence.methods == drifting_methods(matrices)
+
+
+def test_an_allow_naming_other_methods_differs_but_spelling_and_order_do_not() -> None:
+    get = (("GET", ACCEPTED, 200),)
+    matrices = {
+        "dev": _written(*get, allow="GET, PATCH"),
+        "staging": _written(*get, allow="PATCH,GET"),
+        "prod": _written(*get, allow="GET"),
+    }
+
+    assert advertised_drift(matrices, "allow") == {"dev", "staging", "prod"}
+    assert advertised_drift({k: matrices[k] for k in ("dev", "staging")}, "allow") == set()
+
+
+def test_an_absent_header_differs_from_a_present_one_and_not_from_another_absent_one() -> None:
+    get = (("GET", ACCEPTED, 200),)
+    matrices = {
+        "dev": _written(*get, allow_methods="GET"),
+        "staging": _written(*get),
+        "prod": _written(*get),
+    }
+
+    assert advertised_drift(matrices, "allow_methods") == {"dev", "staging", "prod"}
+    assert (
+        advertised_drift(
+            {"staging": matrices["staging"], "prod": matrices["prod"]}, "allow_methods"
+        )
+        == set()
+    )
+    assert advertised_drift(matrices, "allow") == set()

@@ -23,11 +23,8 @@ import redis
 
 from diagnoser.inventory.models import Service
 from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun
-from diagnoser.monitoring.services.drift import (
-    drift_check_create,
-    drift_check_schedule_sync,
-    drift_check_update,
-)
+from diagnoser.monitoring.services.drift_checks import drift_check_create, drift_check_update
+from diagnoser.monitoring.services.drift_schedules import drift_check_schedule_sync
 from tests.monitoring.factories import specimen_service
 from tests.monitoring.fixtures import database_url, wait_for
 

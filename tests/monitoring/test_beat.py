@@ -10,11 +10,8 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from diagnoser.monitoring.beat import SlotEntry, slot_of
 from diagnoser.monitoring.models import DriftReport, ProbeRun
-from diagnoser.monitoring.services.drift import (
-    drift_check_create,
-    drift_check_update,
-    drift_report_schedule,
-)
+from diagnoser.monitoring.services.drift_checks import drift_check_create, drift_check_update
+from diagnoser.monitoring.services.drift_reports import drift_report_schedule
 from tests.monitoring.factories import specimen_service
 
 HOUR = 3600

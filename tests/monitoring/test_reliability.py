@@ -16,7 +16,7 @@ from django.utils import timezone
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.queue import BrokerUnavailable, publish
-from diagnoser.monitoring.services.drift import drift_check_create
+from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.monitoring.services.recovery import runs_recover_stale
 from diagnoser.monitoring.services.runs import PROBE_TASK, run_request
 from tests.monitoring.factories import specimen_service

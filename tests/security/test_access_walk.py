@@ -18,11 +18,8 @@ from django.urls import reverse
 
 from diagnoser.inventory.selectors import target_for
 from diagnoser.monitoring.models import DriftReport, ProbeRun
-from diagnoser.monitoring.services.drift import (
-    drift_check_create,
-    drift_report_finish,
-    drift_report_start,
-)
+from diagnoser.monitoring.services.drift_checks import drift_check_create
+from diagnoser.monitoring.services.drift_reports import drift_report_finish, drift_report_start
 from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbeReport

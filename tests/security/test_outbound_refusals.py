@@ -23,8 +23,8 @@ from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import service_create, workspace_create
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck, DriftReport, Trigger
-from diagnoser.monitoring.services.alerts import webhook_send
-from diagnoser.monitoring.services.drift import drift_check_create, drift_check_test_alert
+from diagnoser.monitoring.services.alerts import drift_check_test_alert, webhook_send
+from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.probing import transport
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ErrorKind, ProbePolicy, Target

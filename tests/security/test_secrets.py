@@ -24,13 +24,9 @@ from diagnoser.inventory.models import Environment, SecretHeader, Service
 from diagnoser.inventory.selectors import target_for
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import DriftReport, ProbeRun
-from diagnoser.monitoring.services.alerts import webhook_send
-from diagnoser.monitoring.services.drift import (
-    drift_check_create,
-    drift_check_test_alert,
-    drift_report_finish,
-    drift_report_start,
-)
+from diagnoser.monitoring.services.alerts import drift_check_test_alert, webhook_send
+from diagnoser.monitoring.services.drift_checks import drift_check_create
+from diagnoser.monitoring.services.drift_reports import drift_report_finish, drift_report_start
 from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.scrub import REDACTED, scrub_text, secret_forms

@@ -15,11 +15,8 @@ from diagnoser.inventory.selectors import target_for
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftReport, ProbeRun
-from diagnoser.monitoring.services.drift import (
-    drift_check_create,
-    drift_report_finish,
-    drift_report_start,
-)
+from diagnoser.monitoring.services.drift_checks import drift_check_create
+from diagnoser.monitoring.services.drift_reports import drift_report_finish, drift_report_start
 from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.sharing.models import ShareLink

@@ -10,18 +10,19 @@ from django_celery_beat.models import PeriodicTask
 from diagnoser.celery import app as celery_app
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import DriftCheck, DriftReport
-from diagnoser.monitoring.services.drift import drift_check_create
+from diagnoser.monitoring.services.drift_checks import drift_check_create
 from tests.monitoring.fixtures import (
     LOOPBACK,
     Receiver,
-    Specimens,
     broker_at,
     wait_for,
 )
 from tests.servers.fixtures import free_port
+from tests.web import pages_data
 from tests.web.pages_data import specimen_service
 
 pytestmark = pytest.mark.django_db
+specimens = pages_data.specimens
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # discard port: nothing listens there
 
@@ -51,13 +52,6 @@ def shop(trio):
 @pytest.fixture
 def check(shop):
     return drift_check_create(service=shop, name="hourly", every="1h")
-
-
-@pytest.fixture(scope="module")
-def specimens():
-    servers = Specimens()
-    yield servers
-    servers.close()
 
 
 @pytest.fixture

@@ -7,23 +7,15 @@ from django.urls import reverse
 
 from diagnoser.inventory.services import environment_create
 from diagnoser.monitoring.models import DriftReport, ProbeRun, Trigger
-from diagnoser.monitoring.services.drift import (
-    drift_check_create,
-    drift_check_targets,
-    drift_report_finish,
-)
+from diagnoser.monitoring.services.drift_checks import drift_check_create, drift_check_targets
+from diagnoser.monitoring.services.drift_reports import drift_report_finish
 from diagnoser.monitoring.services.runs import run_claim, run_record
-from tests.monitoring.fixtures import LOOPBACK, Specimens
+from tests.monitoring.fixtures import LOOPBACK
+from tests.web import pages_data
 from tests.web.pages_data import probe, probe_all, specimen_service
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def specimens():
-    servers = Specimens()
-    yield servers
-    servers.close()
+specimens = pages_data.specimens
 
 
 @pytest.fixture

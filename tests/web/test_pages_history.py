@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from diagnoser.monitoring.selectors import (
+from diagnoser.monitoring.selectors.history import (
     HISTORY_CHANGES,
     HISTORY_OBSERVATIONS,
     _history_page,

@@ -1,12 +1,16 @@
-"""Webhook alerts for drift checks, sent through the probe engine's SSRF guard."""
+"""Webhook alerts for drift checks, and their test alerts: built here, and sent by one
+function (webhook_post) through the probe engine's SSRF guard, as healthchecks sends a
+test notification through the same transport as a real one."""
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from diagnoser.monitoring.engine_config import engine_config
-from diagnoser.monitoring.models import DriftReport, WebhookDelivery
+from diagnoser.monitoring.models import DriftCheck, DriftReport, WebhookDelivery
 from diagnoser.probing.transport import guarded_session
 
 _HEADLINES = {
@@ -53,10 +57,23 @@ def webhook_payload(*, report: DriftReport, event: str) -> dict[str, Any]:
     }
 
 
-def webhook_send(*, report_id: int, event: str, attempt: int) -> WebhookDelivery:
-    """One delivery attempt, logged whatever happens. Redirects are not followed."""
-    report = DriftReport.objects.select_related("drift_check__service__workspace").get(id=report_id)
-    url = report.drift_check.webhook_url
+@dataclass(frozen=True)
+class WebhookAttempt:
+    """What one POST to a webhook got back: a status code, or the error instead."""
+
+    url: str
+    status_code: int | None
+    error: str
+    elapsed_ms: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def webhook_post(*, url: str, payload: dict[str, Any]) -> WebhookAttempt:
+    """POST the payload once, through the guarded session (no redirects followed); every
+    webhook, real or test, leaves through here."""
     started = time.monotonic()
     status_code: int | None = None
     error = ""
@@ -64,7 +81,7 @@ def webhook_send(*, report_id: int, event: str, attempt: int) -> WebhookDelivery
         with guarded_session(engine_config()) as session:
             response = session.post(
                 url,
-                json=webhook_payload(report=report, event=event),
+                json=payload,
                 timeout=(settings.DIAGNOSER_CONNECT_TIMEOUT, settings.DIAGNOSER_READ_TIMEOUT),
                 allow_redirects=False,
             )
@@ -72,18 +89,53 @@ def webhook_send(*, report_id: int, event: str, attempt: int) -> WebhookDelivery
             response.close()
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code} from the webhook"
-    except Exception as exc:  # any transport failure is logged and retried
+    except Exception as exc:  # any transport failure is the attempt's answer
         error = f"{type(exc).__name__}: {exc}"[:2000]
+    return WebhookAttempt(url, status_code, error, (time.monotonic() - started) * 1000)
+
+
+def webhook_send(*, report_id: int, event: str, attempt: int) -> WebhookDelivery:
+    """One delivery attempt of a report's alert, logged whatever happens (and retried by
+    the task when it failed)."""
+    report = DriftReport.objects.select_related("drift_check__service__workspace").get(id=report_id)
+    sent = webhook_post(
+        url=report.drift_check.webhook_url, payload=webhook_payload(report=report, event=event)
+    )
     return WebhookDelivery.objects.create(
         report=report,
         event=event,
-        url=url,
+        url=sent.url,
         attempt=attempt,
-        ok=not error,
-        status_code=status_code,
-        error=error,
-        elapsed_ms=(time.monotonic() - started) * 1000,
+        ok=sent.ok,
+        status_code=sent.status_code,
+        error=sent.error,
+        elapsed_ms=sent.elapsed_ms,
     )
+
+
+def webhook_test_payload(*, check: DriftCheck) -> dict[str, Any]:
+    """Shaped like a real alert (Slack-compatible `text`), marked as a test."""
+    service = check.service
+    return {
+        "text": f"*Test alert* from diagnoser: drift check {check.name} of {service.name} "
+        "can reach this webhook. No drift was detected; nothing needs doing.",
+        "event": "test",
+        "workspace": service.workspace.name,
+        "service": service.name,
+        "check": check.name,
+        "report_id": None,
+        "drift_present": False,
+        "env_drift": [],
+        "regressions": [],
+    }
+
+
+def drift_check_test_alert(*, check: DriftCheck) -> WebhookAttempt:
+    """POST a test payload to the check's saved webhook the way real alerts go. Not logged
+    as a delivery: there is no report."""
+    if not check.webhook_url:
+        raise ValidationError({"webhook_url": "set a webhook URL and save before testing it"})
+    return webhook_post(url=check.webhook_url, payload=webhook_test_payload(check=check))
 
 
 def webhook_backoff(*, attempt: int) -> float:

@@ -20,7 +20,10 @@ from django.utils import timezone
 
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.queue import BrokerUnavailable, publish_many
-from diagnoser.monitoring.services.drift import drift_report_finish, drift_report_maybe_finish
+from diagnoser.monitoring.services.drift_reports import (
+    drift_report_finish,
+    drift_report_maybe_finish,
+)
 from diagnoser.monitoring.services.runs import PROBE_TASK
 
 log = logging.getLogger(__name__)

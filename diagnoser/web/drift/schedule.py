@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 
-from diagnoser.monitoring.services.drift import format_every
+from diagnoser.monitoring.services.drift_schedules import format_every
 
 
 @dataclass(frozen=True)

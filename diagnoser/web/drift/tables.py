@@ -6,16 +6,18 @@ set differs from another environment's."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import OuterRef, Subquery
-
-from diagnoser.analysis.drift import environment_drift
-from diagnoser.analysis.headers import parse_method_list
+from diagnoser.analysis.drift import advertised_drift, environment_drift
 from diagnoser.analysis.model import Finding, MethodMatrix, Verdict
 from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.models import DriftCheck, DriftReport
-from diagnoser.monitoring.selectors import latest_runs
+from diagnoser.monitoring.selectors import (
+    drift_checks_with_last_report,
+    latest_runs,
+    service_endpoints,
+    service_environments,
+)
 from diagnoser.monitoring.serialize import matrix_from_json
-from diagnoser.monitoring.services.drift import format_every
+from diagnoser.monitoring.services.drift_schedules import format_every
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.drift.schedule import NextRun, next_run
 
@@ -57,20 +59,20 @@ class DriftRow:
 
 
 def drift_rows(*, service: Service) -> tuple[list[Environment], list[DriftRow]]:
-    environments = list(service.environments.all())
+    environments = service_environments(service=service)
+    names = {e.id: e.name for e in environments}
     runs = {(r.endpoint_id, r.environment_id): r for r in latest_runs(service=service)}
     rows = []
-    for endpoint in service.endpoints.all():
+    for endpoint in service_endpoints(service=service):
         matrices: dict[int, MethodMatrix] = {}
         for environment in environments:
             run = runs.get((endpoint.id, environment.id))
             if run is not None and run.observation is not None:
                 matrices[environment.id] = matrix_from_json(run.observation.matrix)
-        names = {e.id: e.name for e in environments}
         findings = environment_drift({names[i]: m for i, m in matrices.items()})
         differing = {m for f in findings for m in f.evidence.methods}
-        allow_sets = _method_sets({i: m.allow for i, m in matrices.items()})
-        acam_sets = _method_sets({i: m.allow_methods for i, m in matrices.items()})
+        allow_differs = advertised_drift(matrices, "allow")
+        acam_differs = advertised_drift(matrices, "allow_methods")
         cells = []
         for environment in environments:
             matrix = matrices.get(environment.id)
@@ -84,25 +86,15 @@ def drift_rows(*, service: Service) -> tuple[list[Environment], list[DriftRow]]:
                     probed=True,
                     chips=_chips(matrix, differing),
                     allow=matrix.allow,
-                    allow_differs=_differs(allow_sets, environment.id),
+                    allow_differs=environment.id in allow_differs,
                     allow_methods=matrix.allow_methods,
-                    allow_methods_differs=_differs(acam_sets, environment.id),
+                    allow_methods_differs=environment.id in acam_differs,
                     run_id=run.id,
                     finished_at=run.finished_at,
                 )
             )
         rows.append(DriftRow(endpoint=endpoint, cells=tuple(cells), findings=findings))
     return environments, rows
-
-
-def _method_sets(values: dict[int, str | None]) -> dict[int, frozenset[str] | None]:
-    return {i: parse_method_list(v).methods if v is not None else None for i, v in values.items()}
-
-
-def _differs(sets: dict[int, frozenset[str] | None], environment_id: int) -> bool:
-    """Whether this environment's list differs from any other probed environment's."""
-    mine = sets[environment_id]
-    return any(other != mine for i, other in sets.items() if i != environment_id)
 
 
 def _chips(matrix: MethodMatrix, differing: set[str]) -> tuple[Chip, ...]:
@@ -152,23 +144,10 @@ def schedule_text(check: DriftCheck) -> str:
 
 def check_rows(*, service: Service) -> list[CheckRow]:
     """Every drift check of the service with its newest report (any state) and next run."""
-    checks = (
-        DriftCheck.objects.filter(service=service)
-        .select_related("service", "periodic_task__interval", "periodic_task__crontab")
-        .prefetch_related("endpoints", "environments")
-        .annotate(
-            last_report_id=Subquery(
-                DriftReport.objects.filter(drift_check=OuterRef("pk"))
-                .order_by("-id")
-                .values("id")[:1]
-            )
-        )
-    )
-    checks_list = list(checks)
-    reports = DriftReport.objects.in_bulk(
-        [c.last_report_id for c in checks_list if c.last_report_id]
-    )
-    return [check_row(check, reports.get(check.last_report_id)) for check in checks_list]
+    return [
+        check_row(check, last_report)
+        for check, last_report in drift_checks_with_last_report(service=service)
+    ]
 
 
 def check_row(check: DriftCheck, last_report: DriftReport | None) -> CheckRow:

@@ -14,13 +14,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.queue import BrokerUnavailable
-from diagnoser.monitoring.services.drift import (
+from diagnoser.monitoring.selectors import newest_report
+from diagnoser.monitoring.services.alerts import drift_check_test_alert
+from diagnoser.monitoring.services.drift_checks import (
     drift_check_create,
-    drift_check_enqueue,
     drift_check_rename,
-    drift_check_test_alert,
     drift_check_update,
 )
+from diagnoser.monitoring.services.drift_reports import drift_check_enqueue
 from diagnoser.web.access import get_for_member
 from diagnoser.web.drift.forms import CRONTAB, EVERY, DriftCheckForm
 from diagnoser.web.drift.tables import check_row, check_rows, drift_rows
@@ -127,8 +128,7 @@ def drift_check_toggle(request: HtmxHttpRequest, service_id: int, check_id: int)
     drift_check_update(check=check, enabled=not check.enabled)
     if not request.htmx:
         return redirect("web:drift", service_id=service_id)
-    last = DriftReport.objects.filter(drift_check=check).order_by("-id").first()
-    row = check_row(check, last)
+    row = check_row(check, newest_report(check=check))
     return render(request, "web/drift/_check_row.html", {"row": row, "service": check.service})
 
 

@@ -12,14 +12,18 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.urls import reverse
-from django.utils import timezone
 
-from diagnoser.analysis.drift import compare
+from diagnoser.analysis.drift import drifting_methods
 from diagnoser.analysis.model import MethodMatrix, Severity
-from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
+from diagnoser.inventory.models import Environment, Service, Workspace
+from diagnoser.monitoring.selectors import (
+    latest_worst,
+    workspace_endpoints,
+    workspace_services,
+    workspace_verdicts,
+)
 from diagnoser.monitoring.serialize import matrix_from_verdicts
-from diagnoser.probing.model import PLAIN_METHODS
-from diagnoser.web.pages.latest import RANK, FindingBrief, brief, latest_of
+from diagnoser.web.pages.latest import RANK, FindingBrief, brief, exact_time
 from diagnoser.web.pages.service import answer
 
 ROWS_PER_SERVICE = 25
@@ -64,10 +68,7 @@ class EndpointRow:
 
     @property
     def probed_title(self) -> str:
-        """The exact time for the age's title (the date filter is slow by the hundred)."""
-        if self.last_probed is None:
-            return ""
-        return timezone.localtime(self.last_probed).strftime("%Y-%m-%d %H:%M:%S %Z")
+        return exact_time(self.last_probed)
 
     @property
     def short_title(self) -> str:
@@ -102,19 +103,14 @@ class ServiceBlock:
         return self.total - len(self.endpoints)
 
 
-# Few distinct verdict texts recur across thousands of targets: parse and compare each
-# once per process.
+# Few distinct verdict texts recur across thousands of targets: parse each, and compare
+# each set of them, once per process.
 @lru_cache(maxsize=4096)
 def _matrix(verdicts: str) -> MethodMatrix:
     return matrix_from_verdicts(verdicts)
 
 
-@lru_cache(maxsize=4096)
-def _differing(left: str, right: str) -> frozenset[str]:
-    return frozenset(change.method for change in compare(_matrix(left), _matrix(right)))
-
-
-def drifting_methods(texts: list[str]) -> tuple[str, ...]:
+def drifting(texts: list[str]) -> tuple[str, ...]:
     """Methods with a definite verdict that differs between some two of these targets."""
     distinct = frozenset(texts)
     return _drifting(distinct) if len(distinct) > 1 else ()
@@ -122,11 +118,7 @@ def drifting_methods(texts: list[str]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4096)
 def _drifting(texts: frozenset[str]) -> tuple[str, ...]:
-    ordered = sorted(texts)
-    methods = frozenset[str]().union(
-        *(_differing(left, right) for i, left in enumerate(ordered) for right in ordered[i + 1 :])
-    )
-    return tuple(m for m in PLAIN_METHODS if m in methods)
+    return drifting_methods({text: _matrix(text) for text in sorted(texts)})
 
 
 def _standing(worst: str, drift: tuple[str, ...], probed: int) -> str:
@@ -139,23 +131,19 @@ def _standing(worst: str, drift: tuple[str, ...], probed: int) -> str:
 
 def _ranked(workspace: Workspace, places: dict[int, tuple[int, str]]) -> dict[int, list[_Ranked]]:
     """Every endpoint of the workspace by service id, most troubled first."""
-    endpoints = Endpoint.objects.filter(service__workspace=workspace)
     targets: dict[int, _Target] = defaultdict(_Target)
-    latest = latest_of(endpoints=endpoints)
-    for endpoint_id, environment_id, verdicts, severity in latest.values_list(
-        "endpoint_id", "environment_id", "verdicts", "worst_severity"
-    ):
+    for endpoint_id, environment_id, verdicts, severity in workspace_verdicts(workspace=workspace):
         target = targets[endpoint_id]
         if severity and (not target.worst or RANK[severity] < RANK[target.worst]):
             target.worst = severity
         target.verdicts.append((*places[environment_id], verdicts))
     ranked: dict[int, list[_Ranked]] = defaultdict(list)
-    for endpoint_id, service_id, path in endpoints.values_list("id", "service_id", "path"):
+    for endpoint_id, service_id, path in workspace_endpoints(workspace=workspace):
         target = targets.get(endpoint_id) or _Target()
         target.verdicts.sort()
-        drifting = drifting_methods([text for *_, text in target.verdicts])
-        standing = _standing(target.worst, drifting, len(target.verdicts))
-        ranked[service_id].append(_Ranked(endpoint_id, path, target, drifting, standing))
+        methods = drifting([text for *_, text in target.verdicts])
+        standing = _standing(target.worst, methods, len(target.verdicts))
+        ranked[service_id].append(_Ranked(endpoint_id, path, target, methods, standing))
     for rows in ranked.values():
         rows.sort(key=lambda row: (STANDINGS.index(row.standing), row.path))
     return ranked
@@ -166,14 +154,7 @@ def _details(
 ) -> dict[int, tuple[FindingBrief | None, datetime | None]]:
     """Worst finding (the first environment's among equals) and newest probe time."""
     found: dict[int, tuple[FindingBrief | None, datetime | None]] = {}
-    rows = latest_of(endpoints=Endpoint.objects.filter(id__in=endpoint_ids)).values_list(
-        "endpoint_id",
-        "environment_id",
-        "finished_at",
-        "worst_severity",
-        "worst_rule",
-        "worst_title",
-    )
+    rows = latest_worst(endpoint_ids=endpoint_ids)
     for endpoint_id, _, finished_at, *worst in sorted(rows, key=lambda r: places[r[1]]):
         current, newest = found.get(endpoint_id, (None, None))
         finding = brief(*worst)
@@ -185,7 +166,7 @@ def _details(
 
 def overview_blocks(*, workspace: Workspace) -> list[ServiceBlock]:
     """Five queries whatever the workspace holds; no matrix or finding is loaded."""
-    services = list(Service.objects.filter(workspace=workspace).prefetch_related("environments"))
+    services = workspace_services(workspace=workspace)
     environments = {s.id: list(s.environments.all()) for s in services}
     places = {
         env.id: (position, env.name)

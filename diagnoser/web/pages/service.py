@@ -4,18 +4,17 @@ run (accepted methods, worst finding, when), with environments that disagree mar
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
-from diagnoser.analysis.drift import compare
+from diagnoser.analysis.drift import pairwise_changes
 from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
 from diagnoser.inventory.models import Endpoint, Environment, Service
-from diagnoser.monitoring.serialize import matrix_from_json
+from diagnoser.monitoring.selectors import endpoint_page, latest_results, service_environments
 from diagnoser.probing.model import PLAIN_METHODS
-from diagnoser.web.pages.latest import FindingBrief, brief, latest_of
+from diagnoser.web.pages.latest import FindingBrief, brief, exact_time
 
 # Endpoints per page: a page of 3 environments stays a quick read and a quick render.
 PER_PAGE = 50
@@ -48,10 +47,7 @@ class GridCell:
 
     @property
     def probed_title(self) -> str:
-        """The exact probe time for the age's title (the date filter is slow by the 150)."""
-        if self.probed_at is None:
-            return ""
-        return timezone.localtime(self.probed_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+        return exact_time(self.probed_at)
 
     @property
     def chips_html(self) -> SafeString:
@@ -124,19 +120,18 @@ def drift_lines(
 ) -> dict[int, list[tuple[str, str]]]:
     """Per environment id: (method, "PATCH accepted (200) here, rejected (405) in prod"), ..."""
     lines: dict[int, list[tuple[str, str]]] = {env.id: [] for env in environments}
-    for i, left in enumerate(environments):
-        for right in environments[i + 1 :]:
-            if left.id not in matrices or right.id not in matrices:
-                continue
-            for change in compare(matrices[left.id], matrices[right.id]):
-                before = answer(change.before, change.before_status)
-                after = answer(change.after, change.after_status)
-                lines[left.id].append(
-                    (change.method, f"{change.method} {before} here, {after} in {right.name}")
-                )
-                lines[right.id].append(
-                    (change.method, f"{change.method} {after} here, {before} in {left.name}")
-                )
+    names = {env.id: env.name for env in environments}
+    in_order = {env.id: matrices[env.id] for env in environments if env.id in matrices}
+    for pair in pairwise_changes(in_order):
+        change = pair.change
+        before = answer(change.before, change.before_status)
+        after = answer(change.after, change.after_status)
+        lines[pair.left].append(
+            (change.method, f"{change.method} {before} here, {after} in {names[pair.right]}")
+        )
+        lines[pair.right].append(
+            (change.method, f"{change.method} {after} here, {before} in {names[pair.left]}")
+        )
     return lines
 
 
@@ -165,26 +160,14 @@ def _row(
 
 
 def service_grid(*, service: Service, page_number: str | int | None = None) -> Grid:
-    """One page of endpoints in four queries whatever the service holds; each stored
-    matrix is parsed once."""
-    environments = list(service.environments.all())
-    page = Paginator(Endpoint.objects.filter(service=service).order_by("path"), PER_PAGE).get_page(
-        page_number
-    )
+    """One page of endpoints in four queries whatever the service holds."""
+    environments = service_environments(service=service)
+    page = endpoint_page(service=service, number=page_number, per_page=PER_PAGE)
     endpoints = list(page.object_list)
-    runs = latest_of(endpoints=Endpoint.objects.filter(id__in=[e.id for e in endpoints]))
     latest: dict[int, dict[int, Latest]] = {}
-    for endpoint_id, environment_id, finished_at, matrix, *worst in runs.values_list(
-        "endpoint_id",
-        "environment_id",
-        "finished_at",
-        "observation__matrix",
-        "worst_severity",
-        "worst_rule",
-        "worst_title",
-    ):
-        latest.setdefault(endpoint_id, {})[environment_id] = Latest(
-            finished_at, brief(*worst), matrix_from_json(matrix)
+    for result in latest_results(endpoints=endpoints):
+        latest.setdefault(result.endpoint_id, {})[result.environment_id] = Latest(
+            result.finished_at, brief(*result.worst), result.matrix
         )
     rows = [_row(endpoint, environments, latest.get(endpoint.id, {})) for endpoint in endpoints]
     return Grid(environments=environments, rows=rows, page=page)

@@ -14,7 +14,8 @@ from diagnoser.inventory.models import Service
 from diagnoser.monitoring.models import DriftCheck, DriftReport, Trigger
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.selectors import report_as_dict
-from diagnoser.monitoring.services.drift import drift_check_create, drift_report_start
+from diagnoser.monitoring.services.drift_checks import drift_check_create
+from diagnoser.monitoring.services.drift_reports import drift_report_start
 
 
 class Command(BaseCommand):

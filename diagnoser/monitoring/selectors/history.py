@@ -1,49 +1,17 @@
-"""Reads of monitoring history, shaped for the dashboard and the commands."""
+"""Reads of a target's method history: every change of a method's verdict, and the
+pages of it the endpoint and history pages show."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Subquery, Window
+from django.db.models import F, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from diagnoser.inventory.models import Endpoint, Environment, Service
-from diagnoser.monitoring.models import (
-    DriftCheck,
-    DriftReport,
-    LatestRun,
-    ProbeRun,
-    StoredObservation,
-)
+from diagnoser.inventory.models import Endpoint, Environment
+from diagnoser.monitoring.models import StoredObservation
 from diagnoser.monitoring.serialize import matrix_from_json
-
-
-def latest_runs(*, service: Service) -> QuerySet[ProbeRun]:
-    """The newest finished run of every target of a service (one query, via LatestRun)."""
-    newest = LatestRun.objects.filter(endpoint__service=service).values("run_id")
-    return ProbeRun.objects.filter(id__in=newest).select_related(
-        "endpoint", "environment", "observation"
-    )
-
-
-def latest_run(*, endpoint: Endpoint, environment: Environment) -> ProbeRun | None:
-    return (
-        ProbeRun.objects.filter(
-            endpoint=endpoint, environment=environment, state=ProbeRun.State.DONE
-        )
-        .order_by("-finished_at")
-        .select_related("observation")
-        .first()
-    )
-
-
-def latest_report(*, check: DriftCheck) -> DriftReport | None:
-    return (
-        DriftReport.objects.filter(drift_check=check, state=DriftReport.State.DONE)
-        .order_by("-id")
-        .first()
-    )
 
 
 @dataclass(frozen=True)
@@ -97,27 +65,6 @@ def method_timeline(*, endpoint: Endpoint, environment: Environment) -> list[Met
                 )
                 last[cell.method] = now
     return changes
-
-
-def report_as_dict(*, report: DriftReport) -> dict[str, Any]:
-    """The report as the CLI's --json and the webhook's structured fields present it."""
-    check = report.drift_check
-    return {
-        "id": report.id,
-        "service": check.service.name,
-        "check": check.name,
-        "trigger": report.trigger,
-        "state": report.state,
-        "failure_reason": report.failure_reason,
-        "drift_present": report.drift_present,
-        "created_at": report.created_at.isoformat(),
-        "finished_at": report.finished_at.isoformat() if report.finished_at else None,
-        "previous_report": report.previous_id,
-        "targets": report.runs.count(),
-        "env_drift": report.env_drift,
-        "regressions": report.regressions,
-        "failures": report.failures,
-    }
 
 
 # One page of an environment's history: the changes of up to this many stored
@@ -201,43 +148,3 @@ def method_histories(*, endpoint: Endpoint) -> dict[int, HistoryPage]:
     for environment_id, *row in rows:
         pages.setdefault(environment_id, []).append((row[0], row[1], row[2]))
     return {environment_id: _history_page(page) for environment_id, page in pages.items()}
-
-
-@dataclass(frozen=True)
-class EnvironmentColumn:
-    environment: str
-    accepted: tuple[str, ...]  # in matrix (method) order
-    allow: str | None
-    allow_methods: str | None
-
-
-@dataclass(frozen=True)
-class EndpointRow:
-    path: str
-    columns: tuple[EnvironmentColumn, ...]  # in the service's environment order
-
-    @property
-    def drifts(self) -> bool:
-        return len({c.accepted for c in self.columns}) > 1
-
-
-def report_side_by_side(*, report: DriftReport) -> list[EndpointRow]:
-    """Per endpoint, what each environment accepts and advertises, for one report."""
-    runs = (
-        report.runs.filter(state=ProbeRun.State.DONE, observation__isnull=False)
-        .select_related("endpoint", "environment")
-        .order_by("endpoint__path", "environment__position", "environment__name")
-        .values_list("endpoint__path", "environment__name", "observation__matrix")
-    )
-    rows: dict[str, list[EnvironmentColumn]] = {}
-    for path, environment, matrix_json in runs:
-        matrix = matrix_from_json(matrix_json)
-        rows.setdefault(path, []).append(
-            EnvironmentColumn(
-                environment=environment,
-                accepted=tuple(c.method for c in matrix.cells if c.method in matrix.accepted),
-                allow=matrix.allow,
-                allow_methods=matrix.allow_methods,
-            )
-        )
-    return [EndpointRow(path=path, columns=tuple(columns)) for path, columns in rows.items()]

@@ -1,0 +1,61 @@
+"""Reads of monitoring state, shaped for the dashboard and the commands: the newest run
+of each target (latest), a target's method history (history), drift checks and their
+reports (reports). Importers may name the package or a module."""
+
+from diagnoser.monitoring.selectors.history import (
+    HISTORY_CHANGES,
+    HISTORY_OBSERVATIONS,
+    HistoryPage,
+    MethodChange,
+    method_histories,
+    method_history,
+    method_timeline,
+)
+from diagnoser.monitoring.selectors.latest import (
+    LatestResult,
+    endpoint_page,
+    latest_of,
+    latest_results,
+    latest_runs,
+    latest_worst,
+    service_endpoints,
+    service_environments,
+    workspace_endpoints,
+    workspace_services,
+    workspace_verdicts,
+)
+from diagnoser.monitoring.selectors.reports import (
+    EndpointRow,
+    EnvironmentColumn,
+    drift_checks_with_last_report,
+    newest_report,
+    report_as_dict,
+    report_side_by_side,
+)
+
+__all__ = [
+    "HISTORY_CHANGES",
+    "HISTORY_OBSERVATIONS",
+    "EndpointRow",
+    "EnvironmentColumn",
+    "HistoryPage",
+    "LatestResult",
+    "MethodChange",
+    "drift_checks_with_last_report",
+    "endpoint_page",
+    "latest_of",
+    "latest_results",
+    "latest_runs",
+    "latest_worst",
+    "method_histories",
+    "method_history",
+    "method_timeline",
+    "newest_report",
+    "report_as_dict",
+    "report_side_by_side",
+    "service_endpoints",
+    "service_environments",
+    "workspace_endpoints",
+    "workspace_services",
+    "workspace_verdicts",
+]
