@@ -2,7 +2,6 @@
 function (webhook_post) through the probe engine's SSRF guard, as healthchecks sends a
 test notification through the same transport as a real one."""
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck, DriftReport, WebhookDelivery
-from diagnoser.probing.transport import guarded_session
+from diagnoser.probing.outbound import send_once
 
 _HEADLINES = {
     "drift_appeared": "Drift appeared",
@@ -72,26 +71,14 @@ class WebhookAttempt:
 
 
 def webhook_post(*, url: str, payload: dict[str, Any]) -> WebhookAttempt:
-    """POST the payload once, through the guarded session (no redirects followed); every
-    webhook, real or test, leaves through here."""
-    started = time.monotonic()
-    status_code: int | None = None
-    error = ""
-    try:
-        with guarded_session(engine_config()) as session:
-            response = session.post(
-                url,
-                json=payload,
-                timeout=(settings.DIAGNOSER_CONNECT_TIMEOUT, settings.DIAGNOSER_READ_TIMEOUT),
-                allow_redirects=False,
-            )
-            status_code = response.status_code
-            response.close()
-        if not 200 <= status_code < 300:
-            error = f"HTTP {status_code} from the webhook"
-    except Exception as exc:  # any transport failure is the attempt's answer
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-    return WebhookAttempt(url, status_code, error, (time.monotonic() - started) * 1000)
+    """POST the payload once; every webhook, real or test, leaves through here, and through
+    the outbound choke point: guarded address, total deadline, capped raw read of the reply
+    (a webhook answering 300 MB or trickling costs the caller nothing)."""
+    sent = send_once(method="POST", url=url, config=engine_config(), json_body=payload)
+    error = sent.error
+    if not error and not sent.ok:
+        error = f"HTTP {sent.status} from the webhook"
+    return WebhookAttempt(url, sent.status, error, sent.elapsed_ms)
 
 
 def webhook_send(*, report_id: int, event: str, attempt: int) -> WebhookDelivery:
