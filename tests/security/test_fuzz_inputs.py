@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diagnoser.analysis.diagnose import diagnose
-from diagnoser.inventory.as_code import InventoryError, import_inventory, parse
+from diagnoser.monitoring.as_code import InventoryError, import_inventory, parse
 from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import (
     endpoints_bulk_create,

@@ -4,7 +4,7 @@ from typing import Any
 import yaml
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from diagnoser.inventory.as_code import export_inventory
+from diagnoser.monitoring.as_code import export_inventory
 from diagnoser.inventory.models import Workspace
 
 
