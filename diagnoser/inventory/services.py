@@ -2,11 +2,13 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model, QuerySet
 
 from diagnoser.inventory.models import (
     Endpoint,
@@ -42,10 +44,68 @@ def membership_add(
     return membership
 
 
+def name_validate_unique(
+    *,
+    siblings: QuerySet[Any],
+    value: str,
+    owner: Workspace | Service,
+    what: str,
+    instance: Model | None = None,
+    field: str = "name",
+) -> None:
+    """The rule every named thing follows: no sibling but `instance` already has `value`.
+
+    Raises a ValidationError on `field` saying "<owner> already has <what>". The unique
+    constraint stays the last word (two writers racing); this says it in words first,
+    for forms, the importer and the services alike.
+    """
+    clash = siblings.filter(**{field: value})
+    if instance is not None and instance.pk is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise ValidationError({field: f"{owner.name} already has {what}"})
+
+
+def service_name_validate(
+    *, workspace: Workspace, name: str, service: Service | None = None
+) -> None:
+    name_validate_unique(
+        siblings=Service.objects.filter(workspace=workspace),
+        value=name,
+        owner=workspace,
+        what=f"a service named {name!r}",
+        instance=service,
+    )
+
+
+def environment_name_validate(
+    *, service: Service, name: str, environment: Environment | None = None
+) -> None:
+    name_validate_unique(
+        siblings=Environment.objects.filter(service=service),
+        value=name,
+        owner=service,
+        what=f"an environment named {name!r}",
+        instance=environment,
+    )
+
+
+def endpoint_path_validate(*, service: Service, path: str) -> None:
+    name_validate_unique(
+        siblings=Endpoint.objects.filter(service=service),
+        value=path,
+        owner=service,
+        what=f"the endpoint {path}",
+        field="path",
+    )
+
+
 def service_create(*, workspace: Workspace, name: str) -> Service:
-    if not name.strip():
+    name = name.strip()
+    if not name:
         raise ValidationError({"name": "a service needs a name"})
-    return Service.objects.create(workspace=workspace, name=name.strip())
+    service_name_validate(workspace=workspace, name=name)
+    return Service.objects.create(workspace=workspace, name=name)
 
 
 def validate_base_url(url: str) -> str:
@@ -75,6 +135,7 @@ def environment_create(
 ) -> Environment:
     """Register an environment; without an explicit policy, production gets `safe`."""
     _validate_policy(probe_policy, "probe_policy")
+    environment_name_validate(service=service, name=name)
     with transaction.atomic():
         environment = Environment.objects.create(
             service=service,
@@ -163,6 +224,7 @@ def endpoint_create(
     declared = list(declared_methods)
     validate_endpoint(path=path, samples=samples, declared_methods=declared)
     _validate_policy(policy_override, "policy_override")
+    endpoint_path_validate(service=service, path=path)
     return Endpoint.objects.create(
         service=service,
         path=path,
@@ -198,9 +260,7 @@ def service_rename(*, service: Service, name: str) -> Service:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "a service needs a name"})
-    taken = Service.objects.filter(workspace_id=service.workspace_id, name=name)
-    if taken.exclude(id=service.id).exists():
-        raise ValidationError({"name": f"this workspace already has a service named {name!r}"})
+    service_name_validate(workspace=service.workspace, name=name, service=service)
     service.name = name
     service.save(update_fields=["name"])
     return service
@@ -210,9 +270,7 @@ def environment_rename(*, environment: Environment, name: str) -> Environment:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "an environment needs a name, like staging or prod"})
-    taken = Environment.objects.filter(service_id=environment.service_id, name=name)
-    if taken.exclude(id=environment.id).exists():
-        raise ValidationError({"name": f"this service already has an environment named {name!r}"})
+    environment_name_validate(service=environment.service, name=name, environment=environment)
     environment.name = name
     environment.save(update_fields=["name"])
     return environment

@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diagnoser.analysis.diagnose import diagnose
-from diagnoser.monitoring.as_code import InventoryError, import_inventory, parse
 from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import (
     endpoints_bulk_create,
@@ -29,6 +28,7 @@ from diagnoser.inventory.services import (
     validate_endpoint,
     workspace_create,
 )
+from diagnoser.monitoring.as_code import InventoryError, import_inventory, parse
 from diagnoser.probing.guard import AddressPolicy, BlockedAddress
 from diagnoser.probing.model import (
     PLAIN_METHODS,

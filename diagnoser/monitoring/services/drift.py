@@ -28,6 +28,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from diagnoser.analysis.drift import environment_drift, regressions
 from diagnoser.analysis.model import MethodMatrix
 from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.inventory.services import name_validate_unique
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun, Trigger
 from diagnoser.monitoring.queue import BrokerUnavailable, publish
@@ -155,6 +156,7 @@ def drift_check_create(
     webhook_url: str = "",
 ) -> DriftCheck:
     every_seconds = parse_every(every) if every else None
+    drift_check_name_validate(service=service, name=name)
     _validate_check(
         service=service, every_seconds=every_seconds, crontab=crontab, webhook_url=webhook_url
     )
@@ -441,13 +443,23 @@ def crontab_validate(*, crontab: str) -> str:
     return " ".join(fields)
 
 
+def drift_check_name_validate(
+    *, service: Service, name: str, check: DriftCheck | None = None
+) -> None:
+    name_validate_unique(
+        siblings=DriftCheck.objects.filter(service=service),
+        value=name,
+        owner=service,
+        what=f"a drift check named {name!r}",
+        instance=check,
+    )
+
+
 def drift_check_rename(*, check: DriftCheck, name: str) -> DriftCheck:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "a drift check needs a name"})
-    taken = DriftCheck.objects.filter(service_id=check.service_id, name=name)
-    if taken.exclude(id=check.id).exists():
-        raise ValidationError({"name": f"this service already has a drift check named {name!r}"})
+    drift_check_name_validate(service=check.service, name=name, check=check)
     check.name = name
     check.save(update_fields=["name"])
     if check.periodic_task is not None:

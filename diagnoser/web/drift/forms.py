@@ -8,10 +8,16 @@ from django.core.exceptions import ValidationError
 from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck
-from diagnoser.monitoring.services.drift import crontab_validate, format_every, parse_every
+from diagnoser.monitoring.services.drift import (
+    crontab_validate,
+    drift_check_name_validate,
+    format_every,
+    parse_every,
+)
 from diagnoser.probing.guard import BlockedAddress
 from diagnoser.probing.transport import check_destination
 from diagnoser.probing.urls import InvalidTarget, validate_target_url
+from diagnoser.web.setup.forms import field_errors
 
 EVERY, CRONTAB, BY_HAND = "every", "crontab", "none"
 
@@ -106,11 +112,8 @@ class DriftCheckForm(forms.Form):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        taken = DriftCheck.objects.filter(service=self.service, name=name)
-        if self.instance is not None:
-            taken = taken.exclude(id=self.instance.id)
-        if taken.exists():
-            raise ValidationError(f"{self.service.name} already has a drift check named {name!r}")
+        with field_errors("name"):
+            drift_check_name_validate(service=self.service, name=name, check=self.instance)
         return name
 
     def clean_every(self) -> str:
