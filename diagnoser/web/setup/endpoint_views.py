@@ -9,11 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from diagnoser.access import member_endpoint, member_service
 from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.inventory.bulk import endpoints_bulk_create, endpoints_bulk_parse
 from diagnoser.inventory.services import (
     endpoint_create,
     endpoint_update,
-    endpoints_bulk_create,
-    endpoints_bulk_parse,
 )
 from diagnoser.web.setup.forms import BulkEndpointsForm, EndpointForm, add_service_errors
 
