@@ -8,15 +8,11 @@ refuse to start a configured deployment without keys).
 
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import TextField, Value
-from django.db.models.functions import Cast
 
 
 class SecretUnreadable(Exception):
@@ -71,39 +67,6 @@ def rotate(token: str) -> str:
         return fernet().rotate(token.encode("ascii")).decode("ascii")
     except InvalidToken:
         raise SecretUnreadable("does not decrypt with any key in DIAGNOSER_FIELD_KEYS") from None
-
-
-@dataclass(frozen=True)
-class Reencrypted:
-    rotated: int
-    unreadable: list[str]  # "model id" of each value no configured key decrypts
-
-
-def reencrypt_all() -> Reencrypted:
-    """Every encrypted column of every model, re-encrypted under the first key.
-
-    The tokens are read and written as stored text (a Cast on the way out, a plain Value
-    on the way in) so the field neither decrypts nor encrypts them again. A row changed
-    since it was read keeps its new value: that was already encrypted with the first key.
-    """
-    from diagnoser.inventory.fields import EncryptedTextField  # it imports this module
-
-    rotated, unreadable = 0, []
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            if not isinstance(field, EncryptedTextField):
-                continue
-            stored = model._default_manager.annotate(token=Cast(field.name, TextField()))
-            for pk, token in stored.exclude(token=None).values_list("pk", "token").iterator():
-                try:
-                    fresh = rotate(token)
-                except SecretUnreadable:
-                    unreadable.append(f"{model._meta.label} {pk}")
-                    continue
-                rotated += stored.filter(pk=pk, token=token).update(
-                    **{field.name: Value(fresh, output_field=TextField())}
-                )
-    return Reencrypted(rotated, unreadable)
 
 
 def masked(value: str) -> str:

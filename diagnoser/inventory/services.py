@@ -1,12 +1,13 @@
 """Writes to the inventory. Views, commands and the importer all go through here."""
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model, QuerySet
 
 from diagnoser.inventory.models import (
     Endpoint,
@@ -42,10 +43,68 @@ def membership_add(
     return membership
 
 
+def name_validate_unique(
+    *,
+    siblings: QuerySet[Any],
+    value: str,
+    owner: Workspace | Service,
+    what: str,
+    instance: Model | None = None,
+    field: str = "name",
+) -> None:
+    """The rule every named thing follows: no sibling but `instance` already has `value`.
+
+    Raises a ValidationError on `field` saying "<owner> already has <what>". The unique
+    constraint stays the last word (two writers racing); this says it in words first,
+    for forms, the importer and the services alike.
+    """
+    clash = siblings.filter(**{field: value})
+    if instance is not None and instance.pk is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise ValidationError({field: f"{owner.name} already has {what}"})
+
+
+def service_name_validate(
+    *, workspace: Workspace, name: str, service: Service | None = None
+) -> None:
+    name_validate_unique(
+        siblings=Service.objects.filter(workspace=workspace),
+        value=name,
+        owner=workspace,
+        what=f"a service named {name!r}",
+        instance=service,
+    )
+
+
+def environment_name_validate(
+    *, service: Service, name: str, environment: Environment | None = None
+) -> None:
+    name_validate_unique(
+        siblings=Environment.objects.filter(service=service),
+        value=name,
+        owner=service,
+        what=f"an environment named {name!r}",
+        instance=environment,
+    )
+
+
+def endpoint_path_validate(*, service: Service, path: str) -> None:
+    name_validate_unique(
+        siblings=Endpoint.objects.filter(service=service),
+        value=path,
+        owner=service,
+        what=f"the endpoint {path}",
+        field="path",
+    )
+
+
 def service_create(*, workspace: Workspace, name: str) -> Service:
-    if not name.strip():
+    name = name.strip()
+    if not name:
         raise ValidationError({"name": "a service needs a name"})
-    return Service.objects.create(workspace=workspace, name=name.strip())
+    service_name_validate(workspace=workspace, name=name)
+    return Service.objects.create(workspace=workspace, name=name)
 
 
 def validate_base_url(url: str) -> str:
@@ -75,6 +134,7 @@ def environment_create(
 ) -> Environment:
     """Register an environment; without an explicit policy, production gets `safe`."""
     _validate_policy(probe_policy, "probe_policy")
+    environment_name_validate(service=service, name=name)
     with transaction.atomic():
         environment = Environment.objects.create(
             service=service,
@@ -163,6 +223,7 @@ def endpoint_create(
     declared = list(declared_methods)
     validate_endpoint(path=path, samples=samples, declared_methods=declared)
     _validate_policy(policy_override, "policy_override")
+    endpoint_path_validate(service=service, path=path)
     return Endpoint.objects.create(
         service=service,
         path=path,
@@ -198,9 +259,7 @@ def service_rename(*, service: Service, name: str) -> Service:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "a service needs a name"})
-    taken = Service.objects.filter(workspace_id=service.workspace_id, name=name)
-    if taken.exclude(id=service.id).exists():
-        raise ValidationError({"name": f"this workspace already has a service named {name!r}"})
+    service_name_validate(workspace=service.workspace, name=name, service=service)
     service.name = name
     service.save(update_fields=["name"])
     return service
@@ -210,9 +269,7 @@ def environment_rename(*, environment: Environment, name: str) -> Environment:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "an environment needs a name, like staging or prod"})
-    taken = Environment.objects.filter(service_id=environment.service_id, name=name)
-    if taken.exclude(id=environment.id).exists():
-        raise ValidationError({"name": f"this service already has an environment named {name!r}"})
+    environment_name_validate(service=environment.service, name=name, environment=environment)
     environment.name = name
     environment.save(update_fields=["name"])
     return environment
@@ -276,92 +333,3 @@ def endpoint_register_url(
         if endpoint is None:
             endpoint = endpoint_create(service=environment.service, path=path)
     return endpoint
-
-
-_MAX_PATH = 500  # Endpoint.path's max_length
-
-
-@dataclass(frozen=True)
-class BulkLine:
-    """One endpoint of a pasted list; lines naming the same path are merged."""
-
-    line: int  # 1-based, the first line naming the path
-    path: str
-    methods: tuple[str, ...]  # declared methods, matrix order
-    exists: bool  # already registered: left as it is
-
-
-@dataclass(frozen=True)
-class BulkParse:
-    lines: tuple[BulkLine, ...]
-    errors: tuple[str, ...]  # "line 3: ...", in line order
-
-    @property
-    def new(self) -> tuple[BulkLine, ...]:
-        return tuple(line for line in self.lines if not line.exists)
-
-
-def _bulk_line(text: str) -> tuple[str, tuple[str, ...]]:
-    """ "GET,POST /items" or "/items" -> (path, methods); raises ValueError saying why."""
-    words = text.split()
-    methods: list[str] = []
-    if not words[0].startswith("/"):
-        methods = [m.strip() for m in " ".join(words[:-1]).split(",") if m.strip()]
-        words = words[-1:]
-        unknown = [m for m in methods if m not in PLAIN_METHODS]
-        if unknown:
-            raise ValueError(
-                f"{', '.join(unknown)} is not a method; use {', '.join(PLAIN_METHODS)} "
-                "(upper case) before the path, like GET,POST /items"
-            )
-    if len(words) != 1 or not words[0].startswith("/"):
-        raise ValueError("write one path starting with /, optionally after methods: GET /items")
-    path = words[0]
-    if len(path) > _MAX_PATH:
-        raise ValueError(f"the path is longer than {_MAX_PATH} characters")
-    try:
-        fill_path(path, {})
-    except InvalidTarget as error:
-        raise ValueError(str(error)) from None
-    return path, tuple(m for m in PLAIN_METHODS if m in methods)
-
-
-def endpoints_bulk_parse(*, service: Service, text: str) -> BulkParse:
-    """Read pasted paths, one per line ("/items" or "GET,POST /items"); # starts a comment."""
-    found: dict[str, BulkLine] = {}
-    errors = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        content = raw.split("#", 1)[0].strip()
-        if not content:
-            continue
-        try:
-            path, methods = _bulk_line(content)
-        except ValueError as error:
-            errors.append(f"line {number}: {error}")
-            continue
-        earlier = found.get(path)
-        if earlier is not None:
-            merged = tuple(m for m in PLAIN_METHODS if m in {*earlier.methods, *methods})
-            found[path] = BulkLine(earlier.line, path, merged, exists=False)
-        else:
-            found[path] = BulkLine(number, path, methods, exists=False)
-    if not found and not errors:
-        errors.append("paste at least one path, like /items or GET,POST /items")
-    existing = set(service.endpoints.filter(path__in=found).values_list("path", flat=True))
-    lines = tuple(
-        BulkLine(line.line, line.path, line.methods, exists=line.path in existing)
-        for line in found.values()
-    )
-    return BulkParse(lines=lines, errors=tuple(errors))
-
-
-def endpoints_bulk_create(*, service: Service, text: str) -> list[Endpoint]:
-    """Create every new endpoint of the pasted list, or none when any line is wrong."""
-    parsed = endpoints_bulk_parse(service=service, text=text)
-    if parsed.errors:
-        raise ValidationError(list(parsed.errors))
-    with transaction.atomic():
-        return [
-            endpoint_create(service=service, path=line.path, declared_methods=line.methods)
-            for line in parsed.new
-        ]

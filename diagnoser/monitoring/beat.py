@@ -26,7 +26,7 @@ from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 from diagnoser.monitoring.retry import with_db_retry
 from diagnoser.monitoring.services.drift_reports import drift_report_schedule
-from diagnoser.monitoring.services.drift_schedules import RUN_CHECK_TASK
+from diagnoser.monitoring.tasks import run_drift_check
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class SlotScheduler(DatabaseScheduler):
 
     def apply_entry(self, entry: Any, producer: Any = None) -> None:
         slot = slot_of(entry.schedule, datetime.now(UTC))
-        if entry.task != RUN_CHECK_TASK or slot is None:
+        if entry.task != run_drift_check.name or slot is None:
             super().apply_entry(entry, producer=producer)
             return
         check_id = int(entry.kwargs["check_id"])

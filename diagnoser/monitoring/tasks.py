@@ -8,6 +8,11 @@ A database step that loses its connection (PostgreSQL restarting) is tried again
 task, on a fresh connection, after growing pauses (retry.py): the steps are idempotent,
 and a probe already sent is never sent again just to store its answer. When the database
 stays away longer the task gives up and the stale-run sweeper takes over.
+
+A task that services publish registers under the name its service publishes it by
+(runs.PROBE_TASK, drift.*_TASK): services can't import this module, which imports them,
+so the name lives with the publisher and is written once. Code above the services (beat)
+reads a task's `.name`.
 """
 
 import logging
@@ -22,7 +27,14 @@ from django.db import InterfaceError, OperationalError, close_old_connections
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.retry import with_db_retry
-from diagnoser.monitoring.services import alerts, drift_reports, recovery, retention, runs
+from diagnoser.monitoring.services import (
+    alerts,
+    drift_reports,
+    drift_schedules,
+    recovery,
+    retention,
+    runs,
+)
 from diagnoser.probing.engine import ProbeEngine
 
 log = logging.getLogger(__name__)
@@ -45,7 +57,7 @@ def _shared_engine() -> ProbeEngine:
         return _engine
 
 
-@shared_task(bind=True, name="diagnoser.monitoring.tasks.probe_target")
+@shared_task(bind=True, name=runs.PROBE_TASK)
 def probe_target(self: Any, run_id: int) -> str:
     close_old_connections()
     worker = f"{self.request.hostname or 'worker'}:{self.request.id}"
@@ -79,7 +91,7 @@ def probe_target(self: Any, run_id: int) -> str:
     return "done"
 
 
-@shared_task(name="diagnoser.monitoring.tasks.run_drift_check")
+@shared_task(name=drift_schedules.RUN_CHECK_TASK)
 def run_drift_check(check_id: int, trigger: str = "schedule") -> int | None:
     """Run a check now (`drift_check_enqueue`). Scheduled runs come through here only
     under django-celery-beat's own scheduler: beat.py's records them itself, per slot."""
@@ -97,7 +109,7 @@ def run_drift_check(check_id: int, trigger: str = "schedule") -> int | None:
     return with_db_retry(start, what=f"drift check {check_id}")
 
 
-@shared_task(name="diagnoser.monitoring.tasks.finish_drift_report")
+@shared_task(name=drift_reports.FINISH_TASK)
 def finish_drift_report(report_id: int) -> None:
     close_old_connections()
     with_db_retry(
@@ -106,7 +118,7 @@ def finish_drift_report(report_id: int) -> None:
     )
 
 
-@shared_task(bind=True, name="diagnoser.monitoring.tasks.notify_webhook")
+@shared_task(bind=True, name=drift_reports.NOTIFY_TASK)
 def notify_webhook(self: Any, report_id: int, event: str, attempt: int = 1) -> bool:
     """Retried by publishing the next attempt with a growing countdown (each is logged)."""
     close_old_connections()

@@ -7,8 +7,6 @@ before they take a worker, so a busy host never holds workers another host could
 
 from __future__ import annotations
 
-import contextlib
-import select
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 from urllib.parse import urlsplit
 
 from requests import PreparedRequest
@@ -38,9 +36,9 @@ from .model import (
     ProbeReport,
     ProbeSpec,
     Target,
-    is_kept_header,
 )
 from .plan import plan_probes
+from .reading import Body, kept_headers, read_body, storable, stray_head_body
 from .scrub import REDACTED, scrub_observation, secret_forms
 from .transport import guarded_session
 from .urls import DEFAULT_PORTS, InvalidTarget, fill_path, validate_header, validate_target_url
@@ -48,8 +46,6 @@ from .urls import DEFAULT_PORTS, InvalidTarget, fill_path, validate_header, vali
 __all__ = ["EngineConfig", "ProbeEngine"]
 
 PRECONDITION = '"diagnoser-probe-precondition"'
-_CHUNK = 16384
-_HEAD_BODY_GRACE = 0.015  # seconds
 _HostKey = tuple[str, int]
 
 
@@ -68,13 +64,6 @@ class _Prepared:
     host_key: _HostKey
     display_host: str
     requests: tuple[_Request, ...]
-
-
-@dataclass(frozen=True)
-class _Body:
-    size: int  # bytes read, at most max_body_bytes
-    truncated: bool
-    excerpt: str
 
 
 @dataclass(frozen=True)
@@ -192,7 +181,7 @@ class ProbeEngine:
         spec = request.spec
         watch = self._watchdog.watch(self.config.deadline)
         response: BaseHTTPResponse | None = None
-        body: _Body | None = None
+        body: Body | None = None
         error: BaseException | None = None
         with watching(watch):
             try:
@@ -203,16 +192,20 @@ class ProbeEngine:
                     verify=True,
                 ).raw
                 if spec.http_method == "HEAD":
-                    body = _stray_head_body(response, self.config.excerpt_chars)
+                    body = stray_head_body(response, self.config.excerpt_chars)
                     response.read()  # nothing, by HTTP framing: releases the connection
                 else:
-                    body = self._read(response)
+                    body = read_body(
+                        response,
+                        limit=self.config.max_body_bytes,
+                        excerpt_chars=self.config.excerpt_chars,
+                    )
             except Exception as exc:
                 error = exc
             finally:
-                stray_head_body = spec.http_method == "HEAD" and body is not None and body.size > 0
+                head_has_body = spec.http_method == "HEAD" and body is not None and body.size > 0
                 if response is not None and (
-                    body is None or body.truncated or watch.expired or stray_head_body
+                    body is None or body.truncated or watch.expired or head_has_body
                 ):
                     # Unread bytes would corrupt the next request on this connection.
                     response.close()
@@ -239,7 +232,7 @@ class ProbeEngine:
                 method=spec.method,
                 elapsed_ms=elapsed_ms,
                 error_kind=kind,
-                error=_storable(message),
+                error=storable(message),
                 request_headers=request.recorded,
                 peer_address=watch.peer_address,
             )
@@ -250,8 +243,8 @@ class ProbeEngine:
                 kind=spec.kind,
                 method=spec.method,
                 status=response.status,
-                reason=_storable(response.reason or ""),
-                headers=_kept_headers(response),
+                reason=storable(response.reason or ""),
+                headers=kept_headers(response),
                 body_bytes=body.size,
                 body_truncated=body.truncated,
                 body_excerpt=body.excerpt,
@@ -261,62 +254,6 @@ class ProbeEngine:
             )
         return _Outcome(observation, started, start, end)
 
-    def _read(self, response: BaseHTTPResponse) -> _Body:
-        limit = self.config.max_body_bytes
-        keep = min(limit, self.config.excerpt_chars * 4)  # UTF-8 needs at most 4 bytes a char
-        head = bytearray()
-        total = 0
-        truncated = False
-        # One byte past the cap tells a body that fits from one that was cut.
-        while chunk := response.read(min(_CHUNK, limit + 1 - total), decode_content=False):
-            total += len(chunk)
-            if len(head) < keep:
-                head += chunk[: keep - len(head)]
-            if total > limit:
-                truncated = True
-                total = limit
-                break
-        excerpt = _storable(head.decode("utf-8", errors="replace")[: self.config.excerpt_chars])
-        return _Body(total, truncated, excerpt)
-
-
-def _stray_head_body(response: BaseHTTPResponse, excerpt_chars: int) -> _Body:
-    """Bytes already sent after a HEAD response's headers, which RFC 9110 9.3.2 forbids.
-
-    HTTP framing says a HEAD response has no content, so http.client never reads them;
-    they would be parsed as the start of the next response on this connection. Look at
-    what has arrived without waiting for more (a server that sends a body with HEAD
-    writes it with the headers), and let the caller close such a connection.
-    """
-    buffered = getattr(getattr(response, "_fp", None), "fp", None)  # http.client's reader
-    # The socket under the reader: the connection's own is gone when it will close.
-    sock = getattr(getattr(buffered, "raw", None), "_sock", None)
-    if buffered is None or sock is None:
-        return _Body(0, False, "")
-    timeout = sock.gettimeout()
-    try:
-        sock.settimeout(0)
-        stray = _peek(buffered)
-        # Servers often write the body right after flushing the headers: give it the
-        # moment a second segment takes on a fast link.
-        if not stray and select.select([sock], [], [], _HEAD_BODY_GRACE)[0]:
-            stray = _peek(buffered)
-    except (OSError, ValueError):
-        stray = b""
-    finally:
-        with contextlib.suppress(OSError):
-            sock.settimeout(timeout)
-    excerpt = _storable(stray.decode("utf-8", errors="replace")[:excerpt_chars])
-    return _Body(len(stray), False, excerpt)
-
-
-def _peek(buffered: Any) -> bytes:
-    """What the non-blocking reader holds or can read at once, without consuming it."""
-    try:
-        return bytes(buffered.peek(1) or b"")
-    except BlockingIOError:
-        return b""
-
 
 def _settled(future: Future[_Outcome], request: _Request) -> _Outcome:
     """The probe's outcome; a bug in the engine becomes an observation, not a crash."""
@@ -325,7 +262,7 @@ def _settled(future: Future[_Outcome], request: _Request) -> _Outcome:
         return future.result()
     now = time.perf_counter()
     spec = request.spec
-    detail = _storable(" ".join(str(error).split()))
+    detail = storable(" ".join(str(error).split()))
     observation = Observation(
         probe=spec.name,
         kind=spec.kind,
@@ -382,29 +319,3 @@ def _prepared_request(
     request.body = None
     request.hooks = default_hooks()
     return request
-
-
-def _kept_headers(response: BaseHTTPResponse) -> tuple[tuple[str, str], ...]:
-    kept = []
-    for name, value in response.headers.itermerged():
-        if is_kept_header(name):
-            kept.append((_storable(name.lower()), _storable(_header_text(value))))
-    return tuple(kept)
-
-
-def _storable(text: str) -> str:
-    """Server text with NUL shown as U+FFFD, as undecodable bytes are: PostgreSQL can store
-    no NUL in text or jsonb, so one NUL byte in a body (any gzip body has some) would fail
-    the whole run instead of recording it."""
-    return text.replace("\x00", "\ufffd")
-
-
-def _header_text(value: str) -> str:
-    # http.client decodes header bytes as Latin-1; most servers that send non-ASCII
-    # send UTF-8, and bytes that are neither become U+FFFD instead of mojibake.
-    if value.isascii():
-        return value
-    try:
-        return value.encode("latin-1").decode("utf-8", errors="replace")
-    except UnicodeEncodeError:
-        return value

@@ -22,17 +22,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def runs_with_subject() -> QuerySet[ProbeRun]:
-    """Runs with what their title, diagnosis and workspace need, in one query."""
-    return ProbeRun.objects.select_related(
-        "endpoint__service__workspace", "environment", "observation"
-    )
-
-
-def drift_reports_with_subject() -> QuerySet[DriftReport]:
-    return DriftReport.objects.select_related("drift_check__service__workspace")
-
-
 @dataclass(frozen=True)
 class RunDiagnosis:
     report: ProbeReport

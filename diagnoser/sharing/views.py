@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from diagnoser.access import current_workspace, get_for_member, member_drift_report, member_run
+from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.sharing.forms import ShareForm
 from diagnoser.sharing.markdown import drift_markdown, run_markdown
 from diagnoser.sharing.models import Expiry, ShareLink
@@ -21,15 +23,11 @@ from diagnoser.sharing.present import drift_view, run_view
 from diagnoser.sharing.selectors import (
     drift_report_document,
     drift_report_title,
-    drift_reports_with_subject,
     run_document,
     run_title,
-    runs_with_subject,
     share_links_active,
 )
 from diagnoser.sharing.services import share_link_create, share_link_revoke
-from diagnoser.web.access import current_workspace, get_for_member
-from diagnoser.web.pages.htmx import HtmxHttpRequest
 
 
 def _user(request: HttpRequest) -> User:
@@ -73,7 +71,7 @@ def _share(
 @login_required
 @vary_on_headers("HX-Request")
 def run_share(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
-    run = get_for_member(request, runs_with_subject(), "endpoint__service__workspace", id=run_id)
+    run = member_run(request, run_id)
     user = _user(request)
     return _share(
         request,
@@ -86,9 +84,7 @@ def run_share(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 def drift_report_share(request: HtmxHttpRequest, report_id: int) -> HttpResponse:
-    report = get_for_member(
-        request, drift_reports_with_subject(), "drift_check__service__workspace", id=report_id
-    )
+    report = member_drift_report(request, report_id)
     user = _user(request)
     return _share(
         request,
@@ -147,7 +143,7 @@ def _no_result(run_id: int, state: str) -> HttpResponse:
 @require_safe
 @login_required
 def run_export_markdown(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_for_member(request, runs_with_subject(), "endpoint__service__workspace", id=run_id)
+    run = member_run(request, run_id)
     document = run_document(run=run)
     if document is None:
         return _no_result(run.id, run.state)
@@ -157,7 +153,7 @@ def run_export_markdown(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_safe
 @login_required
 def run_export_json(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_for_member(request, runs_with_subject(), "endpoint__service__workspace", id=run_id)
+    run = member_run(request, run_id)
     document = run_document(run=run)
     if document is None:
         return _no_result(run.id, run.state)
@@ -167,9 +163,7 @@ def run_export_json(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_safe
 @login_required
 def drift_report_export_markdown(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = get_for_member(
-        request, drift_reports_with_subject(), "drift_check__service__workspace", id=report_id
-    )
+    report = member_drift_report(request, report_id)
     text = drift_markdown(drift_view(drift_report_document(report=report)))
     return markdown_response(text, filename=f"drift-report-{report.id}.md")
 
@@ -177,8 +171,6 @@ def drift_report_export_markdown(request: HttpRequest, report_id: int) -> HttpRe
 @require_safe
 @login_required
 def drift_report_export_json(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = get_for_member(
-        request, drift_reports_with_subject(), "drift_check__service__workspace", id=report_id
-    )
+    report = member_drift_report(request, report_id)
     document = drift_report_document(report=report)
     return json_response(document, filename=f"drift-report-{report.id}.json")

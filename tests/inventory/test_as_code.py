@@ -6,8 +6,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django_celery_beat.models import PeriodicTask
 
-from diagnoser.inventory.as_code import InventoryError, export_inventory, import_inventory
 from diagnoser.inventory.models import Endpoint, Environment, SecretHeader, Service, Workspace
+from diagnoser.monitoring.as_code import InventoryError, export_inventory, import_inventory
 from diagnoser.monitoring.models import DriftCheck
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,10 @@ from diagnoser.inventory.selectors import target_for
 from diagnoser.inventory.services import (
     endpoint_create,
     environment_create,
+    environment_rename,
     environment_update,
     service_create,
+    service_rename,
     workspace_create,
 )
 from diagnoser.probing.model import ProbePolicy
@@ -141,3 +143,26 @@ def test_a_field_key_rotation_still_reads_old_secrets(service, settings, tmp_pat
     )
     settings.DIAGNOSER_FIELD_KEYS = [new, old]
     assert env.secret_headers.get().value == "v" * 30
+
+
+def test_a_second_service_with_a_taken_name_is_refused_on_the_name(service):
+    with pytest.raises(ValidationError) as refused:
+        service_create(workspace=service.workspace, name=" shop ")
+    assert refused.value.message_dict == {"name": ["team already has a service named 'shop'"]}
+
+
+def test_renaming_onto_a_sibling_is_refused_but_keeping_the_own_name_is_not(service):
+    environment_create(service=service, name="prod", base_url="https://api.example.com")
+    staging = environment_create(service=service, name="staging", base_url="http://s.example")
+
+    with pytest.raises(ValidationError, match="shop already has an environment named 'prod'"):
+        environment_rename(environment=staging, name="prod")
+    assert environment_rename(environment=staging, name="staging").name == "staging"
+    assert service_rename(service=service, name="shop").name == "shop"
+
+
+def test_a_registered_path_is_refused_on_the_path(service):
+    endpoint_create(service=service, path="/users")
+    with pytest.raises(ValidationError) as refused:
+        endpoint_create(service=service, path="/users")
+    assert refused.value.message_dict == {"path": ["shop already has the endpoint /users"]}

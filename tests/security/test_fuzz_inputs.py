@@ -20,15 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diagnoser.analysis.diagnose import diagnose
-from diagnoser.inventory.as_code import InventoryError, import_inventory, parse
+from diagnoser.inventory.bulk import endpoints_bulk_create, endpoints_bulk_parse
 from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import (
-    endpoints_bulk_create,
-    endpoints_bulk_parse,
     service_create,
     validate_endpoint,
     workspace_create,
 )
+from diagnoser.monitoring.as_code import InventoryError, import_inventory, parse
 from diagnoser.probing.guard import AddressPolicy, BlockedAddress
 from diagnoser.probing.model import (
     PLAIN_METHODS,

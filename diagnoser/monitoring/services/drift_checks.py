@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.inventory.services import name_validate_unique
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.services.drift_schedules import (
@@ -19,15 +20,20 @@ from diagnoser.probing.transport import check_destination
 from diagnoser.probing.urls import InvalidTarget, validate_target_url
 
 
-def _name_validate(*, service: Service, name: str, check_id: int | None = None) -> str:
+def drift_check_name_validate(
+    *, service: Service, name: str, check: DriftCheck | None = None
+) -> str:
+    """The name stripped, if it is given and no other check of the service has it."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": "a drift check needs a name"})
-    taken = DriftCheck.objects.filter(service=service, name=name)
-    if check_id is not None:
-        taken = taken.exclude(id=check_id)
-    if taken.exists():
-        raise ValidationError({"name": f"{service.name} already has a drift check named {name!r}"})
+    name_validate_unique(
+        siblings=DriftCheck.objects.filter(service=service),
+        value=name,
+        owner=service,
+        what=f"a drift check named {name!r}",
+        instance=check,
+    )
     return name
 
 
@@ -76,7 +82,7 @@ def drift_check_create(
     enabled: bool = True,
     webhook_url: str = "",
 ) -> DriftCheck:
-    name = _name_validate(service=service, name=name)
+    name = drift_check_name_validate(service=service, name=name)
     every_seconds = parse_every(every) if every else None
     crontab = _schedule_validate(every_seconds=every_seconds, crontab=crontab)
     webhook_url = webhook_url_validate(url=webhook_url)
@@ -133,7 +139,7 @@ def drift_check_update(
 
 
 def drift_check_rename(*, check: DriftCheck, name: str) -> DriftCheck:
-    check.name = _name_validate(service=check.service, name=name, check_id=check.id)
+    check.name = drift_check_name_validate(service=check.service, name=name, check=check)
     check.save(update_fields=["name"])
     if check.periodic_task is not None:
         drift_check_schedule_sync(check=check)  # the beat entry's description names the check

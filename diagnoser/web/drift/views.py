@@ -12,7 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from diagnoser.monitoring.models import DriftCheck, DriftReport
+from diagnoser.access import member_drift_check, member_drift_report, member_service
+from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.selectors import newest_report
 from diagnoser.monitoring.services.alerts import drift_check_test_alert
@@ -22,24 +24,9 @@ from diagnoser.monitoring.services.drift_checks import (
     drift_check_update,
 )
 from diagnoser.monitoring.services.drift_reports import drift_check_enqueue
-from diagnoser.web.access import get_for_member
 from diagnoser.web.drift.forms import CRONTAB, EVERY, DriftCheckForm
 from diagnoser.web.drift.tables import check_row, check_rows, drift_rows
-from diagnoser.web.pages.htmx import HtmxHttpRequest
 from diagnoser.web.setup.forms import add_service_errors
-from diagnoser.web.setup.loading import member_service
-
-
-def _check(request: HtmxHttpRequest, service_id: int, check_id: int) -> DriftCheck:
-    return get_for_member(
-        request,
-        DriftCheck.objects.select_related(
-            "service__workspace", "periodic_task__interval", "periodic_task__crontab"
-        ),
-        "service__workspace",
-        id=check_id,
-        service_id=service_id,
-    )
 
 
 @require_GET
@@ -105,7 +92,7 @@ def drift_check_new(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def drift_check_edit(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
-    check = _check(request, service_id, check_id)
+    check = member_drift_check(request, service_id, check_id)
     form = DriftCheckForm(
         request.POST if request.method == "POST" else None, service=check.service, instance=check
     )
@@ -124,7 +111,7 @@ def drift_check_edit(request: HtmxHttpRequest, service_id: int, check_id: int) -
 @vary_on_headers("HX-Request")
 def drift_check_toggle(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
     """Switch the schedule on or off; HTMX swaps the check's row."""
-    check = _check(request, service_id, check_id)
+    check = member_drift_check(request, service_id, check_id)
     drift_check_update(check=check, enabled=not check.enabled)
     if not request.htmx:
         return redirect("web:drift", service_id=service_id)
@@ -135,7 +122,7 @@ def drift_check_toggle(request: HtmxHttpRequest, service_id: int, check_id: int)
 @require_POST
 @login_required
 def drift_check_run(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
-    check = _check(request, service_id, check_id)
+    check = member_drift_check(request, service_id, check_id)
     try:
         drift_check_enqueue(check=check)
     except BrokerUnavailable as error:
@@ -159,7 +146,7 @@ def drift_check_run(request: HtmxHttpRequest, service_id: int, check_id: int) ->
 @vary_on_headers("HX-Request")
 def drift_check_test(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
     """POST a test payload to the saved webhook now and show what came back."""
-    check = _check(request, service_id, check_id)
+    check = member_drift_check(request, service_id, check_id)
     try:
         attempt = drift_check_test_alert(check=check)
     except ValidationError as error:
@@ -180,12 +167,7 @@ def drift_check_test(request: HtmxHttpRequest, service_id: int, check_id: int) -
 @login_required
 def drift_report(request: HtmxHttpRequest, report_id: int) -> HttpResponse:
     """One drift report as it was finished, for links in chat and tickets."""
-    report = get_for_member(
-        request,
-        DriftReport.objects.select_related("drift_check__service__workspace"),
-        "drift_check__service__workspace",
-        id=report_id,
-    )
+    report = member_drift_report(request, report_id)
     return render(
         request,
         "web/drift/report.html",

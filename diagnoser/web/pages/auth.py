@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from diagnoser.web.access import SESSION_WORKSPACE, member_workspaces
+from diagnoser.access import SESSION_WORKSPACE, member_workspaces
 
 
 @require_POST

@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from diagnoser.access import member_endpoint
+from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.inventory.models import Endpoint
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.services.runs import runs_request
 from diagnoser.security.limits import probes_take
-from diagnoser.web.access import get_for_member
-from diagnoser.web.pages.htmx import HtmxHttpRequest
 
 # Runs still queued after this long most likely have no worker to take them.
 NO_WORKER_AFTER = timedelta(seconds=15)
@@ -48,16 +48,6 @@ class Progress:
         return any(r.state == ProbeRun.State.QUEUED and r.queued_at < cutoff for r in self.runs)
 
 
-def _endpoint(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> Endpoint:
-    return get_for_member(
-        request,
-        Endpoint.objects.select_related("service"),
-        "service__workspace",
-        id=endpoint_id,
-        service_id=service_id,
-    )
-
-
 def _progress(endpoint: Endpoint, run_ids: list[int]) -> Progress:
     runs = list(
         ProbeRun.objects.filter(endpoint=endpoint, id__in=run_ids)
@@ -72,7 +62,7 @@ def _progress(endpoint: Endpoint, run_ids: list[int]) -> Progress:
 @require_POST
 @login_required
 def endpoint_probe(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
-    endpoint = _endpoint(request, service_id, endpoint_id)
+    endpoint = member_endpoint(request, service_id, endpoint_id)
     page = reverse("web:endpoint", args=[service_id, endpoint_id])
     environments = list(endpoint.service.environments.all())
     if not environments:
@@ -105,7 +95,7 @@ def endpoint_probe(request: HtmxHttpRequest, service_id: int, endpoint_id: int) 
 @require_GET
 @login_required
 def endpoint_progress(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
-    endpoint = _endpoint(request, service_id, endpoint_id)
+    endpoint = member_endpoint(request, service_id, endpoint_id)
     run_ids = [int(value) for value in request.GET.getlist("run") if value.isdigit()]
     progress = _progress(endpoint, run_ids)
     response = render(request, "web/pages/_progress.html", {"progress": progress})

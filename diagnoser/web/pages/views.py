@@ -6,12 +6,17 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from diagnoser.inventory.models import Endpoint, Environment, Service
-from diagnoser.monitoring.models import ProbeRun, StoredFinding
+from diagnoser.access import (
+    current_workspace,
+    member_endpoint,
+    member_environment,
+    member_run,
+    member_service,
+)
+from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.monitoring.models import StoredFinding
 from diagnoser.monitoring.selectors import HISTORY_CHANGES, method_history
-from diagnoser.web.access import current_workspace, get_for_member
 from diagnoser.web.pages.endpoint import column_for, endpoint_view, group_by_severity
-from diagnoser.web.pages.htmx import HtmxHttpRequest
 from diagnoser.web.pages.matrix import build_matrix
 from diagnoser.web.pages.overview import overview_blocks
 from diagnoser.web.pages.service import service_grid
@@ -33,9 +38,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def service(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
-    found = get_for_member(
-        request, Service.objects.select_related("workspace"), "workspace", id=service_id
-    )
+    found = member_service(request, service_id)
     grid = service_grid(service=found, page_number=request.GET.get("page"))
     return render(request, "web/pages/service.html", {"service": found, "grid": grid})
 
@@ -44,13 +47,7 @@ def service(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 def endpoint(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
-    found = get_for_member(
-        request,
-        Endpoint.objects.select_related("service__workspace"),
-        "service__workspace",
-        id=endpoint_id,
-        service_id=service_id,
-    )
+    found = member_endpoint(request, service_id, endpoint_id)
     context = {
         "view": endpoint_view(endpoint=found),
         "focus": request.GET.get("env", ""),
@@ -69,20 +66,8 @@ def endpoint_history(
 ) -> HttpResponse:
     """Older method changes of one environment, a page at a time: the endpoint page shows
     only the newest."""
-    found = get_for_member(
-        request,
-        Endpoint.objects.select_related("service__workspace"),
-        "service__workspace",
-        id=endpoint_id,
-        service_id=service_id,
-    )
-    environment = get_for_member(
-        request,
-        Environment.objects.all(),
-        "service__workspace",
-        id=environment_id,
-        service_id=service_id,
-    )
+    found = member_endpoint(request, service_id, endpoint_id)
+    environment = member_environment(request, service_id, environment_id)
     before = request.GET.get("before", "")
     context = {
         "endpoint": found,
@@ -104,14 +89,7 @@ def endpoint_history(
 @login_required
 def run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """One run as it was stored, for links in chat and tickets."""
-    found = get_for_member(
-        request,
-        ProbeRun.objects.select_related(
-            "endpoint__service__workspace", "environment", "observation"
-        ),
-        "endpoint__service__workspace",
-        id=run_id,
-    )
+    found = member_run(request, run_id)
     diagnosis = None
     if found.observation is not None:
         diagnosis = stored_diagnosis(

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from diagnoser.access import current_workspace
+from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.inventory.services import endpoint_register_url
-from diagnoser.web.access import current_workspace
-from diagnoser.web.pages.htmx import HtmxHttpRequest
 from diagnoser.web.setup.forms import DiagnoseForm, RegisterForm
 from diagnoser.web.setup.limits import diagnose_refusal
 from diagnoser.web.setup.live import Unprobeable, present, probe_url

@@ -7,17 +7,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from diagnoser.inventory.models import Endpoint
+from diagnoser.access import member_endpoint, member_service
+from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.inventory.bulk import endpoints_bulk_create, endpoints_bulk_parse
 from diagnoser.inventory.services import (
     endpoint_create,
     endpoint_update,
-    endpoints_bulk_create,
-    endpoints_bulk_parse,
 )
-from diagnoser.web.access import get_for_member
-from diagnoser.web.pages.htmx import HtmxHttpRequest
 from diagnoser.web.setup.forms import BulkEndpointsForm, EndpointForm, add_service_errors
-from diagnoser.web.setup.loading import member_service
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,13 +43,7 @@ def endpoint_new(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def endpoint_edit(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
-    endpoint = get_for_member(
-        request,
-        Endpoint.objects.select_related("service__workspace"),
-        "service__workspace",
-        id=endpoint_id,
-        service_id=service_id,
-    )
+    endpoint = member_endpoint(request, service_id, endpoint_id)
     form = EndpointForm(
         request.POST if request.method == "POST" else None,
         service=endpoint.service,

@@ -4,6 +4,8 @@ Forms check what the user typed and say what to do; the writes go through
 diagnoser.inventory.services, whose ValidationErrors land on the matching field.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,7 +13,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
-from diagnoser.inventory.services import validate_base_url, validate_endpoint
+from diagnoser.inventory.services import (
+    endpoint_path_validate,
+    environment_name_validate,
+    service_name_validate,
+    validate_base_url,
+    validate_endpoint,
+)
 from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy, Target
 from diagnoser.probing.urls import (
     InvalidTarget,
@@ -48,6 +56,18 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         return
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+@contextmanager
+def field_errors(field: str) -> Iterator[None]:
+    """Inside a form's clean_<field>: a service rule's error on `field` becomes the field's
+    own (Django refuses a per-field dict there)."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(error.message_dict[field]) from None
 
 
 def clean_origin(text: str) -> str:
@@ -159,11 +179,8 @@ class ServiceForm(forms.Form):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        taken = Service.objects.filter(workspace=self.workspace, name=name)
-        if self.instance is not None:
-            taken = taken.exclude(id=self.instance.id)
-        if taken.exists():
-            raise ValidationError(f"{self.workspace.name} already has a service named {name!r}")
+        with field_errors("name"):
+            service_name_validate(workspace=self.workspace, name=name, service=self.instance)
         return name
 
 
@@ -221,11 +238,8 @@ class EnvironmentForm(forms.Form):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        taken = Environment.objects.filter(service=self.service, name=name)
-        if self.instance is not None:
-            taken = taken.exclude(id=self.instance.id)
-        if taken.exists():
-            raise ValidationError(f"{self.service.name} already has an environment named {name!r}")
+        with field_errors("name"):
+            environment_name_validate(service=self.service, name=name, environment=self.instance)
         return name
 
     def clean_base_url(self) -> str:
@@ -312,8 +326,8 @@ class EndpointForm(forms.Form):
 
     def clean_path(self) -> str:
         path = self.cleaned_data["path"].strip()
-        if self.service.endpoints.filter(path=path).exists():
-            raise ValidationError(f"{self.service.name} already has the endpoint {path}")
+        with field_errors("path"):
+            endpoint_path_validate(service=self.service, path=path)
         return path
 
     def clean(self) -> dict[str, Any]:

@@ -12,7 +12,14 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from diagnoser.inventory.models import Environment, SecretHeader
+from diagnoser.access import (
+    current_workspace,
+    member_environment,
+    member_secret_header,
+    member_service,
+)
+from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.inventory.models import Environment
 from diagnoser.inventory.services import (
     environment_create,
     environment_rename,
@@ -23,15 +30,12 @@ from diagnoser.inventory.services import (
     service_rename,
     validate_base_url,
 )
-from diagnoser.web.access import current_workspace, get_for_member
-from diagnoser.web.pages.htmx import HtmxHttpRequest
 from diagnoser.web.setup.forms import (
     EnvironmentForm,
     SecretHeaderForm,
     ServiceForm,
     add_service_errors,
 )
-from diagnoser.web.setup.loading import member_environment, member_service
 
 
 @require_http_methods(["GET", "POST"])
@@ -226,14 +230,7 @@ def secret_header_save(
 def secret_header_remove(
     request: HtmxHttpRequest, service_id: int, environment_id: int, header_id: int
 ) -> HttpResponse:
-    header = get_for_member(
-        request,
-        SecretHeader.objects.select_related("environment__service__workspace"),
-        "environment__service__workspace",
-        id=header_id,
-        environment_id=environment_id,
-        environment__service_id=service_id,
-    )
+    header = member_secret_header(request, service_id, environment_id, header_id)
     secret_header_delete(environment=header.environment, name=header.name)
     return _headers_answer(request, header.environment)
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from diagnoser.web.access import current_workspace, member_workspaces
+from diagnoser.access import current_workspace, member_workspaces
 
 register = template.Library()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnoser.inventory.crypto import reencrypt_all
+from diagnoser.inventory.key_rotation import reencrypt_all
 
 
 class Command(BaseCommand):

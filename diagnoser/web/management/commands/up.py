@@ -39,8 +39,8 @@ from kombu.utils.url import maybe_sanitize_url
 
 from diagnoser.env import env_str
 from diagnoser.inventory import crypto
-from diagnoser.inventory.management.commands.seed_demo import DEMO_WORKSPACE
 from diagnoser.inventory.models import Endpoint, Environment
+from diagnoser.monitoring.management.commands.seed_demo import DEMO_WORKSPACE
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.services.runs import runs_request
 

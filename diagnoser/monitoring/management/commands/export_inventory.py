@@ -4,8 +4,8 @@ from typing import Any
 import yaml
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from diagnoser.inventory.as_code import export_inventory
 from diagnoser.inventory.models import Workspace
+from diagnoser.monitoring.as_code import export_inventory
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from diagnoser.inventory.as_code import InventoryError, import_inventory
+from diagnoser.monitoring.as_code import InventoryError, import_inventory
 
 
 class Command(BaseCommand):

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from diagnoser.inventory.as_code import InventoryError, import_inventory
 from diagnoser.inventory.models import Workspace
 from diagnoser.inventory.services import membership_add
+from diagnoser.monitoring.as_code import InventoryError, import_inventory
 from diagnoser.specimen.app import SPECIMEN_ENDPOINTS
 
 DEMO_WORKSPACE = "demo"

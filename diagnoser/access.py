@@ -1,0 +1,148 @@
+"""Who may see what: every object a view loads comes through here, one loader per kind.
+
+A member of one workspace sees nothing of another's. Objects outside the user's
+workspaces answer 404, never 403, so ids can't be probed for existence.
+
+Not an app: it sits between monitoring (whose objects it loads) and the apps that serve
+pages (sharing, web), so both load through the same door without importing each other.
+"""
+
+from typing import TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+
+from diagnoser.inventory.models import (
+    Endpoint,
+    Environment,
+    Membership,
+    SecretHeader,
+    Service,
+    Workspace,
+)
+from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun
+
+M = TypeVar("M", bound=Model)
+
+SESSION_WORKSPACE = "workspace_id"
+
+
+def member_workspaces(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Workspace]:
+    if not user.is_authenticated or user.pk is None:
+        return Workspace.objects.none()
+    return Workspace.objects.filter(memberships__user_id=user.pk).order_by("name")
+
+
+def current_workspace(request: HttpRequest) -> Workspace | None:
+    """The workspace the user switched to, else their first; None without membership."""
+    workspaces = member_workspaces(request.user)
+    chosen = request.session.get(SESSION_WORKSPACE)
+    if chosen is not None:
+        workspace = workspaces.filter(id=chosen).first()
+        if workspace is not None:
+            return workspace
+    return workspaces.first()
+
+
+def role_in(request: HttpRequest, workspace: Workspace) -> str | None:
+    if not request.user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(user=request.user, workspace=workspace)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def get_for_member(
+    request: HttpRequest, queryset: QuerySet[M], workspace_path: str, **lookup: object
+) -> M:
+    """The object matching lookup whose workspace (reached by workspace_path, e.g.
+    "service__workspace") has the user as a member; 404 otherwise.
+
+    Views call the member_* loaders below; this is for kinds owned by apps above this
+    module (share links)."""
+    if not request.user.is_authenticated:
+        raise Http404
+    scoped = queryset.filter(**{f"{workspace_path}__memberships__user": request.user}, **lookup)
+    found = scoped.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# Each loader selects what every page of its kind shows (titles, breadcrumbs, the
+# workspace), so no view adds a query per related row.
+
+
+def member_service(request: HttpRequest, service_id: int) -> Service:
+    return get_for_member(
+        request, Service.objects.select_related("workspace"), "workspace", id=service_id
+    )
+
+
+def member_environment(request: HttpRequest, service_id: int, environment_id: int) -> Environment:
+    return get_for_member(
+        request,
+        Environment.objects.select_related("service__workspace"),
+        "service__workspace",
+        id=environment_id,
+        service_id=service_id,
+    )
+
+
+def member_endpoint(request: HttpRequest, service_id: int, endpoint_id: int) -> Endpoint:
+    return get_for_member(
+        request,
+        Endpoint.objects.select_related("service__workspace"),
+        "service__workspace",
+        id=endpoint_id,
+        service_id=service_id,
+    )
+
+
+def member_secret_header(
+    request: HttpRequest, service_id: int, environment_id: int, header_id: int
+) -> SecretHeader:
+    return get_for_member(
+        request,
+        SecretHeader.objects.select_related("environment__service__workspace"),
+        "environment__service__workspace",
+        id=header_id,
+        environment_id=environment_id,
+        environment__service_id=service_id,
+    )
+
+
+def member_run(request: HttpRequest, run_id: int) -> ProbeRun:
+    """A run with what its title, diagnosis and workspace need, in one query."""
+    return get_for_member(
+        request,
+        ProbeRun.objects.select_related(
+            "endpoint__service__workspace", "environment", "observation"
+        ),
+        "endpoint__service__workspace",
+        id=run_id,
+    )
+
+
+def member_drift_check(request: HttpRequest, service_id: int, check_id: int) -> DriftCheck:
+    return get_for_member(
+        request,
+        DriftCheck.objects.select_related(
+            "service__workspace", "periodic_task__interval", "periodic_task__crontab"
+        ),
+        "service__workspace",
+        id=check_id,
+        service_id=service_id,
+    )
+
+
+def member_drift_report(request: HttpRequest, report_id: int) -> DriftReport:
+    return get_for_member(
+        request,
+        DriftReport.objects.select_related("drift_check__service__workspace"),
+        "drift_check__service__workspace",
+        id=report_id,
+    )
