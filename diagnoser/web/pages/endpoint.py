@@ -9,11 +9,11 @@ from django.db.models import Subquery
 
 from diagnoser.analysis.model import Finding, Severity
 from diagnoser.inventory.models import Endpoint, Environment
+from diagnoser.monitoring.diagnosis_selectors import StoredDiagnosis, stored_diagnosis
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
 from diagnoser.monitoring.selectors import HistoryPage, method_histories
 from diagnoser.web.pages.latest import latest_of
 from diagnoser.web.pages.matrix import Column, Matrix, build_matrix
-from diagnoser.web.pages.stored import StoredDiagnosis, stored_diagnosis
 
 
 @dataclass(frozen=True)

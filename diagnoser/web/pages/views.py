@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.models import ProbeRun, StoredFinding
 from diagnoser.monitoring.selectors import HISTORY_CHANGES, method_history
 from diagnoser.web.access import current_workspace, get_for_member
@@ -15,7 +16,6 @@ from diagnoser.web.pages.htmx import HtmxHttpRequest
 from diagnoser.web.pages.matrix import build_matrix
 from diagnoser.web.pages.overview import overview_blocks
 from diagnoser.web.pages.service import service_grid
-from diagnoser.web.pages.stored import stored_diagnosis
 
 
 @require_GET

@@ -5,19 +5,14 @@ string the page shows (a server may echo them in a body or a header)."""
 from dataclasses import dataclass
 from typing import Any
 
-from diagnoser.analysis.diagnose import diagnose
 from diagnoser.analysis.layers import identify
 from diagnoser.analysis.model import Diagnosis, Verdict
-from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.export import diagnosis_document
-from diagnoser.probing.engine import ProbeEngine
+from diagnoser.monitoring.services.adhoc import ProbeRefused, adhoc_diagnose
 from diagnoser.probing.guard import ALLOW_SETTING
-from diagnoser.probing.model import ErrorKind, Observation, ProbeKind, ProbeReport, Target
+from diagnoser.probing.model import Observation, ProbeKind, ProbeReport, Target
+from diagnoser.probing.scrub import scrub_value, secret_forms
 from diagnoser.web.templatetags.web_format import status_class
-
-REDACTED = "[redacted]"
-# Shorter values would blank out ordinary words of a page; header secrets are longer.
-_MIN_SCRUBBED = 4
 
 # What each verdict means for the method that failed, in the order a server decides.
 _VERDICT_ANSWERS = {
@@ -86,26 +81,19 @@ class LiveDiagnosis:
 
 def probe_url(*, target: Target) -> tuple[ProbeReport, Diagnosis]:
     """Probe and diagnose; Unprobeable when the guard refused or nothing answered."""
-    with ProbeEngine(engine_config()) as engine:
-        report = engine.probe(target)
-    observations = report.observations
-    blocked = [o for o in observations if o.error_kind is ErrorKind.BLOCKED]
-    if observations and len(blocked) == len(observations):
+    try:
+        result = adhoc_diagnose(target=target)
+    except ProbeRefused as refused:
         advice = (
             f" Whoever runs diagnoser can admit the network with {ALLOW_SETTING} "
             f"(for example {ALLOW_SETTING}=10.0.0.0/8) and restart it."
-            if ALLOW_SETTING in (blocked[0].error or "")
+            if refused.allowlist_would_admit
             else ""
         )
-        raise Unprobeable(f"Refused to probe: {blocked[0].error}.{advice}")
-    diagnosis = diagnose(report)
-    if not any(o.ok for o in observations):
-        failed = next((f for f in diagnosis.findings if f.rule == "probe_failed"), None)
-        fix = f" {failed.fix[0]}" if failed and failed.fix else ""
-        first = observations[0] if observations else None
-        error = first.error if first else "nothing was sent"
-        raise Unprobeable(f"{target.url} did not answer: {error}.{fix}")
-    return report, diagnosis
+        raise Unprobeable(f"Refused to probe: {refused.error}.{advice}") from None
+    if not result.answered:
+        raise Unprobeable(result.unanswered_reason())
+    return result.report, result.diagnosis
 
 
 def present(
@@ -114,9 +102,9 @@ def present(
     diagnosis: Diagnosis,
     failed_method: str = "",
 ) -> LiveDiagnosis:
-    secrets = [value for _, value in report.target.headers if len(value) >= _MIN_SCRUBBED]
-    document = _scrub(diagnosis_document(report, diagnosis), secrets)
-    rows = _scrub(_rows(report, diagnosis), secrets)
+    secrets = secret_forms(value for _, value in report.target.headers)
+    document = scrub_value(diagnosis_document(report, diagnosis), secrets)
+    rows = scrub_value(_rows(report, diagnosis), secrets)
     focus = _focus(document, rows, failed_method) if failed_method else None
     shown = {id(f) for f in focus.findings} if focus else set()
     others = [f for f in document["findings"] if id(f) not in shown]
@@ -128,23 +116,6 @@ def present(
         other_findings=others,
         other_checklist=[s for s in document["checklist"] if id(s) not in steps],
     )
-
-
-def _scrub(value: Any, secrets: list[str]) -> Any:
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {k: _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_scrub(v, secrets) for v in value)
-    if isinstance(value, ProbeRow):
-        fields = {k: _scrub(v, secrets) for k, v in vars(value).items()}
-        return ProbeRow(**fields)
-    return value
 
 
 def _rows(report: ProbeReport, diagnosis: Diagnosis) -> list[ProbeRow]:
