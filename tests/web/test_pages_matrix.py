@@ -5,9 +5,10 @@ import pytest
 from diagnoser.analysis.diagnose import diagnose
 from diagnoser.inventory.models import Environment
 from diagnoser.monitoring.engine_config import engine_config
+from diagnoser.presentation.build import build_matrix
+from diagnoser.presentation.tables import Column
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbePolicy, ProbeReport, Target
-from diagnoser.web.pages.matrix import Column, build_matrix
 from tests.monitoring.fixtures import LOOPBACK
 from tests.web import pages_data
 
