@@ -7,8 +7,8 @@ This shape is a public interface: add fields, never rename or remove them, and b
 from typing import Any
 
 from diagnoser.analysis.model import ChecklistStep, Diagnosis, Severity
-from diagnoser.monitoring.serialize import finding_to_json, matrix_to_json
-from diagnoser.probing.model import ErrorKind, Observation, ProbeKind, ProbeReport
+from diagnoser.monitoring.serialize import finding_to_json, matrix_to_json, observation_from_json
+from diagnoser.probing.model import Observation, ProbeReport
 
 SCHEMA = "diagnoser.diagnosis/1"
 
@@ -57,20 +57,13 @@ def _observation(observation: Observation) -> dict[str, Any]:
 def observation_from_document(data: dict[str, Any]) -> Observation:
     """An observation of a document back as the engine's dataclass, for pages that show
     a frozen document; what it does not carry (the request headers sent) stays empty."""
-    return Observation(
-        probe=data["probe"],
-        kind=ProbeKind(data["kind"]),
-        method=data["method"],
-        status=data["status"],
-        reason=data["reason"],
-        headers=tuple(data["headers"].items()),
-        body_bytes=data["body_bytes"],
-        body_truncated=data["body_truncated"],
-        body_excerpt=data["body_excerpt"],
-        elapsed_ms=data["elapsed_ms"],
-        error_kind=ErrorKind(data["error_kind"]) if data["error_kind"] else None,
-        error=data["error"],
-        peer_address=data.get("peer_address"),
+    return observation_from_json(
+        {
+            **data,
+            "headers": list(data["headers"].items()),
+            "request_headers": [],
+            "peer_address": data.get("peer_address"),
+        }
     )
 
 

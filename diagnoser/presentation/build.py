@@ -81,30 +81,27 @@ def probe_cells(observations: Sequence[Observation], matrix: MethodMatrix) -> li
     return cells
 
 
-def _verdict(cell: Cell, *, hint: bool) -> Text:
+def _answer_row(cell: Cell, *, hints: bool, timings: bool, layer_css: str = "") -> Row:
+    """One target's probe: its answer, then what explains it (verdict, Allow, CORS
+    methods, who answered) and, where the page shows timings, how long it took."""
     if cell.inferred:
-        return Text("inferred", span="inferred-note")
-    return Text(cell.verdict_label, title=cell.verdict_hint if hint else "")
+        verdict = Text("inferred", span="inferred-note")
+    else:
+        verdict = Text(cell.verdict_label, title=cell.verdict_hint if hints else "")
+    cells: list[Cell | Text] = [
+        cell,
+        verdict,
+        Text(cell.allow, css="mono"),
+        Text(cell.allow_methods, css="mono"),
+        Text(cell.layer_label if cell.observation else cell.source, css=layer_css),
+    ]
+    if timings:
+        cells.append(Text(cell.elapsed_ms, css="num"))
+    return Row(cell.probe, cell.probe, "", cells)
 
 
 def probe_table(cells: Sequence[Cell]) -> Table:
     """The Diagnose page's table: every probe of one URL, what explains its answer."""
-    rows = [
-        Row(
-            cell.probe,
-            cell.probe,
-            "",
-            [
-                cell,
-                _verdict(cell, hint=False),
-                Text(cell.allow, css="mono"),
-                Text(cell.allow_methods, css="mono"),
-                Text(cell.layer_label if cell.observation else cell.source),
-                Text(cell.elapsed_ms, css="num"),
-            ],
-        )
-        for cell in cells
-    ]
     return Table(
         caption="One row per request sent; inferred rows were not sent",
         corner=Heading("Probe"),
@@ -122,7 +119,7 @@ def probe_table(cells: Sequence[Cell]) -> Table:
             ),
             Heading("ms", "Milliseconds from sending the request to the last byte read", "num"),
         ],
-        rows=rows,
+        rows=[_answer_row(c, hints=False, timings=True) for c in cells],
     )
 
 
@@ -142,21 +139,6 @@ def document_cells(document: dict[str, Any]) -> tuple[list[Cell], list[Cell], li
 
 def method_table(methods: list[Cell]) -> Table:
     """A shared snapshot's methods: status, verdict and the headers that explain them."""
-    rows = [
-        Row(
-            cell.probe,
-            cell.probe,
-            "",
-            [
-                cell,
-                _verdict(cell, hint=True),
-                Text(cell.allow, css="mono"),
-                Text(cell.allow_methods, css="mono"),
-                Text(cell.layer_label, css="mono"),
-            ],
-        )
-        for cell in methods
-    ]
     return Table(
         caption="Status per method",
         corner=Heading("Method"),
@@ -167,7 +149,7 @@ def method_table(methods: list[Cell]) -> Table:
             Heading("Allow-Methods", "Access-Control-Allow-Methods"),
             Heading("Answered by", "The server or gateway that produced the answer"),
         ],
-        rows=rows,
+        rows=[_answer_row(c, hints=True, timings=False, layer_css="mono") for c in methods],
         expandable=False,
     )
 

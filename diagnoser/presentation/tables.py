@@ -59,6 +59,11 @@ class Row:
     cells: list[Cell | Text]
     group_start: bool = False  # the first preflight row, ruled off from the plain methods
 
+    @property
+    def probe_cells(self) -> list[Cell]:
+        """The row's answers, without the header values and times beside them."""
+        return [cell for cell in self.cells if isinstance(cell, Cell)]
+
 
 @dataclass(frozen=True)
 class Table:
