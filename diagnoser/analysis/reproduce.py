@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 
 from diagnoser.probing.model import ProbeKind, ProbeReport
+from diagnoser.probing.scrub import REDACTED
 
-REDACTED = "<redacted>"
 # Header names whose values are not secrets and help a reader reproduce the answer.
 _SHOWN_HEADERS = frozenset({"accept", "content-type", "accept-language", "origin"})
 _PRECONDITION = '"diagnoser-probe-precondition"'

@@ -7,7 +7,7 @@ This shape is a public interface: add fields, never rename or remove them, and b
 from typing import Any
 
 from diagnoser.analysis.model import ChecklistStep, Diagnosis, Severity
-from diagnoser.monitoring.serialize import finding_to_json, matrix_to_json
+from diagnoser.monitoring.serialize import finding_to_json, matrix_to_json, observation_from_json
 from diagnoser.probing.model import Observation, ProbeReport
 
 SCHEMA = "diagnoser.diagnosis/1"
@@ -52,6 +52,19 @@ def _observation(observation: Observation) -> dict[str, Any]:
         "error_kind": observation.error_kind.value if observation.error_kind else None,
         "peer_address": observation.peer_address,
     }
+
+
+def observation_from_document(data: dict[str, Any]) -> Observation:
+    """An observation of a document back as the engine's dataclass, for pages that show
+    a frozen document; what it does not carry (the request headers sent) stays empty."""
+    return observation_from_json(
+        {
+            **data,
+            "headers": list(data["headers"].items()),
+            "request_headers": [],
+            "peer_address": data.get("peer_address"),
+        }
+    )
 
 
 def _step(step: ChecklistStep) -> dict[str, Any]:

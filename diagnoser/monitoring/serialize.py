@@ -11,25 +11,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from diagnoser.analysis.model import Evidence, Finding, MethodCell, MethodMatrix, Severity, Verdict
-from diagnoser.probing.model import PLAIN_METHODS, ErrorKind, Observation, ProbeKind
-
-VOLATILE_HEADERS = frozenset(
-    {
-        "content-length",
-        "etag",
-        "x-cache",
-        "x-served-by",
-        "x-amzn-requestid",
-        "x-amz-cf-id",
-        "x-amz-apigw-id",
-        "cf-ray",
-        "x-envoy-upstream-service-time",
-        "x-kong-proxy-latency",
-        "x-kong-upstream-latency",
-        "x-azure-ref",
-        "x-ms-request-id",
-        "x-goog-request-id",
-    }
+from diagnoser.probing.model import (
+    PLAIN_METHODS,
+    VOLATILE_HEADERS,
+    ErrorKind,
+    Observation,
+    ProbeKind,
 )
 
 

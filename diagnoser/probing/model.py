@@ -31,43 +31,47 @@ UNSAFE_METHODS: frozenset[str] = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # "I do not know this method" signature (as nmap's http-methods script uses it).
 UNKNOWN_METHOD = "XDIAGNOSE"
 
-# Response headers an observation keeps (lower-case). The rest is noise for diagnosis.
-KEPT_HEADERS: frozenset[str] = frozenset(
-    {
-        "allow",
-        "location",
-        "server",
-        "via",
-        "content-type",
-        "content-length",
-        "content-encoding",
-        "transfer-encoding",
-        "vary",
-        "etag",
-        "www-authenticate",
-        "x-powered-by",
-        "x-cache",
-        "x-served-by",
-        "x-amzn-requestid",
-        "x-amzn-errortype",
-        "x-amz-cf-id",
-        "x-amz-apigw-id",
-        "cf-ray",
-        "x-envoy-upstream-service-time",
-        "x-kong-proxy-latency",
-        "x-kong-upstream-latency",
-        "x-azure-ref",
-        "x-ms-request-id",
-        "x-goog-request-id",
-        # Defaults Django's SecurityMiddleware and clickjacking middleware add: they tell
-        # a Django answer from a proxy's.
-        "x-frame-options",
-        "cross-origin-opener-policy",
-        "referrer-policy",
-        "x-content-type-options",
-        "connection",
-    }
-)
+# Response headers an observation keeps (lower-case); the rest is noise for diagnosis.
+# Each says whether it is volatile: different on every request (sizes, cache state,
+# request ids, timings), so monitoring leaves it out of the hash that tells a changed
+# answer from an unchanged one.
+STABLE, VOLATILE = False, True
+HEADER_TABLE: dict[str, bool] = {
+    "allow": STABLE,
+    "location": STABLE,
+    "server": STABLE,
+    "via": STABLE,
+    "content-type": STABLE,
+    "content-length": VOLATILE,
+    "content-encoding": STABLE,
+    "transfer-encoding": STABLE,
+    "vary": STABLE,
+    "etag": VOLATILE,
+    "www-authenticate": STABLE,
+    "x-powered-by": STABLE,
+    "x-cache": VOLATILE,
+    "x-served-by": VOLATILE,
+    "x-amzn-requestid": VOLATILE,
+    "x-amzn-errortype": STABLE,
+    "x-amz-cf-id": VOLATILE,
+    "x-amz-apigw-id": VOLATILE,
+    "cf-ray": VOLATILE,
+    "x-envoy-upstream-service-time": VOLATILE,
+    "x-kong-proxy-latency": VOLATILE,
+    "x-kong-upstream-latency": VOLATILE,
+    "x-azure-ref": VOLATILE,
+    "x-ms-request-id": VOLATILE,
+    "x-goog-request-id": VOLATILE,
+    # Defaults Django's SecurityMiddleware and clickjacking middleware add: they tell
+    # a Django answer from a proxy's.
+    "x-frame-options": STABLE,
+    "cross-origin-opener-policy": STABLE,
+    "referrer-policy": STABLE,
+    "x-content-type-options": STABLE,
+    "connection": STABLE,
+}
+KEPT_HEADERS: frozenset[str] = frozenset(HEADER_TABLE)
+VOLATILE_HEADERS: frozenset[str] = frozenset(n for n, v in HEADER_TABLE.items() if v)
 KEPT_HEADER_PREFIXES: tuple[str, ...] = ("access-control-",)
 
 

@@ -1,15 +1,20 @@
-"""Secret header values scrubbed from what a server sent back.
+"""Secret header values scrubbed from what a server sent back: the one scrubber.
 
 A server can echo a credential anywhere: a debug body, a WWW-Authenticate challenge, a
 reason phrase, a header. The engine scrubs every observation before it leaves, so no
-report, stored row, page, export, webhook or log line downstream can hold one.
+report, stored row, page, export, webhook or log line downstream can hold one; pages and
+shared documents scrub again with the same functions (a secret may have been added or
+changed after a run was stored), and curl lines show the same placeholder.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from .model import Observation
 
@@ -41,6 +46,28 @@ def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
             if text.endswith(secret[:size]):
                 return text[:-size] + REDACTED
     return text
+
+
+def scrub_value(value: Any, secrets: tuple[str, ...] | list[str]) -> Any:
+    """A copy of a JSON-like value (or a dataclass of such values) with every secret
+    replaced in every string, dictionary keys included; containers keep their type."""
+    if not secrets:
+        return value
+    secrets = tuple(secrets)
+    if isinstance(value, enum.Enum):  # a StrEnum is a str, but its values hold no secret
+        return value
+    if isinstance(value, str):
+        return scrub_text(value, secrets)
+    if isinstance(value, dict):
+        return {scrub_value(k, secrets): scrub_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(scrub_value(item, secrets) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {
+            f.name: scrub_value(getattr(value, f.name), secrets) for f in dataclasses.fields(value)
+        }
+        return replace(value, **fields)
+    return value
 
 
 def scrub_observation(observation: Observation, secrets: tuple[str, ...]) -> Observation:

@@ -67,17 +67,17 @@ def run_markdown(view: RunView, *, snapshot_of: datetime | None = None) -> str:
     lines += ["", "## Methods", ""]
     lines.append(_row(["Method", "Status", "Verdict", "Allow", "Allow-Methods", "Answered by"]))
     lines.append(_row(["---"] * 6))
-    for m in view.methods:
-        status = _text(m.status.hint) if m.observed else f"inferred from {_text(m.source)}"
+    for cell in view.methods:
+        status = _text(cell.answer) if cell.observation else f"inferred from {_text(cell.source)}"
         lines.append(
             _row(
                 [
-                    _text(m.method),
+                    _text(cell.probe),
                     status,
-                    _text(m.verdict),
-                    _text(m.allow),
-                    _text(m.allow_methods),
-                    _text(m.layer),
+                    _text(cell.verdict_label),
+                    _text(cell.allow),
+                    _text(cell.allow_methods),
+                    _text(cell.layer_label),
                 ]
             )
         )
@@ -85,15 +85,15 @@ def run_markdown(view: RunView, *, snapshot_of: datetime | None = None) -> str:
         lines += ["", "## CORS preflights", ""]
         lines.append(_row(["Method", "Status", "Allow-Origin", "Allow-Methods", "Credentials"]))
         lines.append(_row(["---"] * 5))
-        for p in view.preflights:
+        for cell in view.preflights:
             lines.append(
                 _row(
                     [
-                        _text(p.method),
-                        _text(p.status.hint),
-                        _text(p.allow_origin),
-                        _text(p.allow_methods),
-                        _text(p.allow_credentials),
+                        _text(cell.probe.removeprefix("preflight:")),
+                        _text(cell.answer),
+                        _text(cell.header("access-control-allow-origin")),
+                        _text(cell.allow_methods),
+                        _text(cell.header("access-control-allow-credentials")),
                     ]
                 )
             )

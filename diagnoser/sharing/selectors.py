@@ -9,13 +9,13 @@ from django.utils import timezone
 
 from diagnoser.analysis.model import Diagnosis
 from diagnoser.inventory.models import Workspace
+from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.export import diagnosis_document
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.selectors import report_as_dict
 from diagnoser.probing.model import ProbeReport
 from diagnoser.sharing.models import ShareLink
 from diagnoser.sharing.redact import redacted, secret_values
-from diagnoser.web.pages.stored import stored_diagnosis
 
 
 def token_digest(token: str) -> str:

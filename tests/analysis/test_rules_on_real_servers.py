@@ -300,7 +300,7 @@ def test_reproduce_lines_never_show_secret_header_values(
     text = repr(diagnosis) + repr(report.observations)
     assert secret not in text
     assert any(
-        "Authorization: <redacted>" in line for f in diagnosis.findings for line in f.reproduce
+        "Authorization: [redacted]" in line for f in diagnosis.findings for line in f.reproduce
     )
 
 

@@ -64,7 +64,7 @@ def test_the_page_shows_status_codes_as_text_findings_and_curl_lines(shared_run)
 
     page = _public(token).content.decode()
 
-    assert '<span class="status s405" title="405 Method Not Allowed">405</span>' in page
+    assert '<span class="status s405" title="405 Method Not Allowed: rejected">405</span>' in page
     for finding in link.snapshot["findings"]:
         assert finding["rule"] in page
     assert "curl -sS -i -X GET" in page

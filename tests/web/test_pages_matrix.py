@@ -5,9 +5,10 @@ import pytest
 from diagnoser.analysis.diagnose import diagnose
 from diagnoser.inventory.models import Environment
 from diagnoser.monitoring.engine_config import engine_config
+from diagnoser.presentation.build import build_matrix
+from diagnoser.presentation.tables import Column
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbePolicy, ProbeReport, Target
-from diagnoser.web.pages.matrix import Column, build_matrix
 from tests.monitoring.fixtures import LOOPBACK
 from tests.web import pages_data
 
@@ -49,14 +50,14 @@ def test_each_row_has_one_cell_per_environment_with_its_status(reports):
     )
     patch = next(row for row in matrix.rows if row.probe == "PATCH")
 
-    assert [cell.column for cell in patch.cells] == ["staging", "prod"]
-    assert [cell.status for cell in patch.cells] == [412, 405]
-    assert patch.cells[1].compact_headers == [("allow", "GET, HEAD, PUT, DELETE, OPTIONS")]
+    assert [cell.column for cell in patch.probe_cells] == ["staging", "prod"]
+    assert [cell.status for cell in patch.probe_cells] == [412, 405]
+    assert patch.probe_cells[1].compact_headers == [("allow", "GET, HEAD, PUT, DELETE, OPTIONS")]
 
 
 def test_preflight_cells_show_access_control_allow_methods_not_allow(reports):
     matrix = build_matrix([_column("staging", reports("staging", ProbePolicy.FULL))])
-    preflight = next(row for row in matrix.rows if row.probe == "preflight:PUT").cells[0]
+    preflight = next(row for row in matrix.rows if row.probe == "preflight:PUT").probe_cells[0]
 
     assert preflight.status == 204
     assert preflight.compact_headers == [
@@ -66,8 +67,8 @@ def test_preflight_cells_show_access_control_allow_methods_not_allow(reports):
 
 def test_safe_policy_cells_are_inferred_and_say_from_what(reports):
     matrix = build_matrix([_column("prod", reports("prod", ProbePolicy.SAFE))])
-    put = next(row for row in matrix.rows if row.probe == "PUT").cells[0]
-    patch = next(row for row in matrix.rows if row.probe == "PATCH").cells[0]
+    put = next(row for row in matrix.rows if row.probe == "PUT").probe_cells[0]
+    patch = next(row for row in matrix.rows if row.probe == "PATCH").probe_cells[0]
 
     assert put.observation is None
     assert put.inferred
@@ -79,7 +80,7 @@ def test_safe_policy_cells_are_inferred_and_say_from_what(reports):
 
 def test_observed_cells_know_which_layer_answered(reports):
     matrix = build_matrix([_column("staging", reports("staging", ProbePolicy.FULL))])
-    get = matrix.rows[0].cells[0]
+    get = matrix.rows[0].probe_cells[0]
 
     assert not get.inferred
     assert get.layer is not None
@@ -91,5 +92,5 @@ def test_an_environment_without_a_run_gives_empty_cells(reports):
         [_column("staging", reports("staging", ProbePolicy.FULL)), _column("dev", None)]
     )
 
-    assert all(row.cells[1].observation is None for row in matrix.rows)
-    assert not any(row.cells[1].inferred for row in matrix.rows)
+    assert all(row.probe_cells[1].observation is None for row in matrix.rows)
+    assert not any(row.probe_cells[1].inferred for row in matrix.rows)

@@ -18,6 +18,7 @@ from diagnoser.monitoring.selectors import (
 )
 from diagnoser.monitoring.serialize import matrix_from_json
 from diagnoser.monitoring.services.drift_schedules import format_every
+from diagnoser.presentation.verdicts import verdict_label
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.drift.schedule import NextRun, next_run
 
@@ -107,7 +108,7 @@ def _chips(matrix: MethodMatrix, differing: set[str]) -> tuple[Chip, ...]:
         if not accepted and method not in differing:
             continue
         status = f" {cell.status}" if cell.status is not None else ""
-        title = f"{method}: {cell.verdict.value.replace('_', ' ')}{status}"
+        title = f"{method}: {verdict_label(cell.verdict)}{status}"
         if not cell.observed:
             title += f" (not sent, inferred from {cell.source or 'nothing'})"
         if method in differing:

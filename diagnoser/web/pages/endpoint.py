@@ -9,10 +9,11 @@ from django.db.models import Subquery
 
 from diagnoser.analysis.model import Finding, Severity
 from diagnoser.inventory.models import Endpoint, Environment
+from diagnoser.monitoring.diagnosis_selectors import StoredDiagnosis, stored_diagnosis
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
 from diagnoser.monitoring.selectors import HistoryPage, latest_of, method_histories
-from diagnoser.web.pages.matrix import Column, Matrix, build_matrix
-from diagnoser.web.pages.stored import StoredDiagnosis, stored_diagnosis
+from diagnoser.presentation.build import build_matrix
+from diagnoser.presentation.tables import Column, Table
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Side:
 @dataclass(frozen=True)
 class EndpointView:
     endpoint: Endpoint
-    matrix: Matrix
+    matrix: Table
     sides: list[Side]
 
 
@@ -113,4 +114,6 @@ def endpoint_view(*, endpoint: Endpoint) -> EndpointView:
         history = histories.get(environment.id, HistoryPage([], None, None))
         sides.append(side_for(environment, run, diagnosis, history))
         columns.append(column_for(environment, run, diagnosis))
-    return EndpointView(endpoint=endpoint, matrix=build_matrix(columns), sides=sides)
+    return EndpointView(
+        endpoint=endpoint, matrix=build_matrix(columns, path=endpoint.path), sides=sides
+    )

@@ -13,6 +13,7 @@ from diagnoser.analysis.drift import pairwise_changes
 from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
 from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.selectors import endpoint_page, latest_results, service_environments
+from diagnoser.presentation.verdicts import verdict_label
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.pages.latest import FindingBrief, brief, exact_time
 
@@ -112,7 +113,7 @@ def chips(matrix: MethodMatrix, differing: frozenset[str] = frozenset()) -> list
 
 def answer(verdict: Verdict, status: int | None) -> str:
     """ "not found (404)"; "inferred" stands in for the status of a method not sent."""
-    return f"{verdict.value.replace('_', ' ')} ({status or 'inferred'})"
+    return f"{verdict_label(verdict)} ({status or 'inferred'})"
 
 
 def drift_lines(

@@ -14,13 +14,13 @@ from diagnoser.access import (
     member_service,
 )
 from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.models import StoredFinding
 from diagnoser.monitoring.selectors import HISTORY_CHANGES, method_history
+from diagnoser.presentation.build import build_matrix
 from diagnoser.web.pages.endpoint import column_for, endpoint_view, group_by_severity
-from diagnoser.web.pages.matrix import build_matrix
 from diagnoser.web.pages.overview import overview_blocks
 from diagnoser.web.pages.service import service_grid
-from diagnoser.web.pages.stored import stored_diagnosis
 
 
 @require_GET
@@ -100,6 +100,8 @@ def run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
         "run": found,
         "diagnosis": diagnosis,
         "groups": group_by_severity(diagnosis.findings) if diagnosis else [],
-        "matrix": build_matrix([column_for(found.environment, found, diagnosis)]),
+        "matrix": build_matrix(
+            [column_for(found.environment, found, diagnosis)], path=found.endpoint.path
+        ),
     }
     return render(request, "web/pages/run.html", context)

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from diagnoser.presentation.verdicts import status_class as presentation_status_class
+
 register = template.Library()
 
 
@@ -26,14 +28,8 @@ def age(moment: datetime | None) -> str:
     return f"{seconds // 86400} d ago"
 
 
-@register.filter
-def status_class(status: int | None) -> str:
-    """CSS class for a status code; 405 has its own because it is what we diagnose."""
-    if status is None:
-        return "sfail"
-    if status == 405:
-        return "s405"
-    return f"s{min(max(status // 100, 2), 5)}xx"
+# Templates that colour a bare status code (history, drift) use the one definition.
+register.filter("status_class", presentation_status_class)
 
 
 _CODE_SPAN = re.compile(r"`([^`]+)`")

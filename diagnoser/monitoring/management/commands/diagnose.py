@@ -1,24 +1,16 @@
 """manage.py diagnose URL: probe one URL with every method and explain what is wrong."""
 
-import dataclasses
-import ipaddress
 import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from diagnoser.analysis.diagnose import diagnose
 from diagnoser.analysis.model import Severity
-from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.export import diagnosis_document
+from diagnoser.monitoring.services.adhoc import ProbeRefused, adhoc_diagnose
 from diagnoser.monitoring.terminal import render_text
-from diagnoser.probing.engine import ProbeEngine
-from diagnoser.probing.model import ErrorKind, ProbePolicy, Target
+from diagnoser.probing.model import ProbePolicy, Target
 from diagnoser.probing.urls import InvalidTarget, validate_header, validate_target_url
-
-# --allow-private admits every address the guard would refuse, except cloud metadata
-# addresses, which the guard refuses whatever the allowlist says.
-_EVERYWHERE = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
 
 class InvalidInput(CommandError):
@@ -53,16 +45,11 @@ class Command(BaseCommand):
         parser.add_argument("--fail-on", choices=["error", "warning"], default="error")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        target = _target(options)
-        config = engine_config()
-        if options["allow_private"]:
-            config = dataclasses.replace(config, allow_networks=_EVERYWHERE)
-        with ProbeEngine(config) as engine:
-            report = engine.probe(target)
-        blocked = [o for o in report.observations if o.error_kind is ErrorKind.BLOCKED]
-        if blocked and len(blocked) == len(report.observations):
-            raise InvalidInput(f"refused to probe: {blocked[0].error}")
-        diagnosis = diagnose(report)
+        try:
+            result = adhoc_diagnose(target=_target(options), allow_private=options["allow_private"])
+        except ProbeRefused as refused:
+            raise InvalidInput(f"refused to probe: {refused.error}") from None
+        report, diagnosis = result.report, result.diagnosis
         if options["json"]:
             self.stdout.write(json.dumps(diagnosis_document(report, diagnosis), indent=2))
         else:

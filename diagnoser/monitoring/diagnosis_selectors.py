@@ -1,4 +1,5 @@
-"""A stored observation turned back into the analysis vocabulary, for display.
+"""A stored observation turned back into the analysis vocabulary: what the endpoint page,
+the run permalink and shared snapshots show.
 
 Findings are shown as they were stored (frozen with the run); the checklist is not
 stored, so it is rebuilt from the stored observations and those same findings.
@@ -9,9 +10,13 @@ from dataclasses import dataclass
 
 from diagnoser.analysis.checklist import build_checklist
 from diagnoser.analysis.facts import read_facts
-from diagnoser.analysis.model import ChecklistStep, Evidence, Finding, MethodMatrix, Severity
+from diagnoser.analysis.model import ChecklistStep, Finding, MethodMatrix
 from diagnoser.monitoring.models import StoredFinding, StoredObservation
-from diagnoser.monitoring.serialize import matrix_from_json, observation_from_json
+from diagnoser.monitoring.serialize import (
+    finding_from_json,
+    matrix_from_json,
+    observation_from_json,
+)
 from diagnoser.probing.model import (
     PLAIN_METHODS,
     UNKNOWN_METHOD,
@@ -36,21 +41,17 @@ class StoredDiagnosis:
 
 
 def finding_from_row(row: StoredFinding) -> Finding:
-    evidence = row.evidence
-    return Finding(
-        rule=row.rule,
-        severity=Severity(row.severity),
-        title=row.title,
-        explanation=row.explanation,
-        evidence=Evidence(
-            methods=tuple(evidence["methods"]),
-            statuses=tuple((p, s) for p, s in evidence["statuses"]),
-            headers=tuple((p, h, v) for p, h, v in evidence["headers"]),
-            layer=evidence["layer"],
-            detail=evidence["detail"],
-        ),
-        fix=tuple(row.fix),
-        reproduce=tuple(row.reproduce),
+    """A stored finding row, read with the same code that reads a finding's JSON."""
+    return finding_from_json(
+        {
+            "rule": row.rule,
+            "severity": row.severity,
+            "title": row.title,
+            "explanation": row.explanation,
+            "evidence": row.evidence,
+            "fix": row.fix,
+            "reproduce": row.reproduce,
+        }
     )
 
 

@@ -1,0 +1,67 @@
+"""Diagnose one URL now, without storing anything: probe, refuse, diagnose.
+
+The Diagnose page and ``manage.py diagnose`` both ask this one question; they differ only
+in how they word a refusal and whether an unanswered URL is an error (the page says what
+to do) or a finding (the command prints probe_failed and exits 1).
+"""
+
+import dataclasses
+import ipaddress
+from dataclasses import dataclass
+
+from diagnoser.analysis.diagnose import diagnose
+from diagnoser.analysis.model import Diagnosis
+from diagnoser.monitoring.engine_config import engine_config
+from diagnoser.probing.engine import ProbeEngine
+from diagnoser.probing.guard import ALLOW_SETTING
+from diagnoser.probing.model import ErrorKind, ProbeReport, Target
+
+# Admitting private addresses admits every address the guard would refuse, except cloud
+# metadata addresses, which the guard refuses whatever the allowlist says.
+_EVERYWHERE = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+
+
+class ProbeRefused(Exception):
+    """The address guard refused every probe: nothing was sent to the target."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+    @property
+    def allowlist_would_admit(self) -> bool:
+        """The refusal names the allowlist setting: an operator could admit the network."""
+        return ALLOW_SETTING in self.error
+
+
+@dataclass(frozen=True)
+class AdhocDiagnosis:
+    report: ProbeReport
+    diagnosis: Diagnosis
+
+    @property
+    def answered(self) -> bool:
+        return any(o.ok for o in self.report.observations)
+
+    def unanswered_reason(self) -> str:
+        """Why nothing answered, with probe_failed's first fix step when there is one."""
+        failed = next((f for f in self.diagnosis.findings if f.rule == "probe_failed"), None)
+        fix = f" {failed.fix[0]}" if failed and failed.fix else ""
+        first = self.report.observations[0] if self.report.observations else None
+        error = first.error if first else "nothing was sent"
+        return f"{self.report.target.url} did not answer: {error}.{fix}"
+
+
+def adhoc_diagnose(*, target: Target, allow_private: bool = False) -> AdhocDiagnosis:
+    """Probe target with every method its policy sends and diagnose the answers;
+    ProbeRefused when the address guard refused them all."""
+    config = engine_config()
+    if allow_private:
+        config = dataclasses.replace(config, allow_networks=_EVERYWHERE)
+    with ProbeEngine(config) as engine:
+        report = engine.probe(target)
+    observations = report.observations
+    blocked = [o for o in observations if o.error_kind is ErrorKind.BLOCKED]
+    if observations and len(blocked) == len(observations):
+        raise ProbeRefused(blocked[0].error or "the address guard refused the target")
+    return AdhocDiagnosis(report, diagnose(report))

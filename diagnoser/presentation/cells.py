@@ -1,0 +1,140 @@
+"""One probe's answer as every page shows it: a cell of the endpoint matrix, a row of the
+Diagnose page, a method of a shared snapshot. Status text, hover text, colour class,
+verdict words and the layer are worked out here, so no template decides them."""
+
+from dataclasses import dataclass
+
+from diagnoser.analysis.layers import Layer, identify
+from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
+from diagnoser.presentation.verdicts import VERDICT_GLOSSARY, status_class, verdict_label
+from diagnoser.probing.model import Observation
+
+# Shown in the cell itself where a table has no header columns of its own (the rest of
+# the kept headers are in the opened panel): what the resource says it allows, and for
+# preflights what CORS allows.
+_PLAIN_SUMMARY = ("allow",)
+_PREFLIGHT_SUMMARY = ("access-control-allow-methods",)
+
+
+@dataclass(frozen=True)
+class Cell:
+    probe: str
+    column: str  # the environment on the endpoint matrix; "" where there is one target
+    observation: Observation | None  # None: not sent (safe policy) or no run yet
+    verdict: MethodCell | None  # plain methods only: the matrix's verdict
+    layer: Layer | None  # who answered, for a response
+
+    is_probe = True  # a table cell drawn by the cell partial, not plain text
+    css = ""
+    title = ""
+
+    @property
+    def status(self) -> int | None:
+        return self.observation.status if self.observation else None
+
+    @property
+    def failed(self) -> bool:
+        return self.observation is not None and self.observation.status is None
+
+    @property
+    def inferred(self) -> bool:
+        return self.observation is None and self.verdict is not None and not self.verdict.observed
+
+    @property
+    def inferred_verdict(self) -> str:
+        """ "accepted"/"rejected" for an inferred cell; "" when nothing could be inferred."""
+        if not self.inferred or self.verdict is None or self.verdict.verdict is Verdict.UNKNOWN:
+            return ""
+        return self.verdict.verdict.value
+
+    @property
+    def verdict_label(self) -> str:
+        return verdict_label(self.verdict.verdict) if self.verdict else ""
+
+    @property
+    def verdict_hint(self) -> str:
+        return VERDICT_GLOSSARY[self.verdict.verdict].hint if self.verdict else ""
+
+    @property
+    def source(self) -> str:
+        """What an inferred verdict was read from."""
+        return self.verdict.source if self.verdict else ""
+
+    @property
+    def status_text(self) -> str:
+        """The code, or "failed: <error kind>" when no response came."""
+        if self.observation is None:
+            return ""
+        if self.failed:
+            return f"failed: {self.observation.error_kind or 'error'}"
+        return str(self.status)
+
+    @property
+    def status_css(self) -> str:
+        return status_class(self.status)
+
+    @property
+    def answer(self) -> str:
+        """ "405 Method Not Allowed", or what happened instead of an answer."""
+        observation = self.observation
+        if observation is None:
+            return ""
+        if observation.status is None:
+            kind = observation.error_kind or "error"
+            return f"No response: {observation.error or kind}"
+        return f"{observation.status} {observation.reason}".strip()
+
+    @property
+    def status_title(self) -> str:
+        if self.verdict is None or self.failed:
+            return self.answer
+        return f"{self.answer}: {self.verdict_label}"
+
+    @property
+    def inferred_text(self) -> str:
+        return f"{self.verdict_label or 'unknown'} (inferred)"
+
+    @property
+    def inferred_title(self) -> str:
+        return f"Not sent (safe policy): inferred from {self.source or 'nothing'}"
+
+    def header(self, name: str) -> str:
+        value = self.observation.header(name) if self.observation else None
+        return value or ""
+
+    @property
+    def allow(self) -> str:
+        return self.header("allow")
+
+    @property
+    def allow_methods(self) -> str:
+        return self.header("access-control-allow-methods")
+
+    @property
+    def layer_label(self) -> str:
+        return self.layer.label if self.layer else ""
+
+    @property
+    def elapsed_ms(self) -> str:
+        return f"{self.observation.elapsed_ms:.0f}" if self.observation else ""
+
+    @property
+    def compact_headers(self) -> list[tuple[str, str]]:
+        if self.observation is None:
+            return []
+        names = _PREFLIGHT_SUMMARY if self.probe.startswith("preflight:") else _PLAIN_SUMMARY
+        return [
+            (name, value) for name in names if (value := self.observation.header(name)) is not None
+        ]
+
+
+def cell_for(
+    probe: str,
+    *,
+    observation: Observation | None,
+    matrix: MethodMatrix | None,
+    column: str = "",
+) -> Cell:
+    verdict = matrix.cell(probe) if matrix else None
+    layer = identify(observation) if observation is not None and observation.ok else None
+    return Cell(probe, column, observation, verdict, layer)

@@ -1,0 +1,80 @@
+"""The tables a diagnosis is shown in, built once in Python: headings, rows and cells.
+One partial (templates/presentation/_table.html) draws every one of them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from diagnoser.analysis.model import MethodMatrix
+from diagnoser.inventory.models import Environment
+from diagnoser.presentation.cells import Cell
+from diagnoser.probing.model import ProbeReport
+
+
+@dataclass(frozen=True)
+class Column:
+    """One environment's side of the endpoint matrix; report is None until a run finished."""
+
+    environment: Environment
+    report: ProbeReport | None
+    matrix: MethodMatrix | None
+    probed_at: datetime | None = None
+    run_id: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.environment.name
+
+    @property
+    def policy(self) -> str:
+        """The policy the shown run was probed with; the environment's before any run."""
+        return self.report.target.policy.value if self.report else self.environment.probe_policy
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str = ""
+    title: str = ""
+    css: str = ""
+    column: Column | None = None  # an environment's heading on the endpoint matrix
+
+
+@dataclass(frozen=True)
+class Text:
+    """A plain cell: a header value, a verdict, a time."""
+
+    text: str
+    css: str = ""  # the <td>'s class
+    title: str = ""
+    span: str = ""  # when set, the text sits in a <span> of this class
+    column: str = ""
+
+    is_probe = False
+
+
+@dataclass(frozen=True)
+class Row:
+    probe: str
+    label: str
+    hint: str  # what the row asks, for the row header's title
+    cells: list[Cell | Text]
+    group_start: bool = False  # the first preflight row, ruled off from the plain methods
+
+    @property
+    def probe_cells(self) -> list[Cell]:
+        """The row's answers, without the header values and times beside them."""
+        return [cell for cell in self.cells if isinstance(cell, Cell)]
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    corner: Heading  # the heading over the row headers
+    headings: list[Heading]
+    rows: list[Row]
+    css: str = "grid"
+    expandable: bool = True  # a status opens to headers, layer, timing and body
+    summary_headers: bool = False  # Allow / CORS methods shown next to the status
+
+    @property
+    def columns(self) -> list[Column]:
+        return [h.column for h in self.headings if h.column is not None]
