@@ -13,11 +13,10 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from diagnoser.probing.engine import EngineConfig
+from tests.stubs import Reply, Request, StubServer
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
@@ -50,83 +49,60 @@ class EchoStats:
             return [r for r in self.requests if r["method"] == method]
 
 
-class EchoHandler(BaseHTTPRequestHandler):
+class EchoServer(StubServer):
     """Answers every method with what it received, as JSON.
 
     Query parameters shape the answer: `sleep=S` waits S seconds first, `status=N` and
     `location=URL` make a redirect, `cookie=1` sets a cookie.
     """
 
-    protocol_version = "HTTP/1.1"
-    server: EchoServer
+    def __init__(self) -> None:
+        self.stats = EchoStats()
+        super().__init__(self._counted)
 
-    def setup(self) -> None:
-        super().setup()
-        with self.server.stats.lock:
-            self.server.stats.connections += 1
+    def on_connection(self) -> None:
+        with self.stats.lock:
+            self.stats.connections += 1
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        if name.startswith("do_"):
-            return self._answer
-        raise AttributeError(name)
-
-    def _answer(self) -> None:
-        stats = self.server.stats
+    def _counted(self, request: Request) -> Reply:
+        stats = self.stats
         with stats.lock:
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:
-            self._respond()
+            return self._echo(request)
         finally:
             with stats.lock:
                 stats.in_flight -= 1
 
-    def _respond(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body_in = self.rfile.read(length) if length else b""
-        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+    def _echo(self, request: Request) -> Reply:
+        query = request.query
         received = {
-            "method": self.command,
-            "path": self.path,
-            "headers": list(self.headers.items()),
-            "body": body_in.decode("latin-1"),
+            "method": request.method,
+            "path": request.path,
+            "headers": list(request.headers.items()),
+            "body": request.body.decode("latin-1"),
         }
-        with self.server.stats.lock:
-            self.server.stats.requests.append(received)
+        with self.stats.lock:
+            self.stats.requests.append(received)
         if "sleep" in query:
             time.sleep(float(query["sleep"]))
-        body = json.dumps(received).encode()
-        self.send_response(int(query.get("status", "200")))
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Allow", "GET, HEAD, OPTIONS")
-        self.send_header("Vary", "Origin")
-        self.send_header("Vary", "Accept-Encoding")
-        self.send_header("X-Not-Kept", "noise")
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Allow", "GET, HEAD, OPTIONS"),
+            ("Vary", "Origin"),
+            ("Vary", "Accept-Encoding"),
+            ("X-Not-Kept", "noise"),
+        ]
         if "location" in query:
-            self.send_header("Location", query["location"])
+            headers.append(("Location", query["location"]))
         if "cookie" in query:
-            self.send_header("Set-Cookie", "session=secret; Path=/")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+            headers.append(("Set-Cookie", "session=secret; Path=/"))
+        return Reply(int(query.get("status", "200")), json.dumps(received).encode(), headers)
 
 
-class EchoServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int]) -> None:
-        self.stats = EchoStats()
-        super().__init__(address, EchoHandler)
-
-
-def serve_echo(host: str = "127.0.0.1") -> EchoServer:
-    server = EchoServer((host, 0))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+def serve_echo() -> EchoServer:
+    return EchoServer().start()
 
 
 def echo_url(server: EchoServer, path: str = "/") -> str:
