@@ -4,11 +4,7 @@ A run is created, claimed and recorded through the monitoring services exactly a
 worker does it; only the queueing is skipped (the probe happens here, in the test).
 """
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
-
-import pytest
 
 from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
 from diagnoser.inventory.selectors import target_for
@@ -18,14 +14,7 @@ from diagnoser.monitoring.models import ProbeRun, Trigger
 from diagnoser.monitoring.services.runs import run_claim, run_record
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbeReport
-from tests.monitoring.fixtures import Specimens
-
-
-@pytest.fixture(scope="module")
-def specimens():
-    servers = Specimens()
-    yield servers
-    servers.close()
+from tests.stubs import Reply
 
 
 class Servers(Protocol):
@@ -71,36 +60,9 @@ def probe_all(service: Service) -> list[ProbeRun]:
     ]
 
 
-class ScriptServer:
-    """Answers every request with an HTML body carrying a <script>, on 127.0.0.1."""
-
-    BODY = b"<html><script>alert('pwned')</script></html>"
-
-    def __init__(self) -> None:
-        body = self.BODY
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                self.send_response(405)
-                self.send_header("Allow", "GET")
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            def __getattr__(self, name: str):
-                if name.startswith("do_"):
-                    return self._answer
-                raise AttributeError(name)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+# Every answer: an HTML body carrying a <script>.
+SCRIPT_PAGE = Reply(
+    405,
+    b"<html><script>alert('pwned')</script></html>",
+    {"Allow": "GET", "Content-Type": "text/html"},
+)

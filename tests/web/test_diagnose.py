@@ -1,9 +1,7 @@
 """Diagnose a URL: real probes of servers on 127.0.0.1 from the web process."""
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
@@ -12,6 +10,7 @@ from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.inventory.services import environment_create, service_create
 from tests.monitoring.fixtures import LOOPBACK
 from tests.servers.fixtures import free_port
+from tests.stubs import Reply, Request, StubServer, serving
 
 pytestmark = pytest.mark.django_db
 
@@ -25,39 +24,16 @@ def loopback(settings):
     settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
 
 
-class EchoServer:
+def _echo_headers(request: Request) -> Reply:
     """Echoes the request headers in every answer's body, as debugging endpoints do."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                body = str(self.headers).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("X-Powered-By", self.headers.get("Authorization", ""))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            def __getattr__(self, name: str):
-                if name.startswith("do_"):
-                    return self._answer
-                raise AttributeError(name)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/debug"
+    powered_by = request.headers.get("Authorization", "")
+    return Reply(200, str(request.headers).encode(), {"X-Powered-By": powered_by})
 
 
 @pytest.fixture(scope="module")
-def echo_server() -> Iterator[EchoServer]:
-    server = EchoServer()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+def echo_server() -> Iterator[StubServer]:
+    with serving(_echo_headers, protocol="HTTP/1.0") as server:
+        yield server
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
@@ -160,7 +136,7 @@ def test_secret_header_values_never_come_back(trio, loopback, echo_server):
     response = trio.client_for(trio.alice).post(
         URL,
         {
-            "url": echo_server.url,
+            "url": echo_server.url("/debug"),
             "policy": "full",
             "headers": f"Authorization: {SECRET}",
             "failed_method": "GET",

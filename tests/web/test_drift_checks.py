@@ -11,13 +11,7 @@ from diagnoser.celery import app as celery_app
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.services.drift import drift_check_create
-from tests.monitoring.fixtures import (
-    LOOPBACK,
-    Receiver,
-    Specimens,
-    broker_at,
-    wait_for,
-)
+from tests.monitoring.fixtures import LOOPBACK, broker_at, wait_for
 from tests.servers.fixtures import free_port
 from tests.web.pages_data import specimen_service
 
@@ -51,20 +45,6 @@ def shop(trio):
 @pytest.fixture
 def check(shop):
     return drift_check_create(service=shop, name="hourly", every="1h")
-
-
-@pytest.fixture(scope="module")
-def specimens():
-    servers = Specimens()
-    yield servers
-    servers.close()
-
-
-@pytest.fixture
-def receiver():
-    hook = Receiver()
-    yield hook
-    hook.close()
 
 
 def _urls(check) -> dict[str, str]:

@@ -13,17 +13,10 @@ from diagnoser.monitoring.services.drift import (
     drift_report_finish,
 )
 from diagnoser.monitoring.services.runs import run_claim, run_record
-from tests.monitoring.fixtures import LOOPBACK, Specimens
+from tests.monitoring.fixtures import LOOPBACK
 from tests.web.pages_data import probe, probe_all, specimen_service
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def specimens():
-    servers = Specimens()
-    yield servers
-    servers.close()
 
 
 @pytest.fixture

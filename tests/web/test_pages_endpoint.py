@@ -8,11 +8,10 @@ from django.urls import reverse
 
 from diagnoser.monitoring.models import ProbeRun
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
-from tests.web.pages_data import ScriptServer, probe, probe_all, record, specimen_service
+from tests.stubs import always, serving
+from tests.web.pages_data import SCRIPT_PAGE, probe, probe_all, record, specimen_service
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 
 @pytest.fixture
@@ -107,14 +106,11 @@ def test_history_says_when_a_method_changed_in_an_environment(trio, shop, specim
 
 def test_a_body_with_a_script_tag_is_shown_escaped(trio, settings):
     settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
-    server = ScriptServer()
-    try:
+    with serving(always(SCRIPT_PAGE), protocol="HTTP/1.0") as server:
         service = specimen_service(
-            _OneUrl(server.url), workspace=trio.acme, paths=("/x",), name="hostile"
+            _OneUrl(server.base_url), workspace=trio.acme, paths=("/x",), name="hostile"
         )
         probe_all(service)
-    finally:
-        server.close()
 
     html = trio.client_for(trio.alice).get(_url(service, "/x")).content.decode()
 

@@ -16,10 +16,8 @@ from diagnoser.monitoring.selectors import (
     method_timeline,
 )
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
 from tests.web.pages_data import probe, record, specimen_service
 
-specimens = pages_data.specimens
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 

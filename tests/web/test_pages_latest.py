@@ -6,11 +6,9 @@ import pytest
 from diagnoser.monitoring.models import LatestRun, StoredFinding
 from diagnoser.monitoring.serialize import verdicts_to_text
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
 from tests.web.pages_data import probe, record, specimen_service
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 
 @pytest.fixture

@@ -9,9 +9,6 @@ from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbePolicy, ProbeReport, Target
 from diagnoser.web.pages.matrix import Column, build_matrix
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
-
-specimens = pages_data.specimens
 
 
 @pytest.fixture

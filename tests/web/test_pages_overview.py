@@ -10,7 +10,6 @@ from tests.web import pages_data
 from tests.web.pages_data import probe_all, specimen_service
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 
 @pytest.fixture

@@ -10,11 +10,9 @@ from diagnoser.monitoring.models import ProbeRun, Trigger
 from diagnoser.monitoring.services.runs import run_fail
 from diagnoser.sharing.services import share_link_create
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
 from tests.web.pages_data import probe, record, specimen_service
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 
 @pytest.fixture

@@ -8,11 +8,9 @@ from django.urls import reverse
 
 from diagnoser.inventory.services import environment_create, service_create
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
 from tests.web.pages_data import probe_all, specimen_service
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 
 @pytest.fixture
