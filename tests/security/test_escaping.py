@@ -10,11 +10,9 @@ import html
 import io
 import json
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -36,6 +34,7 @@ from diagnoser.monitoring.services.runs import run_claim, run_record, run_reques
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.sharing.services import share_link_create
 from tests.monitoring.fixtures import LOOPBACK
+from tests.stubs import Reply, Request, serving
 from tests.web.conftest import Trio, trio  # noqa: F401 (fixture: alice, bob and charlie)
 
 pytestmark = pytest.mark.django_db
@@ -52,48 +51,27 @@ HOSTILE = f"{SCRIPT} {BREAK_OUT} {BACKTICKS} {LINK} caf\xff\xfe {TERMINAL}"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
-class HostileHandler(BaseHTTPRequestHandler):
+def _hostile(request: Request) -> Reply:
     """/staging/items and /prod/items: staging serves PATCH and prod does not (drift);
     every answer carries HOSTILE in its headers and body."""
-
-    protocol_version = "HTTP/1.1"
-
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        if name.startswith("do_"):
-            return self._answer
-        raise AttributeError(name)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-    def version_string(self) -> str:
-        return HOSTILE  # the Server header
-
-    def _answer(self) -> None:
-        staging = self.path.startswith("/staging/")
-        accepted = {"GET", "HEAD", "OPTIONS"} | ({"PATCH"} if staging else set())
-        status = 200 if self.command in accepted else 405
-        body = f"{HOSTILE}\n".encode("latin-1")
-        self.send_response(status)
-        # send_header writes Latin-1: each character is the byte the test means.
-        self.send_header("Allow", f"{', '.join(sorted(accepted))}, {HOSTILE}")
-        self.send_header("Location", f"javascript:alert(1)//{HOSTILE}")
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Allow-Methods", f"GET, {HOSTILE}")
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    staging = request.path.startswith("/staging/")
+    accepted = {"GET", "HEAD", "OPTIONS"} | ({"PATCH"} if staging else set())
+    # http.server writes headers as Latin-1: each character is the byte the test means.
+    headers = {
+        "Allow": f"{', '.join(sorted(accepted))}, {HOSTILE}",
+        "Location": f"javascript:alert(1)//{HOSTILE}",
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": f"GET, {HOSTILE}",
+        "Content-Type": "text/html",
+    }
+    status = 200 if request.method in accepted else 405
+    return Reply(status, f"{HOSTILE}\n".encode("latin-1"), headers, server=HOSTILE)
 
 
 @pytest.fixture(scope="module")
 def hostile_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HostileHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(_hostile) as server:
+        yield server.base_url
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,8 @@ even when the probed server echoes them back everywhere it can."""
 import json
 import logging
 import secrets
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
 import pytest
@@ -37,6 +35,7 @@ from diagnoser.probing.scrub import REDACTED, scrub_text, secret_forms
 from diagnoser.sharing.services import share_link_create
 from tests.monitoring.fixtures import Receiver
 from tests.security.routes import PUBLIC, ROUTES
+from tests.stubs import Reply, Request, serving
 from tests.web.conftest import Trio
 
 pytestmark = pytest.mark.django_db
@@ -137,43 +136,27 @@ def test_an_excerpt_cut_inside_a_secret_loses_the_cut_part_too():
 # --- A planted secret, followed everywhere it could go ---
 
 
-class Echo(BaseHTTPRequestHandler):
+def _echo(request: Request) -> Reply:
     """/<env>/items of an API that echoes every credential it gets: into the body, the
     reason phrase, Allow, WWW-Authenticate and X-Powered-By. staging serves PATCH, prod
     does not (drift, so a webhook fires)."""
-
-    protocol_version = "HTTP/1.1"
-
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        if name.startswith("do_"):
-            return self._answer
-        raise AttributeError(name)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-    def _answer(self) -> None:
-        env = self.path.strip("/").split("/")[0]
-        auth, key = self.headers.get("Authorization", ""), self.headers.get("X-Api-Key", "")
-        allowed = {"GET", "HEAD", "OPTIONS", *(["PATCH"] if env == "staging" else [])}
-        body = "".join(f"{name}: {value}\n" for name, value in self.headers.items()).encode()
-        self.send_response(200 if self.command in allowed else 405, f"echo {auth}")
-        self.send_header("Allow", ", ".join([*sorted(allowed), key]))
-        self.send_header("WWW-Authenticate", f'Bearer token="{auth.partition(" ")[2]}"')
-        self.send_header("X-Powered-By", key)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    env = request.path.strip("/").split("/")[0]
+    auth, key = request.headers.get("Authorization", ""), request.headers.get("X-Api-Key", "")
+    allowed = {"GET", "HEAD", "OPTIONS", *(["PATCH"] if env == "staging" else [])}
+    body = "".join(f"{name}: {value}\n" for name, value in request.headers.items()).encode()
+    headers = {
+        "Allow": ", ".join([*sorted(allowed), key]),
+        "WWW-Authenticate": f'Bearer token="{auth.partition(" ")[2]}"',
+        "X-Powered-By": key,
+    }
+    status = 200 if request.method in allowed else 405
+    return Reply(status, body, headers, reason=f"echo {auth}")
 
 
 @pytest.fixture(scope="module")
 def echo_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(_echo) as server:
+        yield server.base_url
 
 
 @dataclass

@@ -2,10 +2,8 @@
 run_record, inside acme's inventory (the trio from tests/web)."""
 
 import ipaddress
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import Client
@@ -24,71 +22,45 @@ from diagnoser.monitoring.services.runs import run_claim, run_record, run_reques
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.sharing.models import ShareLink
 from diagnoser.sharing.services import share_link_create
+from tests.stubs import Reply, Request, serving
 from tests.web.conftest import Trio, trio  # noqa: F401 (the trio every view test uses)
 
 SECRET = "Bearer leak-me-0123456789abcdef"
 CREDENTIAL = "leak-me-0123456789abcdef"  # what servers often echo without the scheme
 # A header value written to deceive whoever pastes the export into an issue tracker.
 HOSTILE_SERVER = "<script>alert(1)</script> `rm -rf` [click](https://evil.example)"
+TEXT = {"Content-Type": "text/plain"}
 
 
-class LeakyHandler(BaseHTTPRequestHandler):
+def _leaky(request: Request) -> Reply:
     """/<env>/items of an API that echoes credentials: into every body and, without the
     scheme, into WWW-Authenticate; its Server header carries HTML and Markdown. staging
     serves PATCH, prod does not (drift)."""
-
-    protocol_version = "HTTP/1.1"
-
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        if name.startswith("do_"):
-            return self._route
-        raise AttributeError(name)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-    def version_string(self) -> str:
-        return HOSTILE_SERVER
-
-    def _route(self) -> None:
-        env, _, rest = self.path.lstrip("/").partition("/")
-        if env not in ("staging", "prod") or rest != "items":
-            return self._send(404, b"not found\n", {})
-        auth = self.headers.get("Authorization", "")
-        allow = "GET, HEAD, PATCH, OPTIONS" if env == "staging" else "GET, HEAD, OPTIONS"
-        headers = {
-            "Allow": allow,
-            "WWW-Authenticate": f'Bearer realm="api", token="{auth.rpartition(" ")[2]}"',
-        }
-        body = f"debug: authorization={auth}\n".encode()
-        method = self.command
-        if method in ("GET", "HEAD") or (method == "PATCH" and env == "staging"):
-            self._send(200, body, headers)
-        elif method == "OPTIONS":
-            self._send(204, b"", headers)
-        else:
-            self._send(405, body, headers)
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    env, _, rest = request.path.lstrip("/").partition("/")
+    if env not in ("staging", "prod") or rest != "items":
+        return Reply(404, b"not found\n", TEXT, server=HOSTILE_SERVER)
+    auth = request.headers.get("Authorization", "")
+    allow = "GET, HEAD, PATCH, OPTIONS" if env == "staging" else "GET, HEAD, OPTIONS"
+    headers = {
+        "Allow": allow,
+        "WWW-Authenticate": f'Bearer realm="api", token="{auth.rpartition(" ")[2]}"',
+        **TEXT,
+    }
+    body = f"debug: authorization={auth}\n".encode()
+    method = request.method
+    if method in ("GET", "HEAD") or (method == "PATCH" and env == "staging"):
+        status = 200
+    elif method == "OPTIONS":
+        status, body = 204, b""
+    else:
+        status = 405
+    return Reply(status, body, headers, server=HOSTILE_SERVER)
 
 
 @pytest.fixture(scope="session")
 def leaky_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), LeakyHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(_leaky) as server:
+        yield server.base_url
 
 
 @pytest.fixture
