@@ -21,18 +21,16 @@ from django.test import Client
 from django.urls import reverse
 
 from diagnoser.inventory.models import Endpoint, Service
-from diagnoser.inventory.selectors import target_for
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.services.drift import (
     drift_check_create,
-    drift_report_finish,
-    drift_report_start,
 )
-from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
+from diagnoser.monitoring.services.runs import run_request
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.sharing.services import share_link_create
+from tests.factories import drift_report_probed, run_probe_and_store
 from tests.monitoring.fixtures import LOOPBACK
 from tests.stubs import Reply, Request, serving
 from tests.web.conftest import Trio, trio  # noqa: F401 (fixture: alice, bob and charlie)
@@ -84,13 +82,6 @@ class Recorded:
     report_token: str
 
 
-def _probe_and_store(engine: ProbeEngine, run: ProbeRun) -> ProbeRun:
-    """What the probe task does with a queued run (no broker: nothing was published)."""
-    assert run_claim(run_id=run.id, worker="test")
-    report = engine.probe(target_for(endpoint=run.endpoint, environment=run.environment))
-    return run_record(run=run, report=report)
-
-
 @pytest.fixture
 def recorded(trio: Trio, hostile_url: str, settings: Any) -> Recorded:  # noqa: F811
     """acme's "hostile" service, probed in both environments, a drift report between
@@ -104,14 +95,11 @@ def recorded(trio: Trio, hostile_url: str, settings: Any) -> Recorded:  # noqa: 
     endpoint = endpoint_create(service=service, path="/items")
     with ProbeEngine(engine_config()) as engine:
         prod = service.environments.get(name="prod")
-        run = _probe_and_store(engine, run_request(endpoint=endpoint, environment=prod))
-        started = drift_report_start(check=drift_check_create(service=service, name="nightly"))
-        for queued in started.runs.select_related("endpoint", "environment"):
-            _probe_and_store(engine, queued)
-    # drift_report_maybe_finish would hand this to the broker's finishing task.
-    DriftReport.objects.filter(id=started.id).update(state=DriftReport.State.FINISHING)
-    report = drift_report_finish(report_id=started.id)
-    assert report is not None
+        run = run_probe_and_store(
+            engine=engine, run=run_request(endpoint=endpoint, environment=prod)
+        )
+        check = drift_check_create(service=service, name="nightly")
+        report = drift_report_probed(engine=engine, check=check)
     assert report.drift_present
     _, run_token = share_link_create(run=run, user=trio.alice)
     _, report_token = share_link_create(report=report, user=trio.alice)

@@ -26,13 +26,12 @@ from diagnoser.monitoring.services.alerts import webhook_send
 from diagnoser.monitoring.services.drift import (
     drift_check_create,
     drift_check_test_alert,
-    drift_report_finish,
-    drift_report_start,
 )
-from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
+from diagnoser.monitoring.services.runs import run_request
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.scrub import REDACTED, scrub_text, secret_forms
 from diagnoser.sharing.services import share_link_create
+from tests.factories import drift_report_probed, run_probe_and_store
 from tests.monitoring.fixtures import Receiver
 from tests.security.routes import PUBLIC, ROUTES
 from tests.stubs import Reply, Request, serving
@@ -192,19 +191,11 @@ def planted(trio: Trio, echo_url: str, engine: ProbeEngine, caplog) -> Iterator[
     ]
     endpoint = endpoint_create(service=service, path="/items")
 
-    def store(run: ProbeRun) -> ProbeRun:
-        assert run_claim(run_id=run.id, worker="test")
-        report = engine.probe(target_for(endpoint=run.endpoint, environment=run.environment))
-        return run_record(run=run, report=report)
-
-    run = store(run_request(endpoint=endpoint, environment=environments[1]))
+    run = run_probe_and_store(
+        engine=engine, run=run_request(endpoint=endpoint, environment=environments[1])
+    )
     check = drift_check_create(service=service, name="nightly", webhook_url=webhook.url)
-    started = drift_report_start(check=check)
-    for queued in started.runs.select_related("endpoint", "environment"):
-        store(queued)
-    DriftReport.objects.filter(id=started.id).update(state=DriftReport.State.FINISHING)
-    report = drift_report_finish(report_id=started.id)
-    assert report is not None
+    report = drift_report_probed(engine=engine, check=check)
     assert report.drift_present
     assert webhook_send(report_id=report.id, event="drift_appeared", attempt=1).ok
     assert drift_check_test_alert(check=check).ok

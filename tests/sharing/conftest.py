@@ -9,19 +9,17 @@ import pytest
 from django.test import Client
 
 from diagnoser.inventory.models import Endpoint, Environment, Service
-from diagnoser.inventory.selectors import target_for
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.services.drift import (
     drift_check_create,
-    drift_report_finish,
-    drift_report_start,
 )
-from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
+from diagnoser.monitoring.services.runs import run_request
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.sharing.models import ShareLink
 from diagnoser.sharing.services import share_link_create
+from tests.factories import drift_report_probed, run_probe_and_store
 from tests.stubs import Reply, Request, serving
 from tests.web.conftest import Trio, trio  # noqa: F401 (the trio every view test uses)
 
@@ -104,16 +102,10 @@ def record(api: Api, engine: ProbeEngine) -> Record:
     """Probe /items in the environment now and store it the way a worker does."""
 
     def record_run(environment: Environment) -> ProbeRun:
-        return probe_and_store(engine, run_request(endpoint=api.endpoint, environment=environment))
+        run = run_request(endpoint=api.endpoint, environment=environment)
+        return run_probe_and_store(engine=engine, run=run)
 
     return record_run
-
-
-def probe_and_store(engine: ProbeEngine, run: ProbeRun) -> ProbeRun:
-    """What the probe task does with a queued run (no broker: nothing was published)."""
-    assert run_claim(run_id=run.id, worker="test")
-    report = engine.probe(target_for(endpoint=run.endpoint, environment=run.environment))
-    return run_record(run=run, report=report)
 
 
 @pytest.fixture
@@ -125,14 +117,7 @@ def run(api: Api, record: Record) -> ProbeRun:
 def report(api: Api, engine: ProbeEngine) -> DriftReport:
     """A finished drift report of the leaky service (staging serves PATCH, prod not)."""
     check = drift_check_create(service=api.service, name="nightly")
-    drift_report = drift_report_start(check=check)
-    for queued in drift_report.runs.select_related("endpoint", "environment"):
-        probe_and_store(engine, queued)
-    # drift_report_maybe_finish would hand this to the broker's finishing task.
-    DriftReport.objects.filter(id=drift_report.id).update(state=DriftReport.State.FINISHING)
-    finished = drift_report_finish(report_id=drift_report.id)
-    assert finished is not None
-    return finished
+    return drift_report_probed(engine=engine, check=check)
 
 
 @pytest.fixture

@@ -4,39 +4,14 @@ A run is created, claimed and recorded through the monitoring services exactly a
 worker does it; only the queueing is skipped (the probe happens here, in the test).
 """
 
-from typing import Protocol
-
-from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
+from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.inventory.selectors import target_for
-from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import ProbeRun, Trigger
 from diagnoser.monitoring.services.runs import run_claim, run_record
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbeReport
 from tests.stubs import Reply
-
-
-class Servers(Protocol):
-    def url(self, env: str) -> str: ...
-
-
-def specimen_service(
-    specimens: Servers, *, workspace: Workspace, paths: tuple[str, ...], name: str = "shop"
-) -> Service:
-    """The specimen's staging and prod registered in a workspace, both probed `full`."""
-    service = service_create(workspace=workspace, name=name)
-    environment_create(service=service, name="staging", base_url=specimens.url("staging"))
-    environment_create(
-        service=service,
-        name="prod",
-        base_url=specimens.url("prod"),
-        is_production=True,
-        probe_policy="full",
-    )
-    for path in paths:
-        endpoint_create(service=service, path=path, samples={"id": "0"} if "{id}" in path else {})
-    return service
 
 
 def probe(endpoint: Endpoint, environment: Environment) -> ProbeReport:

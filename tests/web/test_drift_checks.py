@@ -11,9 +11,9 @@ from diagnoser.celery import app as celery_app
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.services.drift import drift_check_create
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK, broker_at, wait_for
 from tests.servers.fixtures import free_port
-from tests.web.pages_data import specimen_service
 
 pytestmark = pytest.mark.django_db
 

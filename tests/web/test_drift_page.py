@@ -13,8 +13,9 @@ from diagnoser.monitoring.services.drift import (
     drift_report_finish,
 )
 from diagnoser.monitoring.services.runs import run_claim, run_record
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web.pages_data import probe, probe_all, specimen_service
+from tests.web.pages_data import probe, probe_all
 
 pytestmark = pytest.mark.django_db
 

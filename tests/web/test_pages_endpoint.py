@@ -7,9 +7,10 @@ from django.test import Client
 from django.urls import reverse
 
 from diagnoser.monitoring.models import ProbeRun
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
 from tests.stubs import always, serving
-from tests.web.pages_data import SCRIPT_PAGE, probe, probe_all, record, specimen_service
+from tests.web.pages_data import SCRIPT_PAGE, probe, probe_all, record
 
 pytestmark = pytest.mark.django_db
 

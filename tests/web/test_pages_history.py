@@ -15,8 +15,9 @@ from diagnoser.monitoring.selectors import (
     method_history,
     method_timeline,
 )
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web.pages_data import probe, record, specimen_service
+from tests.web.pages_data import probe, record
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

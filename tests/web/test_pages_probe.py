@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from diagnoser.monitoring.models import ProbeRun
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK, broker_at, wait_for
-from tests.web.pages_data import specimen_service
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
 

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import endpoint_create
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web.pages_data import probe, record, specimen_service
+from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.

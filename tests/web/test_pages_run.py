@@ -9,8 +9,9 @@ from django.urls import reverse
 from diagnoser.monitoring.models import ProbeRun, Trigger
 from diagnoser.monitoring.services.runs import run_fail
 from diagnoser.sharing.services import share_link_create
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web.pages_data import probe, record, specimen_service
+from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
 
