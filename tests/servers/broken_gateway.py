@@ -154,12 +154,9 @@ class GatewayHandler(StubHandler):
             self._refuse(LYING_ALLOW)
 
     def _correct(self) -> None:
-        method = self.command
-        if method in ("GET", "HEAD"):
-            self._send(200, b"resource\n")
-        elif method == "POST":
-            self._send(201, b"created\n")
-        elif method == "OPTIONS":
+        if self._served_get_or_post():
+            return
+        if self.command == "OPTIONS":
             headers = {"Allow": CORRECT_ALLOW}
             if self._is_preflight():
                 headers["Vary"] = "Origin"
@@ -176,12 +173,9 @@ class GatewayHandler(StubHandler):
             self._refuse(CORRECT_ALLOW)
 
     def _inconsistent(self) -> None:
-        method = self.command
-        if method in ("GET", "HEAD"):
-            self._send(200, b"resource\n")
-        elif method == "POST":
-            self._send(201, b"created\n")
-        elif method == "OPTIONS":
+        if self._served_get_or_post():
+            return
+        if self.command == "OPTIONS":
             self._send(204, b"", headers={"Allow": "GET, PUT, OPTIONS"})
         else:
             self._send(405, b"Method Not Allowed\n", headers={"Allow": "GET, POST"})
@@ -255,6 +249,16 @@ class GatewayHandler(StubHandler):
             self._send(204, b"", headers={"Allow": allow})
         else:
             self._send(405, b"Method Not Allowed\n", headers={"Allow": allow})
+
+    def _served_get_or_post(self) -> bool:
+        """GET, HEAD 200 and POST 201 of a resource that serves them; False for other verbs."""
+        if self.command in ("GET", "HEAD"):
+            self._send(200, b"resource\n")
+        elif self.command == "POST":
+            self._send(201, b"created\n")
+        else:
+            return False
+        return True
 
     def _refuse(self, allow: str) -> None:
         """What a careful router answers a verb it does not serve: 405 with Allow if it
