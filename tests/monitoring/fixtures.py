@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from celery.worker import WorkController
 from django.db import connection
 
 from diagnoser.celery import app as celery_app
@@ -101,10 +102,10 @@ def redis_server(tmp_path_factory):
     process.wait(10)
 
 
-@pytest.fixture(scope="session")
-def celery_worker(redis_server):
+@contextmanager
+def worker_in_thread() -> Iterator[WorkController]:
+    """A real worker in this process, on Redis and this test process's own (emptied) queue."""
     redis.Redis.from_url(REDIS_URL).delete(QUEUE)
-    use_broker(REDIS_URL)
     with start_worker(
         celery_app,
         pool="threads",
@@ -113,6 +114,13 @@ def celery_worker(redis_server):
         loglevel="WARNING",
         shutdown_timeout=30,
     ) as worker:
+        yield worker
+
+
+@pytest.fixture(scope="session")
+def celery_worker(redis_server):
+    use_broker(REDIS_URL)
+    with worker_in_thread() as worker:
         yield worker
 
 
