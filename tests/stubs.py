@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 HOST = "127.0.0.1"
@@ -152,7 +152,7 @@ class StubServer(ThreadingHTTPServer):
     def on_connection(self) -> None:
         """Called once per accepted connection; a hook for servers that count them."""
 
-    def start(self) -> StubServer:
+    def start(self) -> Self:
         # A short poll interval makes shutdown() return in milliseconds, not half a second.
         thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -203,14 +203,18 @@ def via_diagnose_page(user: User, url: str) -> str:
     return html.unescape(response.text)
 
 
-def via_drift_check_form(user: User, url: str) -> str:
-    service = _service(user)
+def _post_drift_check(user: User, webhook_url: str) -> Any:
+    """The drift-check editor's form, sent by the user for their service."""
     client = Client()
     client.force_login(user)
-    response = client.post(
-        reverse("web:drift_check_new", args=[service.id]),
-        {"name": "nightly", "scope": "service", "schedule": "none", "webhook_url": url},
+    return client.post(
+        reverse("web:drift_check_new", args=[_service(user).id]),
+        {"name": "nightly", "scope": "service", "schedule": "none", "webhook_url": webhook_url},
     )
+
+
+def via_drift_check_form(user: User, url: str) -> str:
+    response = _post_drift_check(user, url)
     assert response.status_code == 200  # the form again, with the error on the field
     assert not DriftCheck.objects.filter(name="nightly").exists()
     return html.unescape(response.text)
@@ -260,19 +264,8 @@ def test_the_drift_check_form_says_alerts_could_not_be_sent_there(user: User) ->
 
 def test_a_webhook_on_an_allowlisted_network_is_saved(admin_settings: Any, user: User) -> None:
     admin_settings.DIAGNOSER_ALLOW_NETWORKS = [LOOPBACK]
-    service = _service(user)
-    client = Client()
-    client.force_login(user)
 
-    client.post(
-        reverse("web:drift_check_new", args=[service.id]),
-        {
-            "name": "nightly",
-            "scope": "service",
-            "schedule": "none",
-            "webhook_url": "http://127.0.0.1:9/h",
-        },
-    )
+    _post_drift_check(user, "http://127.0.0.1:9/h")
 
     assert DriftCheck.objects.get(name="nightly").webhook_url == "http://127.0.0.1:9/h"
 
@@ -280,19 +273,7 @@ def test_a_webhook_on_an_allowlisted_network_is_saved(admin_settings: Any, user:
 def test_a_webhook_whose_name_does_not_resolve_yet_is_saved_and_checked_when_sent(
     user: User,
 ) -> None:
-    service = _service(user)
-    client = Client()
-    client.force_login(user)
-
-    client.post(
-        reverse("web:drift_check_new", args=[service.id]),
-        {
-            "name": "nightly",
-            "scope": "service",
-            "schedule": "none",
-            "webhook_url": "https://hooks.not-yet.example/x",
-        },
-    )
+    _post_drift_check(user, "https://hooks.not-yet.example/x")
 
     check = DriftCheck.objects.get(name="nightly")
     assert "NameResolutionError" in drift_check_test_alert(check=check).error
