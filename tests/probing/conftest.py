@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from diagnoser.probing.engine import ProbeEngine
 
-from .servers import EchoServer, RawBehaviour, RawServer, local_config, serve_echo
+from .servers import EchoServer, StartServer, local_config, raw_servers, serve_echo
 
 
 @pytest.fixture(scope="session")
@@ -33,15 +33,7 @@ def engine() -> Iterator[ProbeEngine]:
 
 
 @pytest.fixture
-def raw_server() -> Iterator[Callable[[RawBehaviour], RawServer]]:
+def raw_server() -> Iterator[StartServer]:
     """Start raw-socket servers with a given behaviour; all stop when the test ends."""
-    servers: list[RawServer] = []
-
-    def start(behaviour: RawBehaviour) -> RawServer:
-        server = RawServer(behaviour)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
+    with raw_servers() as start:
+        yield start

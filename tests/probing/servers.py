@@ -10,9 +10,11 @@ import gzip
 import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from diagnoser.probing.engine import EngineConfig
@@ -110,6 +112,7 @@ def echo_url(server: EchoServer, path: str = "/") -> str:
 
 
 RawBehaviour = Callable[[socket.socket, threading.Event], None]
+StartServer = Callable[[RawBehaviour], "RawServer"]
 
 
 class RawServer:
@@ -144,6 +147,21 @@ class RawServer:
         self._stop.set()
         self._listener.close()
         self._thread.join()
+
+
+@contextlib.contextmanager
+def raw_servers() -> Iterator[StartServer]:
+    """Start raw-socket servers with a given behaviour; all stop when the block ends."""
+    started: list[RawServer] = []
+
+    def start(behaviour: RawBehaviour) -> RawServer:
+        server = RawServer(behaviour)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
 
 
 def read_request(conn: socket.socket) -> bytes:
@@ -222,14 +240,18 @@ def gzip_bomb_bytes() -> bytes:
     return gzip.compress(bytes(16 << 20), compresslevel=9)
 
 
-def gzip_bomb(conn: socket.socket, stop: threading.Event) -> None:
+def send_gzipped(conn: socket.socket, gzipped: bytes, content_type: str) -> None:
+    """Answer the request with a gzip-encoded body, then close."""
     read_request(conn)
-    bomb = gzip_bomb_bytes()
     conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n"
-        + f"Content-Length: {len(bomb)}\r\nConnection: close\r\n\r\n".encode()
-        + bomb
+        f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Encoding: gzip\r\n"
+        f"Content-Length: {len(gzipped)}\r\nConnection: close\r\n\r\n".encode()
+        + gzipped
     )
+
+
+def gzip_bomb(conn: socket.socket, stop: threading.Event) -> None:
+    send_gzipped(conn, gzip_bomb_bytes(), "text/plain")
 
 
 def non_utf8_headers(conn: socket.socket, stop: threading.Event) -> None:
@@ -238,6 +260,19 @@ def non_utf8_headers(conn: socket.socket, stop: threading.Event) -> None:
         b"HTTP/1.1 200 OK\r\nServer: caf\xe9 \xff\xfe\r\nLocation: /caf\xc3\xa9\r\n"
         b"Content-Length: 2\r\nConnection: close\r\n\r\nok"
     )
+
+
+def tls_answering(cert: Path, key: Path) -> RawBehaviour:
+    """A TLS server with this certificate, answering 200 with no body."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:
+            read_request(tls)
+            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    return serve
 
 
 def close_at_once(conn: socket.socket, stop: threading.Event) -> None:

@@ -12,7 +12,6 @@ memory can be read from /proc and a crash in it could not hide behind the test p
 import functools
 import os
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -101,16 +100,8 @@ def echo() -> Iterator[EchoServer]:
 
 @pytest.fixture
 def raw_server() -> Iterator[Callable[[RawBehaviour], RawServer]]:
-    started: list[RawServer] = []
-
-    def start(behaviour: RawBehaviour) -> RawServer:
-        server = RawServer(behaviour)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.close()
+    with servers.raw_servers() as start:
+        yield start
 
 
 def _rss(process: subprocess.Popen[bytes]) -> int:
@@ -199,13 +190,7 @@ def _bomb() -> bytes:
 
 
 def gzip_bomb(conn: socket.socket, stop: threading.Event) -> None:
-    read_request(conn)
-    bomb = _bomb()
-    conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
-        + f"Content-Length: {len(bomb)}\r\nConnection: close\r\n\r\n".encode()
-        + bomb
-    )
+    servers.send_gzipped(conn, _bomb(), "application/json")
 
 
 def one_byte_a_second(conn: socket.socket, stop: threading.Event) -> None:
@@ -305,15 +290,7 @@ def test_an_untrusted_certificate_is_a_recorded_tls_error(
     raw_server: Callable[[RawBehaviour], RawServer],
     self_signed: tuple[Path, Path],  # noqa: F811
 ) -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*self_signed)
-
-    def serve(conn: socket.socket, stop: threading.Event) -> None:
-        with context.wrap_socket(conn, server_side=True) as tls:
-            read_request(tls)
-            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-
-    server = raw_server(serve)
+    server = raw_server(servers.tls_answering(*self_signed))
 
     run = _run_of(f"https://127.0.0.1:{server.port}")
 
