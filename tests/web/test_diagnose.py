@@ -11,6 +11,7 @@ from diagnoser.inventory.services import environment_create, service_create
 from tests.monitoring.fixtures import LOOPBACK
 from tests.servers.fixtures import free_port
 from tests.stubs import Reply, Request, StubServer, serving
+from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +49,7 @@ def test_every_member_sees_the_form(trio, who):
 def test_anonymous_visitors_are_sent_to_login(client):
     response = client.get(URL)
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_the_broken_gateway_gets_its_full_diagnosis(trio, loopback, broken_gateway):
@@ -209,8 +209,7 @@ def test_registering_reuses_the_environment_whose_base_url_prefixes_the_url(trio
 def test_registering_needs_a_login(client):
     response = client.post(REGISTER, {"url": "https://api.acme.test/x", "policy": "safe"})
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
     assert not Endpoint.objects.exists()
 
 

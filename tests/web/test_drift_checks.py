@@ -14,6 +14,7 @@ from diagnoser.monitoring.services.drift import drift_check_create
 from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK, broker_at, wait_for
 from tests.servers.fixtures import free_port
+from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
 
@@ -97,8 +98,7 @@ def test_an_outsider_changes_nothing_and_gets_404(trio, check, page):
 def test_anonymous_visitors_are_sent_to_login(client, check, page):
     response = client.post(_urls(check)[page])
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_an_interval_check_gets_a_real_beat_entry(trio, shop):

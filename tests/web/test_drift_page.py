@@ -15,6 +15,7 @@ from diagnoser.monitoring.services.drift import (
 from diagnoser.monitoring.services.runs import run_claim, run_record
 from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
+from tests.web.conftest import assert_sent_to_login
 from tests.web.pages_data import probe, probe_all
 
 pytestmark = pytest.mark.django_db
@@ -68,8 +69,7 @@ def test_an_outsider_gets_404(trio, shop):
 def test_anonymous_visitors_are_sent_to_login(client, shop):
     response = client.get(_drift_url(shop))
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_environments_stand_side_by_side_with_the_difference_highlighted(trio, shop):

@@ -10,6 +10,7 @@ from diagnoser.monitoring.models import ProbeRun
 from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
 from tests.stubs import always, serving
+from tests.web.conftest import assert_sent_to_login
 from tests.web.pages_data import SCRIPT_PAGE, probe, probe_all, record
 
 pytestmark = pytest.mark.django_db
@@ -179,8 +180,7 @@ def test_an_endpoint_under_another_service_id_is_404(trio, shop):
 def test_anonymous_visitors_are_sent_to_login(shop):
     response = Client().get(_url(shop, "/items/{id}"))
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_the_checklist_is_numbered_once_by_its_step_titles(trio, shop):

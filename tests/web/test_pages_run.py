@@ -11,6 +11,7 @@ from diagnoser.monitoring.services.runs import run_fail
 from diagnoser.sharing.services import share_link_create
 from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
+from tests.web.conftest import assert_sent_to_login
 from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
@@ -82,8 +83,7 @@ def test_an_outsider_gets_404(trio, prod_run):
 def test_anonymous_visitors_are_sent_to_login(prod_run):
     response = Client().get(reverse("web:run", args=[prod_run.id]))
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_the_run_page_and_its_shared_snapshot_number_the_checklist_once_and_show_code(

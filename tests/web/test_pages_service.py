@@ -9,6 +9,7 @@ from django.urls import reverse
 from diagnoser.inventory.services import environment_create, service_create
 from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
+from tests.web.conftest import assert_sent_to_login
 from tests.web.pages_data import probe_all
 
 pytestmark = pytest.mark.django_db
@@ -95,8 +96,7 @@ def test_an_outsider_gets_404(trio, shop):
 def test_anonymous_visitors_are_sent_to_login(shop):
     response = Client().get(reverse("web:service", args=[shop.id]))
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_a_long_service_is_split_into_pages(trio):

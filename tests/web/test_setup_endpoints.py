@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from diagnoser.inventory.models import Endpoint
 from diagnoser.inventory.services import endpoint_create, service_create
+from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +58,7 @@ def test_an_outsider_creates_nothing_and_gets_404(trio, shop, page):
 def test_anonymous_visitors_are_sent_to_login(client, shop, page):
     response = client.post(_pages(shop)[page])
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_an_endpoint_is_created_with_samples_policy_and_declared_methods(trio, shop):
