@@ -45,3 +45,12 @@ def assert_sent_to_login(response: HttpResponseBase) -> None:
     """What an anonymous visitor gets instead of the page: a redirect to log in."""
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
+
+
+def assert_members_only(trio: Trio, url: str) -> None:
+    """alice and bob open the page, charlie (an outsider) gets 404, and an anonymous
+    visitor is sent to log in."""
+    for user in (trio.alice, trio.bob):
+        assert trio.client_for(user).get(url).status_code == 200
+    assert trio.client_for(trio.charlie).get(url).status_code == 404
+    assert_sent_to_login(Client().get(url))

@@ -13,10 +13,8 @@ from diagnoser.monitoring.services.drift import (
     drift_report_finish,
 )
 from diagnoser.monitoring.services.runs import run_claim, run_record
-from tests.factories import specimen_service
-from tests.monitoring.fixtures import LOOPBACK
 from tests.web.conftest import assert_sent_to_login
-from tests.web.pages_data import probe, probe_all
+from tests.web.pages_data import probe, probed_specimen
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +22,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shop(trio, specimens, settings):
     """staging and prod of the specimen, probed; /items/{id} drifts (prod lacks PATCH)."""
-    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
-    service = specimen_service(specimens, workspace=trio.acme, paths=("/items/{id}", "/health"))
-    probe_all(service)
-    return service
+    paths = ("/items/{id}", "/health")
+    return probed_specimen(specimens, settings, workspace=trio.acme, paths=paths)
 
 
 def finished_report(check) -> DriftReport:
