@@ -31,6 +31,11 @@ def _echo_headers(request: Request) -> Reply:
     return Reply(200, str(request.headers).encode(), {"X-Powered-By": powered_by})
 
 
+def _diagnosis(trio, url: str, **form: str) -> str:
+    """The page alice gets for diagnosing the URL with these form fields."""
+    return trio.client_for(trio.alice).post(URL, {"url": url, **form}).text
+
+
 @pytest.fixture(scope="module")
 def echo_server() -> Iterator[StubServer]:
     with serving(_echo_headers, protocol="HTTP/1.0") as server:
@@ -236,11 +241,7 @@ def test_a_failed_method_shows_its_checklist_steps_then_only_the_rest(
 
 
 def test_the_checklist_is_numbered_by_its_step_titles_only(trio, loopback, broken_gateway):
-    html = (
-        trio.client_for(trio.alice)
-        .post(URL, {"url": broken_gateway.url("/broken"), "policy": "full"})
-        .text
-    )
+    html = _diagnosis(trio, broken_gateway.url("/broken"), policy="full")
 
     assert '<ul class="checklist">' in html
     assert '<ol class="checklist">' not in html
@@ -248,22 +249,14 @@ def test_the_checklist_is_numbered_by_its_step_titles_only(trio, loopback, broke
 
 
 def test_fix_steps_show_backticked_code_as_code(trio, loopback, broken_gateway):
-    html = (
-        trio.client_for(trio.alice)
-        .post(URL, {"url": broken_gateway.url("/broken"), "policy": "full"})
-        .text
-    )
+    html = _diagnosis(trio, broken_gateway.url("/broken"), policy="full")
 
     assert "`" not in html
     assert re.search(r"<ol><li>[^<]*<code>[^<]+</code>", html)  # a fix step quoting code
 
 
 def test_the_matrix_legend_uses_the_endpoint_pages_words(trio, loopback, broken_gateway):
-    html = (
-        trio.client_for(trio.alice)
-        .post(URL, {"url": broken_gateway.url("/lying-allow"), "policy": "safe"})
-        .text
-    )
+    html = _diagnosis(trio, broken_gateway.url("/lying-allow"), policy="safe")
 
     legend = html.split('<p class="legend">')[1].split("</p>")[0]
     assert "accepted (inferred)" in legend
