@@ -15,8 +15,7 @@ from .servers import EchoServer, StartServer, local_config, raw_servers, serve_e
 def echo_server() -> Iterator[EchoServer]:
     server = serve_echo()
     yield server
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 @pytest.fixture

@@ -94,8 +94,7 @@ def publish_to_the_worker() -> Iterator[None]:
 def echo() -> Iterator[EchoServer]:
     server = serve_echo()
     yield server
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 @pytest.fixture

@@ -290,8 +290,7 @@ def redirector(admin_settings: Any) -> Iterator[EchoServer]:
     admin_settings.DIAGNOSER_ALLOW_NETWORKS = EVERYTHING
     server = serve_echo()
     yield server
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 def _redirecting(server: EchoServer, status: int = 302) -> str:
