@@ -8,14 +8,13 @@ import pytest
 
 from diagnoser.probing.engine import ProbeEngine
 
-from .servers import EchoServer, StartServer, local_config, raw_servers, serve_echo
+from .servers import EchoServer, StartServer, echo_serving, local_config, raw_servers
 
 
 @pytest.fixture(scope="session")
 def echo_server() -> Iterator[EchoServer]:
-    server = serve_echo()
-    yield server
-    server.close()
+    with echo_serving() as server:
+        yield server
 
 
 @pytest.fixture

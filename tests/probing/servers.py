@@ -103,8 +103,13 @@ class EchoServer(StubServer):
         return Reply(int(query.get("status", "200")), json.dumps(received).encode(), headers)
 
 
-def serve_echo() -> EchoServer:
-    return EchoServer().start()
+@contextlib.contextmanager
+def echo_serving() -> Iterator[EchoServer]:
+    server = EchoServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 def echo_url(server: EchoServer, path: str = "/") -> str:

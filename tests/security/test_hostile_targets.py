@@ -41,7 +41,7 @@ from tests.monitoring.fixtures import (
     wait_for,
 )
 from tests.probing import servers
-from tests.probing.servers import EchoServer, RawBehaviour, RawServer, read_request, serve_echo
+from tests.probing.servers import EchoServer, RawBehaviour, RawServer, read_request
 from tests.probing.test_transport import self_signed  # noqa: F401 (fixture: a TLS cert)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -92,9 +92,8 @@ def publish_to_the_worker() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def echo() -> Iterator[EchoServer]:
-    server = serve_echo()
-    yield server
-    server.close()
+    with servers.echo_serving() as server:
+        yield server
 
 
 @pytest.fixture

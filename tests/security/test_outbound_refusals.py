@@ -28,7 +28,7 @@ from diagnoser.monitoring.services.drift import drift_check_create, drift_check_
 from diagnoser.probing import transport
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ErrorKind, ProbePolicy, Target
-from tests.probing.servers import EchoServer, echo_url, serve_echo
+from tests.probing.servers import EchoServer, echo_serving, echo_url
 
 pytestmark = pytest.mark.django_db
 
@@ -288,9 +288,8 @@ METADATA_URL = "http://169.254.169.254/latest/meta-data/iam/security-credentials
 @pytest.fixture
 def redirector(admin_settings: Any) -> Iterator[EchoServer]:
     admin_settings.DIAGNOSER_ALLOW_NETWORKS = EVERYTHING
-    server = serve_echo()
-    yield server
-    server.close()
+    with echo_serving() as server:
+        yield server
 
 
 def _redirecting(server: EchoServer, status: int = 302) -> str:
