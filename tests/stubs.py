@@ -31,20 +31,8 @@ class Request:
     body: bytes
 
     @property
-    def route(self) -> str:
-        return self.path.split("?", 1)[0]
-
-    @property
     def query(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-
-    @property
-    def is_preflight(self) -> bool:
-        return (
-            self.method == "OPTIONS"
-            and "Origin" in self.headers
-            and "Access-Control-Request-Method" in self.headers
-        )
 
 
 Headers = Mapping[str, str] | Sequence[tuple[str, str]]
