@@ -129,7 +129,8 @@ class RawServer:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/"
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base_url}/"
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
 

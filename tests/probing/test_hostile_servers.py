@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 import tracemalloc
-from collections.abc import Callable
 
 import pytest
 
@@ -14,9 +13,8 @@ from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ErrorKind, Observation, Target
 
 from . import servers
-from .servers import EchoServer, RawBehaviour, RawServer, echo_url, local_config
+from .servers import EchoServer, RawBehaviour, StartServer, echo_url, local_config
 
-StartServer = Callable[[RawBehaviour], RawServer]
 DEADLINE = 1.5
 # Generous on purpose: the point is "it ends", not how fast a loaded CI machine is.
 ENDS_WITHIN = DEADLINE * 10
