@@ -33,7 +33,7 @@ from diagnoser.sharing.services import share_link_create
 from tests.factories import drift_report_probed, run_probe_and_store
 from tests.monitoring.fixtures import LOOPBACK
 from tests.stubs import Reply, Request, serving
-from tests.web.conftest import Trio, trio  # noqa: F401 (fixture: alice, bob and charlie)
+from tests.web.conftest import Trio
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ class Recorded:
 
 
 @pytest.fixture
-def recorded(trio: Trio, hostile_url: str, settings: Any) -> Recorded:  # noqa: F811
+def recorded(trio: Trio, hostile_url: str, settings: Any) -> Recorded:
     """acme's "hostile" service, probed in both environments, a drift report between
     them, and a share link to each."""
     settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
@@ -193,7 +193,7 @@ def _no_markup_from_the_server(page: str, shows_values: bool) -> None:
     ("page", "name", "args", "query"), MEMBER_PAGES, ids=[p[0] for p in MEMBER_PAGES]
 )
 def test_member_pages_show_server_text_escaped(
-    trio: Trio,  # noqa: F811
+    trio: Trio,
     recorded: Recorded,
     page: str,
     name: str,
@@ -219,7 +219,7 @@ def test_shared_public_pages_show_server_text_escaped(
 
 
 def test_the_diagnose_a_url_result_shows_server_text_escaped(
-    trio: Trio,  # noqa: F811
+    trio: Trio,
     hostile_url: str,
     settings: Any,
 ) -> None:
@@ -238,7 +238,7 @@ def test_the_diagnose_a_url_result_shows_server_text_escaped(
 EXPORTS = ["run", "report", "shared-run", "shared-report"]
 
 
-def _export(trio: Trio, recorded: Recorded, which: str, suffix: str) -> Any:  # noqa: F811
+def _export(trio: Trio, recorded: Recorded, which: str, suffix: str) -> Any:
     """A member's export of the run or the report, or the anonymous one of its share."""
     if which == "run":
         url = reverse(f"sharing:run_export_{suffix}", args=[recorded.run.id])
@@ -265,7 +265,7 @@ def _outside_fences(markdown: str) -> str:
 
 @pytest.mark.parametrize("which", EXPORTS)
 def test_markdown_exports_neutralise_html_and_markdown_from_the_server(
-    trio: Trio,  # noqa: F811
+    trio: Trio,
     recorded: Recorded,
     which: str,
 ) -> None:
@@ -297,7 +297,7 @@ def _strings(value: Any) -> Iterator[str]:
 
 @pytest.mark.parametrize("which", EXPORTS)
 def test_json_exports_keep_the_text_intact_as_nosniff_json(
-    trio: Trio,  # noqa: F811
+    trio: Trio,
     recorded: Recorded,
     which: str,
 ) -> None:
