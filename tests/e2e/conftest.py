@@ -3,31 +3,20 @@ live server, with a real Celery worker on Redis and the specimen API on 127.0.0.
 
 from collections.abc import Callable, Iterator
 from io import StringIO
-from pathlib import Path
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
-from diagnoser.celery import app as celery_app
 from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
 from diagnoser.inventory.services import workspace_create
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.services.runs import runs_request
-from tests.monitoring.fixtures import LOOPBACK, QUEUE, REDIS_URL, broker_at, wait_for
+from tests.e2e.browser import chromium
+from tests.monitoring.fixtures import LOOPBACK, REDIS_URL, broker_at, wait_for, worker_in_thread
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "correct horse battery staple"
 
 # The monitoring tests' real parts: Redis (started when down) and the specimen API's
@@ -37,34 +26,16 @@ TIMEOUT_MS = 20_000
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (tests/machine.py installs it when run as root)")
-    # Playwright's sync API keeps an event loop marked running in this thread while it
-    # lives, and Django refuses ORM calls under a running loop: allow them exactly as long.
-    # Package scope, so no test outside tests/e2e runs beside that loop.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    # Package scope, so no test outside tests/e2e runs beside Playwright's event loop.
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="package")
 def e2e_worker(redis_server):
     """A real worker on Redis, on this test process's own queue, stopped before other
     packages start theirs (tests/monitoring's session worker would run beside it)."""
-    redis.Redis.from_url(REDIS_URL).delete(QUEUE)
-    with (
-        broker_at(REDIS_URL),
-        start_worker(
-            celery_app,
-            pool="threads",
-            concurrency=4,
-            perform_ping_check=False,
-            loglevel="WARNING",
-            shutdown_timeout=30,
-        ) as worker,
-    ):
+    with broker_at(REDIS_URL), worker_in_thread() as worker:
         yield worker
 
 

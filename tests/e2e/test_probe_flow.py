@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from diagnoser.inventory.services import environment_create, service_create
 from tests.e2e.conftest import PASSWORD
+from tests.factories import specimen_service
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,15 +23,7 @@ def test_a_member_registers_an_endpoint_probes_it_and_sees_the_statuses_swap_in(
     e2e, context, owner, specimens
 ):
     _, workspace = owner
-    service = service_create(workspace=workspace, name="shop")
-    environment_create(service=service, name="staging", base_url=specimens.url("staging"))
-    environment_create(
-        service=service,
-        name="prod",
-        base_url=specimens.url("prod"),
-        is_production=True,
-        probe_policy="full",
-    )
+    service = specimen_service(specimens, workspace=workspace, paths=())
     page = context.new_page()
 
     page.goto(f"{e2e.url}/login/")

@@ -25,17 +25,12 @@ from diagnoser.inventory.models import Service
 from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun
 from diagnoser.monitoring.services.drift_checks import drift_check_create, drift_check_update
 from diagnoser.monitoring.services.drift_schedules import drift_check_schedule_sync
-from tests.monitoring.factories import specimen_service
+from tests.factories import secret_specimen_service
 from tests.monitoring.fixtures import database_url, wait_for
+from tests.servers.fixtures import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PENDING = [ProbeRun.State.QUEUED, ProbeRun.State.RUNNING]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PrivateRedis:
@@ -172,12 +167,39 @@ def scheduled_check(specimens, *, every: int, endpoints: int) -> DriftCheck:
     from diagnoser.specimen.app import SPECIMEN_ENDPOINTS
 
     paths = {path for path, _ in SPECIMEN_ENDPOINTS[:endpoints]}
-    service: Service = specimen_service(specimens, paths=paths)
+    service: Service = secret_specimen_service(specimens, paths=paths)
     check = drift_check_create(service=service, name="faults")
     check.every_seconds = every
     check.save(update_fields=["every_seconds"])
     drift_check_schedule_sync(check=check)
     return check
+
+
+def two_workers_sweeping(
+    specimens, cluster: Cluster, *, latency: float, every: int, threads: int = 4
+) -> DriftCheck:
+    """scheduled_check of 4 endpoints (8 targets a slot) whose answers take `latency`
+    seconds, so a fault can land mid-sweep; workers faults-a and faults-b and one beat."""
+    for app in specimens.apps.values():
+        app.latency = latency
+    check = scheduled_check(specimens, every=every, endpoints=4)
+    cluster.worker("faults-a", threads=threads)
+    cluster.worker("faults-b", threads=threads)
+    cluster.beat("beat")
+    return check
+
+
+def report_count(check: DriftCheck) -> int:
+    return DriftReport.objects.filter(drift_check=check).count()
+
+
+def settled_reports(check: DriftCheck, *, at_least: int, targets: int) -> list[DriftReport]:
+    """Once `at_least` reports are scheduled, stop scheduling, wait for all to settle, and
+    check every slot reported once (assert_every_slot_once)."""
+    wait_for_reports(check, at_least)
+    stop_scheduling(check)
+    wait_until_settled(check)
+    return assert_every_slot_once(check, targets=targets)
 
 
 def reports_of(check: DriftCheck) -> list[DriftReport]:

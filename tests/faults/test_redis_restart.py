@@ -8,14 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from diagnoser.monitoring.models import DriftReport, ProbeRun
-from tests.faults.conftest import (
-    assert_every_slot_once,
-    scheduled_check,
-    stop_scheduling,
-    wait_for_reports,
-    wait_until_settled,
-)
+from diagnoser.monitoring.models import ProbeRun
+from tests.faults.conftest import report_count, settled_reports, two_workers_sweeping
 from tests.monitoring.fixtures import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -24,12 +18,8 @@ EVERY = 3
 
 
 def test_runs_whose_messages_redis_lost_are_published_again(specimens, cluster, private_redis):
-    for app in specimens.apps.values():
-        app.latency = 0.3  # runs wait in the queue behind the ones being probed
-    check = scheduled_check(specimens, every=EVERY, endpoints=4)
-    cluster.worker("faults-a", threads=2)
-    cluster.worker("faults-b", threads=2)
-    cluster.beat("beat")
+    # Answers take 0.3 s: runs wait in the queue behind the ones being probed.
+    check = two_workers_sweeping(specimens, cluster, latency=0.3, every=EVERY, threads=2)
 
     def mid_sweep() -> list[int]:
         queued = list(ProbeRun.objects.filter(state="queued").values_list("id", flat=True))
@@ -45,11 +35,7 @@ def test_runs_whose_messages_redis_lost_are_published_again(specimens, cluster, 
     private_redis.start()
     assert private_redis.messages(cluster.queue) == 0  # every queued message is gone
 
-    wait_for_reports(check, DriftReport.objects.filter(drift_check=check).count() + 2)
-    stop_scheduling(check)
-    wait_until_settled(check)
-
-    reports = assert_every_slot_once(check, targets=8)
+    reports = settled_reports(check, at_least=report_count(check) + 2, targets=8)
     assert outage_slot in {report.scheduled_for for report in reports}
     assert set(ProbeRun.objects.filter(id__in=lost).values_list("state", flat=True)) == {"done"}
     logs = cluster.log("faults-a") + cluster.log("faults-b")

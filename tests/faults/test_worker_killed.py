@@ -4,13 +4,7 @@ every slot still ends with one complete report."""
 import pytest
 
 from diagnoser.monitoring.models import DriftReport, ProbeRun
-from tests.faults.conftest import (
-    assert_every_slot_once,
-    scheduled_check,
-    stop_scheduling,
-    wait_for_reports,
-    wait_until_settled,
-)
+from tests.faults.conftest import report_count, settled_reports, two_workers_sweeping
 from tests.monitoring.fixtures import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -19,12 +13,8 @@ EVERY = 3
 
 
 def test_runs_of_a_killed_worker_are_retried_and_every_slot_reports_once(specimens, cluster):
-    for app in specimens.apps.values():
-        app.latency = 0.2  # a run takes long enough to be caught in the middle
-    check = scheduled_check(specimens, every=EVERY, endpoints=4)
-    cluster.worker("faults-a")
-    cluster.worker("faults-b")
-    cluster.beat("beat")
+    # Answers take 0.2 s: a run takes long enough to be caught in the middle.
+    check = two_workers_sweeping(specimens, cluster, latency=0.2, every=EVERY)
     victim = cluster.hostname("faults-a")
 
     held = wait_for(
@@ -38,11 +28,7 @@ def test_runs_of_a_killed_worker_are_retried_and_every_slot_reports_once(specime
     )
     cluster.kill("faults-a")
     killed_during = DriftReport.objects.get(runs__id=held[0])
-    wait_for_reports(check, DriftReport.objects.filter(drift_check=check).count() + 2)
-    stop_scheduling(check)
-    wait_until_settled(check)
-
-    reports = assert_every_slot_once(check, targets=8)
+    reports = settled_reports(check, at_least=report_count(check) + 2, targets=8)
     assert killed_during in reports
     for run in ProbeRun.objects.filter(id__in=held):
         assert run.state == "done"

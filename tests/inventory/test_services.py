@@ -1,10 +1,12 @@
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection
 
 from diagnoser.inventory import crypto
-from diagnoser.inventory.models import Membership, SecretHeader
+from diagnoser.inventory.models import Environment, Membership, SecretHeader, Service
 from diagnoser.inventory.selectors import target_for
 from diagnoser.inventory.services import (
     endpoint_create,
@@ -32,6 +34,13 @@ def test_it_makes_the_creator_owner():
     assert workspace.memberships.get().role == Membership.Role.OWNER
 
 
+def _prod(service: Service, **options: Any) -> Environment:
+    """The service's "prod" environment at https://api.example.com."""
+    return environment_create(
+        service=service, name="prod", base_url="https://api.example.com", **options
+    )
+
+
 def test_production_defaults_to_safe_and_others_to_full(service):
     prod = environment_create(
         service=service, name="prod", base_url="https://api.example.com/", is_production=True
@@ -43,13 +52,7 @@ def test_production_defaults_to_safe_and_others_to_full(service):
 
 
 def test_an_explicit_policy_wins_over_the_production_default(service):
-    prod = environment_create(
-        service=service,
-        name="prod",
-        base_url="https://api.example.com",
-        is_production=True,
-        probe_policy="full",
-    )
+    prod = _prod(service, is_production=True, probe_policy="full")
     assert prod.probe_policy == ProbePolicy.FULL
 
 
@@ -65,12 +68,7 @@ def test_it_refuses_a_base_url_that_cannot_be_probed(service):
 
 
 def test_secret_headers_are_encrypted_in_the_database(service):
-    env = environment_create(
-        service=service,
-        name="prod",
-        base_url="https://api.example.com",
-        headers={"Authorization": "Bearer very-secret-token-123456"},
-    )
+    env = _prod(service, headers={"Authorization": "Bearer very-secret-token-123456"})
     header = SecretHeader.objects.get(environment=env)
     with connection.cursor() as cursor:
         cursor.execute("SELECT value FROM inventory_secretheader WHERE id = %s", [header.id])
@@ -81,12 +79,7 @@ def test_secret_headers_are_encrypted_in_the_database(service):
 
 
 def test_a_secret_is_shown_back_masked(service):
-    env = environment_create(
-        service=service,
-        name="prod",
-        base_url="https://api.example.com",
-        headers={"X-Api-Key": "abcdefghijklmnopqrstuvwxyz"},
-    )
+    env = _prod(service, headers={"X-Api-Key": "abcdefghijklmnopqrstuvwxyz"})
     header = env.secret_headers.get()
     assert header.masked() == "••••wxyz"
     assert "abcdef" not in str(header)

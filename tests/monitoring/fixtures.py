@@ -7,21 +7,21 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from celery.worker import WorkController
 from django.db import connection
 
 from diagnoser.celery import app as celery_app
 from diagnoser.specimen.app import SpecimenApp
 from diagnoser.specimen.server import make_specimen_server, serve_in_thread
+from tests.stubs import Reply, Request, StubServer
 
 # Dedicated Redis databases, flushed: 13 for the in-thread worker, 14 for subprocess ones.
 REDIS_URL = os.environ.get("DIAGNOSER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -102,10 +102,10 @@ def redis_server(tmp_path_factory):
     process.wait(10)
 
 
-@pytest.fixture(scope="session")
-def celery_worker(redis_server):
+@contextmanager
+def worker_in_thread() -> Iterator[WorkController]:
+    """A real worker in this process, on Redis and this test process's own (emptied) queue."""
     redis.Redis.from_url(REDIS_URL).delete(QUEUE)
-    use_broker(REDIS_URL)
     with start_worker(
         celery_app,
         pool="threads",
@@ -114,6 +114,13 @@ def celery_worker(redis_server):
         loglevel="WARNING",
         shutdown_timeout=30,
     ) as worker:
+        yield worker
+
+
+@pytest.fixture(scope="session")
+def celery_worker(redis_server):
+    use_broker(REDIS_URL)
+    with worker_in_thread() as worker:
         yield worker
 
 
@@ -165,30 +172,20 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.fail_next = 0
-        receiver = self
+        self.server = StubServer(self._receive, protocol="HTTP/1.0").start()
+        self.url = self.server.url("/hook")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if receiver.fail_next:
-                    receiver.fail_next -= 1
-                    self.send_response(503)
-                else:
-                    receiver.received.append(json.loads(body))
-                    self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+    def _receive(self, request: Request) -> Reply:
+        if request.method != "POST":
+            return Reply(501)
+        if self.fail_next:
+            self.fail_next -= 1
+            return Reply(503)
+        self.received.append(json.loads(request.body))
+        return Reply(200)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from diagnoser.monitoring.beat import SlotEntry, slot_of
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.services.drift_checks import drift_check_create, drift_check_update
 from diagnoser.monitoring.services.drift_reports import drift_report_schedule
-from tests.monitoring.factories import specimen_service
+from tests.factories import secret_specimen_service
 
 HOUR = 3600
 
@@ -58,7 +58,9 @@ def test_an_interval_entry_that_ran_in_this_slot_waits_for_the_next():
 
 @pytest.mark.django_db
 def test_asking_twice_for_a_slots_report_gives_the_same_report(specimens):
-    check = drift_check_create(service=specimen_service(specimens, paths={"/items"}), name="c")
+    check = drift_check_create(
+        service=secret_specimen_service(specimens, paths={"/items"}), name="c"
+    )
     slot = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
     first = drift_report_schedule(check_id=check.id, slot=slot)
@@ -72,7 +74,9 @@ def test_asking_twice_for_a_slots_report_gives_the_same_report(specimens):
 
 @pytest.mark.django_db
 def test_a_disabled_check_gets_no_report(specimens):
-    check = drift_check_create(service=specimen_service(specimens, paths={"/items"}), name="c")
+    check = drift_check_create(
+        service=secret_specimen_service(specimens, paths={"/items"}), name="c"
+    )
     drift_check_update(check=check, enabled=False)
 
     assert drift_report_schedule(check_id=check.id, slot=datetime.now(UTC)) is None

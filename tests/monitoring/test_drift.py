@@ -12,7 +12,7 @@ from diagnoser.monitoring.services.drift_checks import (
     drift_check_update,
 )
 from diagnoser.monitoring.services.drift_reports import drift_report_start
-from tests.monitoring.factories import specimen_service
+from tests.factories import secret_specimen_service
 from tests.monitoring.fixtures import wait_for
 
 pytestmark = [
@@ -34,7 +34,7 @@ def _run_check(check, trigger="manual") -> DriftReport:
 
 
 def test_drift_between_environments_is_reported_per_endpoint(specimens):
-    service = specimen_service(specimens, paths=DRIFTING)
+    service = secret_specimen_service(specimens, paths=DRIFTING)
     check = drift_check_create(service=service, name="ci")
 
     report = _run_check(check)
@@ -47,7 +47,7 @@ def test_drift_between_environments_is_reported_per_endpoint(specimens):
 
 
 def test_drift_appears_then_resolves_and_the_webhook_hears_both(specimens, receiver):
-    service = specimen_service(specimens, paths=DRIFTING)
+    service = secret_specimen_service(specimens, paths=DRIFTING)
     check = drift_check_create(service=service, name="hourly", webhook_url=receiver.url)
 
     first = _run_check(check)
@@ -76,7 +76,7 @@ def test_drift_appears_then_resolves_and_the_webhook_hears_both(specimens, recei
 
 def test_a_failing_webhook_is_retried_and_every_attempt_logged(specimens, receiver):
     receiver.fail_next = 2
-    service = specimen_service(specimens, paths=DRIFTING)
+    service = secret_specimen_service(specimens, paths=DRIFTING)
     check = drift_check_create(service=service, name="hourly", webhook_url=receiver.url)
 
     report = _run_check(check)
@@ -92,7 +92,7 @@ def test_a_failing_webhook_is_retried_and_every_attempt_logged(specimens, receiv
 
 
 def test_a_webhook_to_a_refused_address_is_blocked_and_logged(specimens, receiver, settings):
-    service = specimen_service(specimens, paths=DRIFTING)
+    service = secret_specimen_service(specimens, paths=DRIFTING)
     check = drift_check_create(service=service, name="h")
     # Saving refuses it (tests/monitoring/test_drift_checks.py); a row stored before
     # that check, or by the admin, must still be refused when sent.
@@ -107,7 +107,7 @@ def test_a_webhook_to_a_refused_address_is_blocked_and_logged(specimens, receive
 
 
 def test_a_schedule_is_a_beat_entry_that_produces_runs_and_a_report(specimens):
-    service = specimen_service(specimens, paths=DRIFTING)
+    service = secret_specimen_service(specimens, paths=DRIFTING)
     check = drift_check_create(service=service, name="every-minute", every="1m")
     entry = PeriodicTask.objects.get(id=check.periodic_task_id)
     assert (entry.interval.every, entry.interval.period) == (1, "minutes")
@@ -125,7 +125,7 @@ def test_a_schedule_is_a_beat_entry_that_produces_runs_and_a_report(specimens):
 
 
 def test_disabling_or_rescheduling_a_check_updates_its_beat_entry(specimens):
-    service = specimen_service(specimens, paths=DRIFTING)
+    service = secret_specimen_service(specimens, paths=DRIFTING)
     check = drift_check_create(service=service, name="nightly", crontab="0 3 * * *")
     drift_check_update(check=check, enabled=False)
     entry = PeriodicTask.objects.get(id=check.periodic_task_id)
@@ -142,7 +142,7 @@ def test_disabling_or_rescheduling_a_check_updates_its_beat_entry(specimens):
 
 
 def test_a_disabled_check_does_not_run_on_schedule(specimens):
-    service = specimen_service(specimens, paths=DRIFTING)
+    service = secret_specimen_service(specimens, paths=DRIFTING)
     check = drift_check_create(service=service, name="off", every="1h", enabled=False)
     result = celery_app.tasks["diagnoser.monitoring.tasks.run_drift_check"].run(
         check_id=check.id, trigger="schedule"
@@ -152,7 +152,7 @@ def test_a_disabled_check_does_not_run_on_schedule(specimens):
 
 
 def test_the_timeline_shows_when_a_method_changed(specimens):
-    service = specimen_service(specimens, paths={"/items/{id}"})
+    service = secret_specimen_service(specimens, paths={"/items/{id}"})
     check = drift_check_create(service=service, name="t")
     _run_check(check)
     specimens.apps["prod"].env = "staging"
@@ -165,7 +165,7 @@ def test_the_timeline_shows_when_a_method_changed(specimens):
 
 
 def test_a_report_shows_environments_side_by_side(specimens):
-    service = specimen_service(specimens, paths=DRIFTING)
+    service = secret_specimen_service(specimens, paths=DRIFTING)
     report = _run_check(drift_check_create(service=service, name="table"))
 
     rows = {row.path: row for row in report_side_by_side(report=report)}

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from diagnoser.monitoring.models import DriftCheck
-from tests.monitoring.factories import specimen_service
+from tests.factories import secret_specimen_service
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -23,7 +23,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 
 def test_it_exits_1_and_prints_the_drift(specimens):
-    specimen_service(specimens, paths={"/items/{id}"})
+    secret_specimen_service(specimens, paths={"/items/{id}"})
 
     code, output = _run("specimen")
 
@@ -34,14 +34,14 @@ def test_it_exits_1_and_prints_the_drift(specimens):
 
 
 def test_it_exits_0_when_environments_agree(specimens):
-    specimen_service(specimens, paths={"/items", "/health"})
+    secret_specimen_service(specimens, paths={"/items", "/health"})
     code, output = _run("specimen")
     assert code == 0
     assert "All environments accept the same methods." in output
 
 
 def test_json_output_is_the_report(specimens):
-    specimen_service(specimens, paths={"/items/{id}"})
+    secret_specimen_service(specimens, paths={"/items/{id}"})
 
     code, output = _run("specimen", "--json")
 

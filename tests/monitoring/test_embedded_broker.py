@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from diagnoser.inventory import crypto
-from tests.monitoring.factories import specimen_service
+from tests.factories import secret_specimen_service
 from tests.monitoring.fixtures import database_url
 from tests.monitoring.test_reliability import ROOT
 
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def test_drift_check_runs_through_a_worker_on_the_filesystem_broker(specimens, tmp_path):
-    specimen_service(specimens, paths={"/items/{id}"})
+    secret_specimen_service(specimens, paths={"/items/{id}"})
     env = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}
     env.update(
         DATABASE_URL=database_url(),

@@ -3,7 +3,7 @@ import pytest
 from diagnoser.celery import app as celery_app
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
 from diagnoser.monitoring.services.runs import PROBE_TASK, run_request
-from tests.monitoring.factories import specimen_service
+from tests.factories import secret_specimen_service
 from tests.monitoring.fixtures import wait_for
 
 pytestmark = [
@@ -18,7 +18,7 @@ def _finished(run_id: int) -> ProbeRun | None:
 
 
 def _target(specimens, path: str = "/legacy/orders", env: str = "staging"):
-    service = specimen_service(specimens, paths={path})
+    service = secret_specimen_service(specimens, paths={path})
     return service.endpoints.get(), service.environments.get(name=env)
 
 

@@ -19,7 +19,7 @@ from diagnoser.monitoring.queue import BrokerUnavailable, publish
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.monitoring.services.recovery import runs_recover_stale
 from diagnoser.monitoring.services.runs import PROBE_TASK, run_request
-from tests.monitoring.factories import specimen_service
+from tests.factories import secret_specimen_service
 from tests.monitoring.fixtures import (
     QUEUE,
     SUBPROCESS_REDIS_URL,
@@ -83,7 +83,7 @@ def test_a_run_whose_worker_is_killed_is_retried_by_the_sweeper(
     specimens, subprocess_worker, producer
 ):
     specimens.apps["staging"].latency = 30  # the probe hangs until the worker dies
-    service = specimen_service(specimens, paths={"/items"})
+    service = secret_specimen_service(specimens, paths={"/items"})
     run = ProbeRun.objects.create(
         endpoint=service.endpoints.get(),
         environment=service.environments.get(name="staging"),
@@ -159,7 +159,7 @@ def _running_run(*, attempt: int) -> ProbeRun:
 
 
 def test_redis_down_gives_a_clear_error_and_keeps_the_registration(specimens):
-    service = specimen_service(specimens, paths={"/items"})
+    service = secret_specimen_service(specimens, paths={"/items"})
     endpoint, environment = service.endpoints.get(), service.environments.get(name="prod")
 
     with broker_at(CLOSED_PORT_BROKER), pytest.raises(BrokerUnavailable) as caught:
@@ -176,7 +176,7 @@ def test_redis_down_gives_a_clear_error_and_keeps_the_registration(specimens):
 
 
 def test_drift_check_command_says_what_to_do_when_redis_is_down(specimens):
-    service = specimen_service(specimens, paths={"/items"})
+    service = secret_specimen_service(specimens, paths={"/items"})
     drift_check_create(service=service, name="ci")
 
     with broker_at(CLOSED_PORT_BROKER), pytest.raises(CommandError) as caught:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from diagnoser.probing.engine import ProbeEngine
 
-from .servers import EchoServer, RawBehaviour, RawServer, local_config, serve_echo
+from .servers import EchoServer, StartServer, echo_serving, local_config, raw_servers
 
 
 @pytest.fixture(scope="session")
 def echo_server() -> Iterator[EchoServer]:
-    server = serve_echo()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with echo_serving() as server:
+        yield server
 
 
 @pytest.fixture
@@ -33,15 +31,7 @@ def engine() -> Iterator[ProbeEngine]:
 
 
 @pytest.fixture
-def raw_server() -> Iterator[Callable[[RawBehaviour], RawServer]]:
+def raw_server() -> Iterator[StartServer]:
     """Start raw-socket servers with a given behaviour; all stop when the test ends."""
-    servers: list[RawServer] = []
-
-    def start(behaviour: RawBehaviour) -> RawServer:
-        server = RawServer(behaviour)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
+    with raw_servers() as start:
+        yield start

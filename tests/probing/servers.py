@@ -10,14 +10,15 @@ import gzip
 import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from diagnoser.probing.engine import EngineConfig
+from tests.stubs import Reply, Request, StubServer
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
@@ -50,83 +51,65 @@ class EchoStats:
             return [r for r in self.requests if r["method"] == method]
 
 
-class EchoHandler(BaseHTTPRequestHandler):
+class EchoServer(StubServer):
     """Answers every method with what it received, as JSON.
 
     Query parameters shape the answer: `sleep=S` waits S seconds first, `status=N` and
     `location=URL` make a redirect, `cookie=1` sets a cookie.
     """
 
-    protocol_version = "HTTP/1.1"
-    server: EchoServer
+    def __init__(self) -> None:
+        self.stats = EchoStats()
+        super().__init__(self._counted)
 
-    def setup(self) -> None:
-        super().setup()
-        with self.server.stats.lock:
-            self.server.stats.connections += 1
+    def on_connection(self) -> None:
+        with self.stats.lock:
+            self.stats.connections += 1
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        if name.startswith("do_"):
-            return self._answer
-        raise AttributeError(name)
-
-    def _answer(self) -> None:
-        stats = self.server.stats
+    def _counted(self, request: Request) -> Reply:
+        stats = self.stats
         with stats.lock:
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:
-            self._respond()
+            return self._echo(request)
         finally:
             with stats.lock:
                 stats.in_flight -= 1
 
-    def _respond(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body_in = self.rfile.read(length) if length else b""
-        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+    def _echo(self, request: Request) -> Reply:
+        query = request.query
         received = {
-            "method": self.command,
-            "path": self.path,
-            "headers": list(self.headers.items()),
-            "body": body_in.decode("latin-1"),
+            "method": request.method,
+            "path": request.path,
+            "headers": list(request.headers.items()),
+            "body": request.body.decode("latin-1"),
         }
-        with self.server.stats.lock:
-            self.server.stats.requests.append(received)
+        with self.stats.lock:
+            self.stats.requests.append(received)
         if "sleep" in query:
             time.sleep(float(query["sleep"]))
-        body = json.dumps(received).encode()
-        self.send_response(int(query.get("status", "200")))
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Allow", "GET, HEAD, OPTIONS")
-        self.send_header("Vary", "Origin")
-        self.send_header("Vary", "Accept-Encoding")
-        self.send_header("X-Not-Kept", "noise")
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Allow", "GET, HEAD, OPTIONS"),
+            ("Vary", "Origin"),
+            ("Vary", "Accept-Encoding"),
+            ("X-Not-Kept", "noise"),
+        ]
         if "location" in query:
-            self.send_header("Location", query["location"])
+            headers.append(("Location", query["location"]))
         if "cookie" in query:
-            self.send_header("Set-Cookie", "session=secret; Path=/")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+            headers.append(("Set-Cookie", "session=secret; Path=/"))
+        return Reply(int(query.get("status", "200")), json.dumps(received).encode(), headers)
 
 
-class EchoServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int]) -> None:
-        self.stats = EchoStats()
-        super().__init__(address, EchoHandler)
-
-
-def serve_echo(host: str = "127.0.0.1") -> EchoServer:
-    server = EchoServer((host, 0))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+@contextlib.contextmanager
+def echo_serving() -> Iterator[EchoServer]:
+    server = EchoServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 def echo_url(server: EchoServer, path: str = "/") -> str:
@@ -134,6 +117,7 @@ def echo_url(server: EchoServer, path: str = "/") -> str:
 
 
 RawBehaviour = Callable[[socket.socket, threading.Event], None]
+StartServer = Callable[[RawBehaviour], "RawServer"]
 
 
 class RawServer:
@@ -145,7 +129,8 @@ class RawServer:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/"
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base_url}/"
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
 
@@ -168,6 +153,21 @@ class RawServer:
         self._stop.set()
         self._listener.close()
         self._thread.join()
+
+
+@contextlib.contextmanager
+def raw_servers() -> Iterator[StartServer]:
+    """Start raw-socket servers with a given behaviour; all stop when the block ends."""
+    started: list[RawServer] = []
+
+    def start(behaviour: RawBehaviour) -> RawServer:
+        server = RawServer(behaviour)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
 
 
 def read_request(conn: socket.socket) -> bytes:
@@ -246,14 +246,18 @@ def gzip_bomb_bytes() -> bytes:
     return gzip.compress(bytes(16 << 20), compresslevel=9)
 
 
-def gzip_bomb(conn: socket.socket, stop: threading.Event) -> None:
+def send_gzipped(conn: socket.socket, gzipped: bytes, content_type: str) -> None:
+    """Answer the request with a gzip-encoded body, then close."""
     read_request(conn)
-    bomb = gzip_bomb_bytes()
     conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n"
-        + f"Content-Length: {len(bomb)}\r\nConnection: close\r\n\r\n".encode()
-        + bomb
+        f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Encoding: gzip\r\n"
+        f"Content-Length: {len(gzipped)}\r\nConnection: close\r\n\r\n".encode()
+        + gzipped
     )
+
+
+def gzip_bomb(conn: socket.socket, stop: threading.Event) -> None:
+    send_gzipped(conn, gzip_bomb_bytes(), "text/plain")
 
 
 def non_utf8_headers(conn: socket.socket, stop: threading.Event) -> None:
@@ -262,6 +266,19 @@ def non_utf8_headers(conn: socket.socket, stop: threading.Event) -> None:
         b"HTTP/1.1 200 OK\r\nServer: caf\xe9 \xff\xfe\r\nLocation: /caf\xc3\xa9\r\n"
         b"Content-Length: 2\r\nConnection: close\r\n\r\nok"
     )
+
+
+def tls_answering(cert: Path, key: Path) -> RawBehaviour:
+    """A TLS server with this certificate, answering 200 with no body."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:
+            read_request(tls)
+            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    return serve
 
 
 def close_at_once(conn: socket.socket, stop: threading.Event) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 import tracemalloc
-from collections.abc import Callable
 
 import pytest
 
@@ -14,9 +13,8 @@ from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ErrorKind, Observation, Target
 
 from . import servers
-from .servers import EchoServer, RawBehaviour, RawServer, echo_url, local_config
+from .servers import EchoServer, RawBehaviour, StartServer, echo_url, local_config
 
-StartServer = Callable[[RawBehaviour], RawServer]
 DEADLINE = 1.5
 # Generous on purpose: the point is "it ends", not how fast a loaded CI machine is.
 ENDS_WITHIN = DEADLINE * 10
@@ -44,9 +42,7 @@ def _still_works(engine: ProbeEngine, echo: EchoServer) -> None:
 def test_a_server_trickling_one_byte_at_a_time_ends_as_timeout_at_the_deadline(
     engine: ProbeEngine, echo: EchoServer, raw_server: StartServer, behaviour: RawBehaviour
 ) -> None:
-    server = raw_server(behaviour)
-
-    get, elapsed = _probe_get(engine, server.url)
+    get, elapsed = _probe_get(engine, raw_server(behaviour).url)
 
     assert get.error_kind is ErrorKind.TIMEOUT, get.error
     assert "deadline" in (get.error or "")
@@ -58,9 +54,7 @@ def test_a_server_trickling_one_byte_at_a_time_ends_as_timeout_at_the_deadline(
 def test_an_endless_body_is_cut_at_the_cap(
     engine: ProbeEngine, echo: EchoServer, raw_server: StartServer
 ) -> None:
-    server = raw_server(servers.endless_body)
-
-    get, elapsed = _probe_get(engine, server.url)
+    get, elapsed = _probe_get(engine, raw_server(servers.endless_body).url)
 
     assert get.status == 200
     assert get.body_truncated
@@ -107,9 +101,7 @@ def test_malformed_answers_end_as_protocol_errors(
     behaviour: RawBehaviour,
     detail: str,
 ) -> None:
-    server = raw_server(behaviour)
-
-    get, elapsed = _probe_get(engine, server.url)
+    get, elapsed = _probe_get(engine, raw_server(behaviour).url)
 
     assert get.error_kind is ErrorKind.PROTOCOL, get.error
     assert detail in (get.error or "")
@@ -121,9 +113,7 @@ def test_malformed_answers_end_as_protocol_errors(
 def test_non_utf8_header_bytes_are_kept_readable(
     engine: ProbeEngine, echo: EchoServer, raw_server: StartServer
 ) -> None:
-    server = raw_server(servers.non_utf8_headers)
-
-    get, _ = _probe_get(engine, server.url)
+    get, _ = _probe_get(engine, raw_server(servers.non_utf8_headers).url)
 
     assert get.status == 200
     assert get.header("server") == "caf\ufffd \ufffd\ufffd"
@@ -134,9 +124,7 @@ def test_non_utf8_header_bytes_are_kept_readable(
 def test_a_server_that_closes_at_once_ends_as_refused(
     engine: ProbeEngine, echo: EchoServer, raw_server: StartServer
 ) -> None:
-    server = raw_server(servers.close_at_once)
-
-    get, elapsed = _probe_get(engine, server.url)
+    get, elapsed = _probe_get(engine, raw_server(servers.close_at_once).url)
 
     assert get.error_kind is ErrorKind.REFUSED, get.error
     assert "closed the connection" in (get.error or "")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import ssl
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from diagnoser.probing.engine import EngineConfig, ProbeEngine
 from diagnoser.probing.guard import BlockedAddress
 from diagnoser.probing.model import ErrorKind, ProbePolicy, Target
 
-from .servers import EchoServer, RawServer, echo_url, local_config, read_request
+from .servers import EchoServer, RawServer, echo_url, local_config, tls_answering
 
 EVERYTHING = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
@@ -312,15 +311,7 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def tls_server(self_signed: tuple[Path, Path]) -> Iterator[RawServer]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*self_signed)
-
-    def serve(conn: socket.socket, stop: threading.Event) -> None:
-        with context.wrap_socket(conn, server_side=True) as tls:
-            read_request(tls)
-            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-
-    server = RawServer(serve)
+    server = RawServer(tls_answering(*self_signed))
     yield server
     server.close()
 

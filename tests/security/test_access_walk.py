@@ -16,14 +16,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from diagnoser.inventory.selectors import target_for
-from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.services.drift_checks import drift_check_create
-from diagnoser.monitoring.services.drift_reports import drift_report_finish, drift_report_start
-from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
+from diagnoser.monitoring.services.runs import run_request
 from diagnoser.probing.engine import ProbeEngine
-from diagnoser.probing.model import ProbeReport
+from diagnoser.probing.model import ProbeReport, Target
 from diagnoser.sharing.services import share_link_create
+from tests.factories import drift_report_probed, run_probe_and_store
 from tests.security.routes import PUBLIC, ROUTES, Route
 from tests.sharing.conftest import Api
 from tests.web.conftest import Trio
@@ -52,24 +50,26 @@ class Seeded:
 _REPORTS: dict[str, ProbeReport] = {}
 
 
-def _store(engine: ProbeEngine, run: ProbeRun) -> None:
-    target = target_for(endpoint=run.endpoint, environment=run.environment)
-    if target.url not in _REPORTS:
-        _REPORTS[target.url] = engine.probe(target)
-    assert run_claim(run_id=run.id, worker="test")
-    run_record(run=run, report=_REPORTS[target.url])
+class _Replaying:
+    """Probes each URL once per session, then replays its report."""
+
+    def __init__(self, engine: ProbeEngine) -> None:
+        self._engine = engine
+
+    def probe(self, target: Target) -> ProbeReport:
+        if target.url not in _REPORTS:
+            _REPORTS[target.url] = self._engine.probe(target)
+        return _REPORTS[target.url]
 
 
 @pytest.fixture
 def seeded(api: Api, engine: ProbeEngine, trio: Trio) -> Seeded:
     """acme's leaky API with a run, a finished drift report and a share link."""
+    replaying = _Replaying(engine)
     run = run_request(endpoint=api.endpoint, environment=api.prod)
-    _store(engine, run)
-    report = drift_report_start(check=drift_check_create(service=api.service, name="nightly"))
-    for queued in report.runs.select_related("endpoint", "environment"):
-        _store(engine, queued)
-    DriftReport.objects.filter(id=report.id).update(state=DriftReport.State.FINISHING)
-    assert drift_report_finish(report_id=report.id) is not None
+    run_probe_and_store(engine=replaying, run=run)
+    check = drift_check_create(service=api.service, name="nightly")
+    report = drift_report_probed(engine=replaying, check=check)
     link, token = share_link_create(run=run, user=trio.alice)
     return Seeded(
         {

@@ -9,21 +9,13 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
-from playwright.sync_api import sync_playwright
 
+from tests.e2e.browser import chromium
 from tests.monitoring.fixtures import LOOPBACK
 from tests.servers.fixtures import free_port
 from tests.web.conftest import Trio
 
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # What a strict script-src / style-src refuses, as it appears in a template.
 INLINE = {
     "inline <script>": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE),
@@ -80,20 +72,14 @@ def test_htmx_is_told_to_need_neither_eval_nor_inline_styles():
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_a_browser_clicking_an_htmx_control_reports_no_violation(
-    live_server, settings, monkeypatch, trio: Trio
-):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (tests/machine.py installs it when run as root)")
+def test_a_browser_clicking_an_htmx_control_reports_no_violation(live_server, settings, trio: Trio):
     settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
     client = Client()
     client.force_login(trio.alice)
-    # Playwright's sync API runs an event loop in this thread; the live server's ORM
-    # calls happen in its own thread, this test's only before the loop starts.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # This test's ORM calls happen before the browser starts, the live server's in its
+    # own thread.
     problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context()
         context.add_cookies(
             [
@@ -124,6 +110,5 @@ def test_a_browser_clicking_an_htmx_control_reports_no_violation(
         page.click("#diagnose-region button[type=submit]")
         page.wait_for_selector("#diagnose-region :text('did not answer')")
         assert page.url.endswith(reverse("web:diagnose"))  # swapped in place, not a reload
-        browser.close()
 
     assert not problems

@@ -10,11 +10,9 @@ import html
 import io
 import json
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -23,17 +21,17 @@ from django.test import Client
 from django.urls import reverse
 
 from diagnoser.inventory.models import Endpoint, Service
-from diagnoser.inventory.selectors import target_for
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.services.drift_checks import drift_check_create
-from diagnoser.monitoring.services.drift_reports import drift_report_finish, drift_report_start
-from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
+from diagnoser.monitoring.services.runs import run_request
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.sharing.services import share_link_create
+from tests.factories import drift_report_probed, run_probe_and_store
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web.conftest import Trio, trio  # noqa: F401 (fixture: alice, bob and charlie)
+from tests.stubs import Reply, Request, serving
+from tests.web.conftest import Trio
 
 pytestmark = pytest.mark.django_db
 
@@ -49,48 +47,27 @@ HOSTILE = f"{SCRIPT} {BREAK_OUT} {BACKTICKS} {LINK} caf\xff\xfe {TERMINAL}"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
-class HostileHandler(BaseHTTPRequestHandler):
+def _hostile(request: Request) -> Reply:
     """/staging/items and /prod/items: staging serves PATCH and prod does not (drift);
     every answer carries HOSTILE in its headers and body."""
-
-    protocol_version = "HTTP/1.1"
-
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        if name.startswith("do_"):
-            return self._answer
-        raise AttributeError(name)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-    def version_string(self) -> str:
-        return HOSTILE  # the Server header
-
-    def _answer(self) -> None:
-        staging = self.path.startswith("/staging/")
-        accepted = {"GET", "HEAD", "OPTIONS"} | ({"PATCH"} if staging else set())
-        status = 200 if self.command in accepted else 405
-        body = f"{HOSTILE}\n".encode("latin-1")
-        self.send_response(status)
-        # send_header writes Latin-1: each character is the byte the test means.
-        self.send_header("Allow", f"{', '.join(sorted(accepted))}, {HOSTILE}")
-        self.send_header("Location", f"javascript:alert(1)//{HOSTILE}")
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Allow-Methods", f"GET, {HOSTILE}")
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    staging = request.path.startswith("/staging/")
+    accepted = {"GET", "HEAD", "OPTIONS"} | ({"PATCH"} if staging else set())
+    # http.server writes headers as Latin-1: each character is the byte the test means.
+    headers = {
+        "Allow": f"{', '.join(sorted(accepted))}, {HOSTILE}",
+        "Location": f"javascript:alert(1)//{HOSTILE}",
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": f"GET, {HOSTILE}",
+        "Content-Type": "text/html",
+    }
+    status = 200 if request.method in accepted else 405
+    return Reply(status, f"{HOSTILE}\n".encode("latin-1"), headers, server=HOSTILE)
 
 
 @pytest.fixture(scope="module")
 def hostile_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HostileHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(_hostile) as server:
+        yield server.base_url
 
 
 @dataclass(frozen=True)
@@ -103,15 +80,8 @@ class Recorded:
     report_token: str
 
 
-def _probe_and_store(engine: ProbeEngine, run: ProbeRun) -> ProbeRun:
-    """What the probe task does with a queued run (no broker: nothing was published)."""
-    assert run_claim(run_id=run.id, worker="test")
-    report = engine.probe(target_for(endpoint=run.endpoint, environment=run.environment))
-    return run_record(run=run, report=report)
-
-
 @pytest.fixture
-def recorded(trio: Trio, hostile_url: str, settings: Any) -> Recorded:  # noqa: F811
+def recorded(trio: Trio, hostile_url: str, settings: Any) -> Recorded:
     """acme's "hostile" service, probed in both environments, a drift report between
     them, and a share link to each."""
     settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
@@ -123,14 +93,11 @@ def recorded(trio: Trio, hostile_url: str, settings: Any) -> Recorded:  # noqa: 
     endpoint = endpoint_create(service=service, path="/items")
     with ProbeEngine(engine_config()) as engine:
         prod = service.environments.get(name="prod")
-        run = _probe_and_store(engine, run_request(endpoint=endpoint, environment=prod))
-        started = drift_report_start(check=drift_check_create(service=service, name="nightly"))
-        for queued in started.runs.select_related("endpoint", "environment"):
-            _probe_and_store(engine, queued)
-    # drift_report_maybe_finish would hand this to the broker's finishing task.
-    DriftReport.objects.filter(id=started.id).update(state=DriftReport.State.FINISHING)
-    report = drift_report_finish(report_id=started.id)
-    assert report is not None
+        run = run_probe_and_store(
+            engine=engine, run=run_request(endpoint=endpoint, environment=prod)
+        )
+        check = drift_check_create(service=service, name="nightly")
+        report = drift_report_probed(engine=engine, check=check)
     assert report.drift_present
     _, run_token = share_link_create(run=run, user=trio.alice)
     _, report_token = share_link_create(report=report, user=trio.alice)
@@ -224,7 +191,7 @@ def _no_markup_from_the_server(page: str, shows_values: bool) -> None:
     ("page", "name", "args", "query"), MEMBER_PAGES, ids=[p[0] for p in MEMBER_PAGES]
 )
 def test_member_pages_show_server_text_escaped(
-    trio: Trio,  # noqa: F811
+    trio: Trio,
     recorded: Recorded,
     page: str,
     name: str,
@@ -250,7 +217,7 @@ def test_shared_public_pages_show_server_text_escaped(
 
 
 def test_the_diagnose_a_url_result_shows_server_text_escaped(
-    trio: Trio,  # noqa: F811
+    trio: Trio,
     hostile_url: str,
     settings: Any,
 ) -> None:
@@ -269,7 +236,7 @@ def test_the_diagnose_a_url_result_shows_server_text_escaped(
 EXPORTS = ["run", "report", "shared-run", "shared-report"]
 
 
-def _export(trio: Trio, recorded: Recorded, which: str, suffix: str) -> Any:  # noqa: F811
+def _export(trio: Trio, recorded: Recorded, which: str, suffix: str) -> Any:
     """A member's export of the run or the report, or the anonymous one of its share."""
     if which == "run":
         url = reverse(f"sharing:run_export_{suffix}", args=[recorded.run.id])
@@ -296,7 +263,7 @@ def _outside_fences(markdown: str) -> str:
 
 @pytest.mark.parametrize("which", EXPORTS)
 def test_markdown_exports_neutralise_html_and_markdown_from_the_server(
-    trio: Trio,  # noqa: F811
+    trio: Trio,
     recorded: Recorded,
     which: str,
 ) -> None:
@@ -328,7 +295,7 @@ def _strings(value: Any) -> Iterator[str]:
 
 @pytest.mark.parametrize("which", EXPORTS)
 def test_json_exports_keep_the_text_intact_as_nosniff_json(
-    trio: Trio,  # noqa: F811
+    trio: Trio,
     recorded: Recorded,
     which: str,
 ) -> None:

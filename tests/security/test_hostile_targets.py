@@ -12,13 +12,12 @@ memory can be read from /proc and a crash in it could not hide behind the test p
 import functools
 import os
 import socket
-import ssl
 import subprocess
 import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from tests.monitoring.fixtures import (
     wait_for,
 )
 from tests.probing import servers
-from tests.probing.servers import EchoServer, RawBehaviour, RawServer, read_request, serve_echo
+from tests.probing.servers import EchoServer, RawBehaviour, StartServer, read_request
 from tests.probing.test_transport import self_signed  # noqa: F401 (fixture: a TLS cert)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,24 +92,14 @@ def publish_to_the_worker() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def echo() -> Iterator[EchoServer]:
-    server = serve_echo()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with servers.echo_serving() as server:
+        yield server
 
 
 @pytest.fixture
-def raw_server() -> Iterator[Callable[[RawBehaviour], RawServer]]:
-    started: list[RawServer] = []
-
-    def start(behaviour: RawBehaviour) -> RawServer:
-        server = RawServer(behaviour)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.close()
+def raw_server() -> Iterator[StartServer]:
+    with servers.raw_servers() as start:
+        yield start
 
 
 def _rss(process: subprocess.Popen[bytes]) -> int:
@@ -199,13 +188,7 @@ def _bomb() -> bytes:
 
 
 def gzip_bomb(conn: socket.socket, stop: threading.Event) -> None:
-    read_request(conn)
-    bomb = _bomb()
-    conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
-        + f"Content-Length: {len(bomb)}\r\nConnection: close\r\n\r\n".encode()
-        + bomb
-    )
+    servers.send_gzipped(conn, _bomb(), "application/json")
 
 
 def one_byte_a_second(conn: socket.socket, stop: threading.Event) -> None:
@@ -231,12 +214,10 @@ def hostile_header_values(conn: socket.socket, stop: threading.Event) -> None:
 
 
 def test_a_gzip_bomb_is_stored_as_the_raw_bytes_read_never_inflated(
-    echo: EchoServer, raw_server: Callable[[RawBehaviour], RawServer]
+    echo: EchoServer, raw_server: StartServer
 ) -> None:
     _bomb()  # compressed before the memory is measured
-    server = raw_server(gzip_bomb)
-
-    run = _run_of(server.url.rstrip("/"))
+    run = _run_of(raw_server(gzip_bomb).base_url)
 
     get = _get(_done(run))
     assert get["status"] == 200
@@ -249,12 +230,8 @@ def test_a_gzip_bomb_is_stored_as_the_raw_bytes_read_never_inflated(
     _the_worker_still_probes(echo)
 
 
-def test_an_endless_body_is_cut_at_the_cap(
-    echo: EchoServer, raw_server: Callable[[RawBehaviour], RawServer]
-) -> None:
-    server = raw_server(servers.endless_body)
-
-    run = _run_of(server.url.rstrip("/"))
+def test_an_endless_body_is_cut_at_the_cap(echo: EchoServer, raw_server: StartServer) -> None:
+    run = _run_of(raw_server(servers.endless_body).base_url)
 
     get = _get(_done(run))
     assert get["status"] == 200
@@ -264,11 +241,9 @@ def test_an_endless_body_is_cut_at_the_cap(
 
 
 def test_one_byte_a_second_ends_as_a_timeout_at_the_deadline(
-    echo: EchoServer, raw_server: Callable[[RawBehaviour], RawServer]
+    echo: EchoServer, raw_server: StartServer
 ) -> None:
-    server = raw_server(one_byte_a_second)
-
-    run = _run_of(server.url.rstrip("/"))
+    run = _run_of(raw_server(one_byte_a_second).base_url)
 
     observations = _done(run)
     # HEAD's answer ends with its headers, so only HEAD gets one.
@@ -288,13 +263,11 @@ def test_one_byte_a_second_ends_as_a_timeout_at_the_deadline(
 )
 def test_a_malformed_answer_is_a_recorded_protocol_error(
     echo: EchoServer,
-    raw_server: Callable[[RawBehaviour], RawServer],
+    raw_server: StartServer,
     behaviour: RawBehaviour,
     detail: str,
 ) -> None:
-    server = raw_server(behaviour)
-
-    run = _run_of(server.url.rstrip("/"))
+    run = _run_of(raw_server(behaviour).base_url)
 
     _all_failed_as(run, "protocol", detail)
     _the_worker_still_probes(echo)
@@ -302,18 +275,10 @@ def test_a_malformed_answer_is_a_recorded_protocol_error(
 
 def test_an_untrusted_certificate_is_a_recorded_tls_error(
     echo: EchoServer,
-    raw_server: Callable[[RawBehaviour], RawServer],
+    raw_server: StartServer,
     self_signed: tuple[Path, Path],  # noqa: F811
 ) -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*self_signed)
-
-    def serve(conn: socket.socket, stop: threading.Event) -> None:
-        with context.wrap_socket(conn, server_side=True) as tls:
-            read_request(tls)
-            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-
-    server = raw_server(serve)
+    server = raw_server(servers.tls_answering(*self_signed))
 
     run = _run_of(f"https://127.0.0.1:{server.port}")
 
@@ -322,11 +287,9 @@ def test_an_untrusted_certificate_is_a_recorded_tls_error(
 
 
 def test_html_script_control_and_non_utf8_bytes_in_headers_are_stored_as_text(
-    echo: EchoServer, raw_server: Callable[[RawBehaviour], RawServer]
+    echo: EchoServer, raw_server: StartServer
 ) -> None:
-    server = raw_server(hostile_header_values)
-
-    run = _run_of(server.url.rstrip("/"))
+    run = _run_of(raw_server(hostile_header_values).base_url)
 
     get = _get(_done(run))
     headers = dict(get["headers"])

@@ -5,10 +5,8 @@ even when the probed server echoes them back everywhere it can."""
 import json
 import logging
 import secrets
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
 import pytest
@@ -26,13 +24,14 @@ from diagnoser.inventory.services import endpoint_create, environment_create, se
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.monitoring.services.alerts import drift_check_test_alert, webhook_send
 from diagnoser.monitoring.services.drift_checks import drift_check_create
-from diagnoser.monitoring.services.drift_reports import drift_report_finish, drift_report_start
-from diagnoser.monitoring.services.runs import run_claim, run_record, run_request
+from diagnoser.monitoring.services.runs import run_request
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.scrub import REDACTED, scrub_text, secret_forms
 from diagnoser.sharing.services import share_link_create
+from tests.factories import drift_report_probed, run_probe_and_store
 from tests.monitoring.fixtures import Receiver
 from tests.security.routes import PUBLIC, ROUTES
+from tests.stubs import Reply, Request, serving
 from tests.web.conftest import Trio
 
 pytestmark = pytest.mark.django_db
@@ -133,43 +132,27 @@ def test_an_excerpt_cut_inside_a_secret_loses_the_cut_part_too():
 # --- A planted secret, followed everywhere it could go ---
 
 
-class Echo(BaseHTTPRequestHandler):
+def _echo(request: Request) -> Reply:
     """/<env>/items of an API that echoes every credential it gets: into the body, the
     reason phrase, Allow, WWW-Authenticate and X-Powered-By. staging serves PATCH, prod
     does not (drift, so a webhook fires)."""
-
-    protocol_version = "HTTP/1.1"
-
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        if name.startswith("do_"):
-            return self._answer
-        raise AttributeError(name)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-    def _answer(self) -> None:
-        env = self.path.strip("/").split("/")[0]
-        auth, key = self.headers.get("Authorization", ""), self.headers.get("X-Api-Key", "")
-        allowed = {"GET", "HEAD", "OPTIONS", *(["PATCH"] if env == "staging" else [])}
-        body = "".join(f"{name}: {value}\n" for name, value in self.headers.items()).encode()
-        self.send_response(200 if self.command in allowed else 405, f"echo {auth}")
-        self.send_header("Allow", ", ".join([*sorted(allowed), key]))
-        self.send_header("WWW-Authenticate", f'Bearer token="{auth.partition(" ")[2]}"')
-        self.send_header("X-Powered-By", key)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    env = request.path.strip("/").split("/")[0]
+    auth, key = request.headers.get("Authorization", ""), request.headers.get("X-Api-Key", "")
+    allowed = {"GET", "HEAD", "OPTIONS", *(["PATCH"] if env == "staging" else [])}
+    body = "".join(f"{name}: {value}\n" for name, value in request.headers.items()).encode()
+    headers = {
+        "Allow": ", ".join([*sorted(allowed), key]),
+        "WWW-Authenticate": f'Bearer token="{auth.partition(" ")[2]}"',
+        "X-Powered-By": key,
+    }
+    status = 200 if request.method in allowed else 405
+    return Reply(status, body, headers, reason=f"echo {auth}")
 
 
 @pytest.fixture(scope="module")
 def echo_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(_echo) as server:
+        yield server.base_url
 
 
 @dataclass
@@ -205,19 +188,11 @@ def planted(trio: Trio, echo_url: str, engine: ProbeEngine, caplog) -> Iterator[
     ]
     endpoint = endpoint_create(service=service, path="/items")
 
-    def store(run: ProbeRun) -> ProbeRun:
-        assert run_claim(run_id=run.id, worker="test")
-        report = engine.probe(target_for(endpoint=run.endpoint, environment=run.environment))
-        return run_record(run=run, report=report)
-
-    run = store(run_request(endpoint=endpoint, environment=environments[1]))
+    run = run_probe_and_store(
+        engine=engine, run=run_request(endpoint=endpoint, environment=environments[1])
+    )
     check = drift_check_create(service=service, name="nightly", webhook_url=webhook.url)
-    started = drift_report_start(check=check)
-    for queued in started.runs.select_related("endpoint", "environment"):
-        store(queued)
-    DriftReport.objects.filter(id=started.id).update(state=DriftReport.State.FINISHING)
-    report = drift_report_finish(report_id=started.id)
-    assert report is not None
+    report = drift_report_probed(engine=engine, check=check)
     assert report.drift_present
     assert webhook_send(report_id=report.id, event="drift_appeared", attempt=1).ok
     assert drift_check_test_alert(check=check).ok

@@ -62,8 +62,7 @@ Hand-written with http.server so each flaw is exact and stays put. HTTP/1.1 keep
 Other paths: 404 for every verb.
 """
 
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from tests.stubs import StubHandler, StubServer
 
 APP_SERVER = "gunicorn/21.2.0"
 GATEWAY_SERVER = "awselb/2.0"
@@ -75,16 +74,10 @@ CORRECT_ALLOW = "GET, HEAD, POST, OPTIONS"
 LYING_ALLOW = "GET, HEAD, DELETE, OPTIONS"
 
 
-class GatewayHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_header = APP_SERVER
+class GatewayHandler(StubHandler):
+    """Every verb reaches the routing below (StubHandler), as a catch-all proxy would."""
 
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        # http.server looks up do_<METHOD>; answering every name makes every verb reach
-        # the routing below, as a catch-all proxy would.
-        if name.startswith("do_"):
-            return self._route
-        raise AttributeError(name)
+    server_header = APP_SERVER
 
     def version_string(self) -> str:
         return self.server_header
@@ -97,10 +90,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self.send_header("Server", self.server_header)
         self.send_header("Date", self.date_time_string())
 
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep test output quiet: the library logs every request to stderr."""
-
-    def _route(self) -> None:
+    def answer(self) -> None:
         self._drain_body()
         self.server_header = APP_SERVER
         path = self.path.split("?", 1)[0]
@@ -160,18 +150,13 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._send(200, b"resource\n")
         elif method == "OPTIONS":
             self._send(204, b"", headers={"Allow": LYING_ALLOW})
-        elif method in KNOWN_METHODS:
-            self._send(405, b"Method Not Allowed\n", headers={"Allow": LYING_ALLOW})
         else:
-            self._send(501, b"Not Implemented\n")
+            self._refuse(LYING_ALLOW)
 
     def _correct(self) -> None:
-        method = self.command
-        if method in ("GET", "HEAD"):
-            self._send(200, b"resource\n")
-        elif method == "POST":
-            self._send(201, b"created\n")
-        elif method == "OPTIONS":
+        if self._served_get_or_post():
+            return
+        if self.command == "OPTIONS":
             headers = {"Allow": CORRECT_ALLOW}
             if self._is_preflight():
                 headers["Vary"] = "Origin"
@@ -184,18 +169,13 @@ class GatewayHandler(BaseHTTPRequestHandler):
                         ),
                     }
             self._send(204, b"", headers=headers)
-        elif method in KNOWN_METHODS:
-            self._send(405, b"Method Not Allowed\n", headers={"Allow": CORRECT_ALLOW})
         else:
-            self._send(501, b"Not Implemented\n")
+            self._refuse(CORRECT_ALLOW)
 
     def _inconsistent(self) -> None:
-        method = self.command
-        if method in ("GET", "HEAD"):
-            self._send(200, b"resource\n")
-        elif method == "POST":
-            self._send(201, b"created\n")
-        elif method == "OPTIONS":
+        if self._served_get_or_post():
+            return
+        if self.command == "OPTIONS":
             self._send(204, b"", headers={"Allow": "GET, PUT, OPTIONS"})
         else:
             self._send(405, b"Method Not Allowed\n", headers={"Allow": "GET, POST"})
@@ -248,10 +228,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
                 self._send(204, b"")
         elif method == "OPTIONS":
             self._send(204, b"", headers={"Allow": allow})
-        elif method in KNOWN_METHODS:
-            self._send(405, b"Method Not Allowed\n", headers={"Allow": allow})
         else:
-            self._send(501, b"Not Implemented\n")
+            self._refuse(allow)
 
     def _head_body(self) -> None:
         allow = "GET, HEAD, OPTIONS"
@@ -271,6 +249,24 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._send(204, b"", headers={"Allow": allow})
         else:
             self._send(405, b"Method Not Allowed\n", headers={"Allow": allow})
+
+    def _served_get_or_post(self) -> bool:
+        """GET, HEAD 200 and POST 201 of a resource that serves them; False for other verbs."""
+        if self.command in ("GET", "HEAD"):
+            self._send(200, b"resource\n")
+        elif self.command == "POST":
+            self._send(201, b"created\n")
+        else:
+            return False
+        return True
+
+    def _refuse(self, allow: str) -> None:
+        """What a careful router answers a verb it does not serve: 405 with Allow if it
+        knows the verb, 501 if not."""
+        if self.command in KNOWN_METHODS:
+            self._send(405, b"Method Not Allowed\n", headers={"Allow": allow})
+        else:
+            self._send(501, b"Not Implemented\n")
 
     def _is_preflight(self) -> bool:
         return "Origin" in self.headers and "Access-Control-Request-Method" in self.headers
@@ -305,6 +301,6 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def make_server() -> ThreadingHTTPServer:
+def make_server() -> StubServer:
     """Bind to a free port on 127.0.0.1; the caller serves and shuts down."""
-    return ThreadingHTTPServer(("127.0.0.1", 0), GatewayHandler)
+    return StubServer(handler=GatewayHandler)

@@ -1,5 +1,6 @@
 """Each fixture's server is up on 127.0.0.1 and answers a known path as its framework does."""
 
+import pytest
 import requests
 
 from tests.servers.fixtures import Server
@@ -11,28 +12,21 @@ def _get(server: Server, path: str) -> requests.Response:
     return requests.get(server.url(path), timeout=TIMEOUT, allow_redirects=False)
 
 
-def test_stdlib_server_serves_items(stdlib_server: Server) -> None:
-    assert _get(stdlib_server, "/items").status_code == 200
-
-
-def test_django_server_serves_items(django_server: Server) -> None:
-    assert _get(django_server, "/items/").status_code == 200
-
-
-def test_flask_server_serves_items(flask_server: Server) -> None:
-    assert _get(flask_server, "/items").status_code == 200
-
-
-def test_starlette_server_serves_items(starlette_server: Server) -> None:
-    assert _get(starlette_server, "/items").status_code == 200
-
-
-def test_fastapi_server_serves_items(fastapi_server: Server) -> None:
-    assert _get(fastapi_server, "/items").status_code == 200
-
-
-def test_fastapi_cors_server_serves_items(fastapi_cors_server: Server) -> None:
-    assert _get(fastapi_cors_server, "/items").status_code == 200
+@pytest.mark.parametrize(
+    ("fixture", "path"),
+    [
+        ("stdlib_server", "/items"),
+        ("django_server", "/items/"),
+        ("flask_server", "/items"),
+        ("starlette_server", "/items"),
+        ("fastapi_server", "/items"),
+        ("fastapi_cors_server", "/items"),
+    ],
+)
+def test_framework_server_serves_items(
+    request: pytest.FixtureRequest, fixture: str, path: str
+) -> None:
+    assert _get(request.getfixturevalue(fixture), path).status_code == 200
 
 
 def test_nginx_server_serves_a_static_file(nginx_server: Server) -> None:

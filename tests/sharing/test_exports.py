@@ -9,6 +9,7 @@ from diagnoser.monitoring.export import SCHEMA
 from diagnoser.monitoring.services.runs import run_request
 from diagnoser.sharing.services import share_link_create
 from tests.sharing.conftest import anonymous
+from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +39,7 @@ def test_an_outsider_gets_404_for_exports(run, report, trio, view):
 def test_an_anonymous_visitor_is_sent_to_log_in_for_exports(run, view):
     response = anonymous().get(reverse(view, args=[run.id]))
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_a_run_without_a_result_says_what_to_do(api, trio):

@@ -8,6 +8,7 @@ from diagnoser.monitoring.services.runs import run_request
 from diagnoser.sharing.models import ShareLink
 from diagnoser.sharing.services import share_link_create
 from tests.sharing.conftest import anonymous
+from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +64,7 @@ def test_an_outsider_gets_404_for_sharing_a_run(run, trio):
 def test_an_anonymous_visitor_is_sent_to_log_in_before_sharing(run):
     response = anonymous().post(_run_share(run), {"expires_in": 7})
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
     assert not ShareLink.objects.exists()
 
 
@@ -139,8 +139,7 @@ def test_an_outsider_sees_none_of_another_workspaces_links(shared_run, trio):
 def test_an_anonymous_visitor_is_sent_to_log_in_for_the_list():
     response = anonymous().get(reverse("sharing:list"))
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 @pytest.mark.parametrize("who", ["alice", "bob"])

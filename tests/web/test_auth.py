@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from diagnoser.inventory.models import Membership
 from diagnoser.inventory.services import membership_add, service_create
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_anonymous_visitors_are_sent_to_the_login_page():
     response = Client().get(reverse("web:overview"))
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_the_login_page_renders_a_form_without_the_top_bar_menus():
@@ -91,8 +90,7 @@ def test_switching_takes_a_post(trio):
 def test_anonymous_switch_goes_to_login(trio):
     response = Client().post(reverse("web:workspace_switch"), {"workspace": trio.acme.id})
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_the_switcher_lists_only_your_workspaces(trio):

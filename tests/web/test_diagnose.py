@@ -1,9 +1,7 @@
 """Diagnose a URL: real probes of servers on 127.0.0.1 from the web process."""
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
@@ -12,6 +10,8 @@ from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.inventory.services import environment_create, service_create
 from tests.monitoring.fixtures import LOOPBACK
 from tests.servers.fixtures import free_port
+from tests.stubs import Reply, Request, StubServer, serving
+from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
 
@@ -25,39 +25,21 @@ def loopback(settings):
     settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
 
 
-class EchoServer:
+def _echo_headers(request: Request) -> Reply:
     """Echoes the request headers in every answer's body, as debugging endpoints do."""
+    powered_by = request.headers.get("Authorization", "")
+    return Reply(200, str(request.headers).encode(), {"X-Powered-By": powered_by})
 
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                body = str(self.headers).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("X-Powered-By", self.headers.get("Authorization", ""))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
 
-            def __getattr__(self, name: str):
-                if name.startswith("do_"):
-                    return self._answer
-                raise AttributeError(name)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/debug"
+def _diagnosis(trio, url: str, **form: str) -> str:
+    """The page alice gets for diagnosing the URL with these form fields."""
+    return trio.client_for(trio.alice).post(URL, {"url": url, **form}).text
 
 
 @pytest.fixture(scope="module")
-def echo_server() -> Iterator[EchoServer]:
-    server = EchoServer()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+def echo_server() -> Iterator[StubServer]:
+    with serving(_echo_headers, protocol="HTTP/1.0") as server:
+        yield server
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
@@ -72,8 +54,7 @@ def test_every_member_sees_the_form(trio, who):
 def test_anonymous_visitors_are_sent_to_login(client):
     response = client.get(URL)
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_the_broken_gateway_gets_its_full_diagnosis(trio, loopback, broken_gateway):
@@ -160,7 +141,7 @@ def test_secret_header_values_never_come_back(trio, loopback, echo_server):
     response = trio.client_for(trio.alice).post(
         URL,
         {
-            "url": echo_server.url,
+            "url": echo_server.url("/debug"),
             "policy": "full",
             "headers": f"Authorization: {SECRET}",
             "failed_method": "GET",
@@ -233,8 +214,7 @@ def test_registering_reuses_the_environment_whose_base_url_prefixes_the_url(trio
 def test_registering_needs_a_login(client):
     response = client.post(REGISTER, {"url": "https://api.acme.test/x", "policy": "safe"})
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
     assert not Endpoint.objects.exists()
 
 
@@ -261,11 +241,7 @@ def test_a_failed_method_shows_its_checklist_steps_then_only_the_rest(
 
 
 def test_the_checklist_is_numbered_by_its_step_titles_only(trio, loopback, broken_gateway):
-    html = (
-        trio.client_for(trio.alice)
-        .post(URL, {"url": broken_gateway.url("/broken"), "policy": "full"})
-        .text
-    )
+    html = _diagnosis(trio, broken_gateway.url("/broken"), policy="full")
 
     assert '<ul class="checklist">' in html
     assert '<ol class="checklist">' not in html
@@ -273,22 +249,14 @@ def test_the_checklist_is_numbered_by_its_step_titles_only(trio, loopback, broke
 
 
 def test_fix_steps_show_backticked_code_as_code(trio, loopback, broken_gateway):
-    html = (
-        trio.client_for(trio.alice)
-        .post(URL, {"url": broken_gateway.url("/broken"), "policy": "full"})
-        .text
-    )
+    html = _diagnosis(trio, broken_gateway.url("/broken"), policy="full")
 
     assert "`" not in html
     assert re.search(r"<ol><li>[^<]*<code>[^<]+</code>", html)  # a fix step quoting code
 
 
 def test_the_matrix_legend_uses_the_endpoint_pages_words(trio, loopback, broken_gateway):
-    html = (
-        trio.client_for(trio.alice)
-        .post(URL, {"url": broken_gateway.url("/lying-allow"), "policy": "safe"})
-        .text
-    )
+    html = _diagnosis(trio, broken_gateway.url("/lying-allow"), policy="safe")
 
     legend = html.split('<p class="legend">')[1].split("</p>")[0]
     assert "accepted (inferred)" in legend

@@ -11,18 +11,12 @@ from diagnoser.celery import app as celery_app
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.services.drift_checks import drift_check_create
-from tests.monitoring.fixtures import (
-    LOOPBACK,
-    Receiver,
-    broker_at,
-    wait_for,
-)
+from tests.factories import specimen_service
+from tests.monitoring.fixtures import LOOPBACK, broker_at, wait_for
 from tests.servers.fixtures import free_port
-from tests.web import pages_data
-from tests.web.pages_data import specimen_service
+from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # discard port: nothing listens there
 
@@ -52,13 +46,6 @@ def shop(trio):
 @pytest.fixture
 def check(shop):
     return drift_check_create(service=shop, name="hourly", every="1h")
-
-
-@pytest.fixture
-def receiver():
-    hook = Receiver()
-    yield hook
-    hook.close()
 
 
 def _urls(check) -> dict[str, str]:
@@ -111,8 +98,7 @@ def test_an_outsider_changes_nothing_and_gets_404(trio, check, page):
 def test_anonymous_visitors_are_sent_to_login(client, check, page):
     response = client.post(_urls(check)[page])
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_an_interval_check_gets_a_real_beat_entry(trio, shop):

@@ -10,21 +10,17 @@ from diagnoser.monitoring.models import DriftReport, ProbeRun, Trigger
 from diagnoser.monitoring.services.drift_checks import drift_check_create, drift_check_targets
 from diagnoser.monitoring.services.drift_reports import drift_report_finish
 from diagnoser.monitoring.services.runs import run_claim, run_record
-from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
-from tests.web.pages_data import probe, probe_all, specimen_service
+from tests.web.conftest import assert_sent_to_login
+from tests.web.pages_data import probe, probed_specimen
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 
 @pytest.fixture
 def shop(trio, specimens, settings):
     """staging and prod of the specimen, probed; /items/{id} drifts (prod lacks PATCH)."""
-    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
-    service = specimen_service(specimens, workspace=trio.acme, paths=("/items/{id}", "/health"))
-    probe_all(service)
-    return service
+    paths = ("/items/{id}", "/health")
+    return probed_specimen(specimens, settings, workspace=trio.acme, paths=paths)
 
 
 def finished_report(check) -> DriftReport:
@@ -66,8 +62,7 @@ def test_an_outsider_gets_404(trio, shop):
 def test_anonymous_visitors_are_sent_to_login(client, shop):
     response = client.get(_drift_url(shop))
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_environments_stand_side_by_side_with_the_difference_highlighted(trio, shop):

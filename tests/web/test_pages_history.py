@@ -15,11 +15,10 @@ from diagnoser.monitoring.selectors.history import (
     method_history,
     method_timeline,
 )
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
-from tests.web.pages_data import probe, record, specimen_service
+from tests.web.pages_data import probe, record
 
-specimens = pages_data.specimens
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 

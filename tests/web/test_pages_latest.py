@@ -5,12 +5,11 @@ import pytest
 
 from diagnoser.monitoring.models import LatestRun, StoredFinding
 from diagnoser.monitoring.serialize import verdicts_to_text
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
-from tests.web.pages_data import probe, record, specimen_service
+from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 
 @pytest.fixture

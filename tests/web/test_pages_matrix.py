@@ -10,9 +10,6 @@ from diagnoser.presentation.tables import Column
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbePolicy, ProbeReport, Target
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
-
-specimens = pages_data.specimens
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from django.test import Client
 from django.urls import reverse
 
 from diagnoser.inventory.services import service_create
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
 from tests.web import pages_data
-from tests.web.pages_data import probe_all, specimen_service
+from tests.web.pages_data import probe_all
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 
 @pytest.fixture

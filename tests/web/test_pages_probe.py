@@ -9,11 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from diagnoser.monitoring.models import ProbeRun
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK, broker_at, wait_for
-from tests.web import pages_data
-from tests.web.pages_data import specimen_service
-
-specimens = pages_data.specimens
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
 

@@ -8,13 +8,11 @@ from django.urls import reverse
 
 from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import endpoint_create
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
-from tests.web.pages_data import probe, record, specimen_service
+from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
-
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.
 QUERIES = {"overview": 10, "service": 9, "endpoint": 9, "history": 7}
 

@@ -9,12 +9,12 @@ from django.urls import reverse
 from diagnoser.monitoring.models import ProbeRun, Trigger
 from diagnoser.monitoring.services.runs import run_fail
 from diagnoser.sharing.services import share_link_create
+from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
-from tests.web.pages_data import probe, record, specimen_service
+from tests.web.conftest import assert_members_only
+from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 
 @pytest.fixture
@@ -68,23 +68,8 @@ def test_a_failed_run_says_why(trio, prod_run):
     assert "it failed (broker unavailable: connection refused)" in html
 
 
-def test_the_owner_and_a_member_can_open_the_link(trio, prod_run):
-    for user in (trio.alice, trio.bob):
-        response = trio.client_for(user).get(reverse("web:run", args=[prod_run.id]))
-        assert response.status_code == 200
-
-
-def test_an_outsider_gets_404(trio, prod_run):
-    response = trio.client_for(trio.charlie).get(reverse("web:run", args=[prod_run.id]))
-
-    assert response.status_code == 404
-
-
-def test_anonymous_visitors_are_sent_to_login(prod_run):
-    response = Client().get(reverse("web:run", args=[prod_run.id]))
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+def test_only_members_open_the_link(trio, prod_run):
+    assert_members_only(trio, reverse("web:run", args=[prod_run.id]))
 
 
 def test_the_run_page_and_its_shared_snapshot_number_the_checklist_once_and_show_code(

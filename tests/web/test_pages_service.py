@@ -3,24 +3,19 @@
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from diagnoser.inventory.services import environment_create, service_create
-from tests.monitoring.fixtures import LOOPBACK
-from tests.web import pages_data
-from tests.web.pages_data import probe_all, specimen_service
+from tests.web.conftest import assert_members_only
+from tests.web.pages_data import probed_specimen
 
 pytestmark = pytest.mark.django_db
-specimens = pages_data.specimens
 
 
 @pytest.fixture
 def shop(trio, specimens, settings):
-    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
-    service = specimen_service(specimens, workspace=trio.acme, paths=("/items/{id}", "/health"))
-    probe_all(service)
-    return service
+    paths = ("/items/{id}", "/health")
+    return probed_specimen(specimens, settings, workspace=trio.acme, paths=paths)
 
 
 def _row(html: str, path: str) -> str:
@@ -81,23 +76,8 @@ def test_unprobed_cells_say_so(trio):
     assert b"not probed yet" in html
 
 
-def test_the_owner_and_a_member_see_the_page(trio, shop):
-    for user in (trio.alice, trio.bob):
-        response = trio.client_for(user).get(reverse("web:service", args=[shop.id]))
-        assert response.status_code == 200
-
-
-def test_an_outsider_gets_404(trio, shop):
-    response = trio.client_for(trio.charlie).get(reverse("web:service", args=[shop.id]))
-
-    assert response.status_code == 404
-
-
-def test_anonymous_visitors_are_sent_to_login(shop):
-    response = Client().get(reverse("web:service", args=[shop.id]))
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+def test_only_members_see_the_page(trio, shop):
+    assert_members_only(trio, reverse("web:service", args=[shop.id]))
 
 
 def test_a_long_service_is_split_into_pages(trio):

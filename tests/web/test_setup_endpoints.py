@@ -3,10 +3,12 @@
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from diagnoser.inventory.models import Endpoint
 from diagnoser.inventory.services import endpoint_create, service_create
+from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +28,11 @@ def _pages(service) -> dict[str, str]:
         "bulk": reverse("web:endpoints_bulk", args=[service.id]),
         "samples": reverse("web:endpoint_samples", args=[service.id]),
     }
+
+
+def _bulk(client: Client, shop, text: str, action: str):
+    """The bulk form, pasted with `text` and sent with its preview or create button."""
+    return client.post(_pages(shop)["bulk"], {"text": text, "action": action})
 
 
 @pytest.mark.parametrize("page", ["new", "edit", "bulk"])
@@ -57,8 +64,7 @@ def test_an_outsider_creates_nothing_and_gets_404(trio, shop, page):
 def test_anonymous_visitors_are_sent_to_login(client, shop, page):
     response = client.post(_pages(shop)[page])
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 def test_an_endpoint_is_created_with_samples_policy_and_declared_methods(trio, shop):
@@ -140,9 +146,7 @@ def test_editing_changes_samples_and_clears_the_policy_override(trio, shop):
 def test_bulk_preview_shows_each_line_and_creates_nothing(trio, shop):
     text = "/items\nGET,POST /orders\n\n# a comment\nDELETE /orders\n/users/{id}"
 
-    response = trio.client_for(trio.alice).post(
-        _pages(shop)["bulk"], {"text": text, "action": "preview"}
-    )
+    response = _bulk(trio.client_for(trio.alice), shop, text, "preview")
 
     assert response.status_code == 200
     assert "<code>/orders</code>" in response.text
@@ -153,9 +157,7 @@ def test_bulk_preview_shows_each_line_and_creates_nothing(trio, shop):
 def test_bulk_create_adds_the_new_paths_and_merges_methods_per_path(trio, shop):
     text = "/items\nGET,POST /orders\nDELETE /orders\n/users/{id}"
 
-    response = trio.client_for(trio.bob).post(
-        _pages(shop)["bulk"], {"text": text, "action": "create"}
-    )
+    response = _bulk(trio.client_for(trio.bob), shop, text, "create")
 
     assert response["Location"] == reverse("web:service", args=[shop.id])
     assert set(shop.endpoints.values_list("path", flat=True)) == {
@@ -169,9 +171,7 @@ def test_bulk_create_adds_the_new_paths_and_merges_methods_per_path(trio, shop):
 def test_bulk_create_names_the_bad_line_and_creates_nothing(trio, shop):
     text = "/items\n/orders\nFETCH /things\n/ok\nitems-without-slash"
 
-    response = trio.client_for(trio.alice).post(
-        _pages(shop)["bulk"], {"text": text, "action": "create"}
-    )
+    response = _bulk(trio.client_for(trio.alice), shop, text, "create")
 
     assert response.status_code == 200
     assert "line 3: FETCH is not a method" in response.text

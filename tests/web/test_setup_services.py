@@ -10,6 +10,7 @@ from diagnoser.inventory.services import (
     secret_header_set,
     service_create,
 )
+from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +75,7 @@ def test_an_outsider_changes_nothing_and_gets_404(trio, shop, page):
 def test_anonymous_visitors_are_sent_to_login(client, shop, page):
     response = client.post(_pages(shop)[page])
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("web:login"))
+    assert_sent_to_login(response)
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
