@@ -155,11 +155,17 @@ def _cors_step(facts: Facts, method: str | None) -> ChecklistStep:
         return ChecklistStep("4. Do browsers get through the CORS preflight?", "Not probed.", ())
     asked = facts.preflight.get(method) if method else None
     if asked is not None and not _preflight_lets_through(asked):
+        routing = facts.verdict(asked.method) in (Verdict.REJECTED, Verdict.NOT_FOUND)
         return ChecklistStep(
             "4. Do browsers get through the CORS preflight?",
-            f"No for {method}: its preflight from {facts.origin} got {asked.status} "
-            f"without a 2xx, Access-Control-Allow-Origin and {method} in "
-            "Access-Control-Allow-Methods.",
+            f"No for {method}: its preflight from {facts.origin} got {asked.status} and "
+            "a browser needs 2xx, Access-Control-Allow-Origin and the method in "
+            "Access-Control-Allow-Methods."
+            + (
+                f" The route does not serve {method} anyway (step 2): fix that first."
+                if routing
+                else ""
+            ),
             (curl_for(facts.report, asked.probe),),
             state="problem" if facts.origin_chosen else "todo",
         )

@@ -324,6 +324,8 @@ def _cors_not_enabled(facts: Facts) -> list[Finding]:
         )
         detail = "If the server allows other origins only, add this one to its allowed origins."
         severity = Severity.ERROR
+        # Without Access-Control-Allow-Origin the page can't read any answer either.
+        methods = [m for m in ("GET", "HEAD", *PREFLIGHT_METHODS) if _works(facts, m)]
     else:
         if not unsafe_served:
             return []
@@ -333,6 +335,7 @@ def _cors_not_enabled(facts: Facts) -> list[Finding]:
         )
         detail = _origin_hint(facts)
         severity = Severity.INFO
+        methods = unsafe_served
     first = f"preflight:{(unsafe_served or list(facts.preflight))[0]}"
     return [
         make_finding(
@@ -340,7 +343,7 @@ def _cors_not_enabled(facts: Facts) -> list[Finding]:
             "cors_not_enabled",
             title=title,
             probes=[first, *(["OPTIONS"] if "OPTIONS" in facts.plain else [])],
-            methods=unsafe_served or ["GET"],
+            methods=methods,
             detail=detail,
             severity=severity,
         )

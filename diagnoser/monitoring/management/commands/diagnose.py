@@ -49,6 +49,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Admit private and loopback addresses (metadata addresses stay refused).",
         )
+        parser.add_argument(
+            "--method",
+            type=str.upper,
+            help="The method that failed for you: the answer comes first, for it.",
+        )
         parser.add_argument("--json", action="store_true", help="Print the JSON document.")
         parser.add_argument("--fail-on", choices=["error", "warning"], default="error")
 
@@ -62,11 +67,14 @@ class Command(BaseCommand):
         blocked = [o for o in report.observations if o.error_kind is ErrorKind.BLOCKED]
         if blocked and len(blocked) == len(report.observations):
             raise InvalidInput(f"refused to probe: {blocked[0].error}")
-        diagnosis = diagnose(report)
+        method = options["method"]
+        diagnosis = diagnose(report, method=method)
         if options["json"]:
-            self.stdout.write(json.dumps(diagnosis_document(report, diagnosis), indent=2))
+            document = diagnosis_document(report, diagnosis, method=method)
+            self.stdout.write(json.dumps(document, indent=2))
         else:
-            self.stdout.write(render_text(report, diagnosis), ending="")
+            self.stdout.write(render_text(report, diagnosis, method=method), ending="")
+        # Notes (what the probing did) are not findings: they never fail a run.
         threshold = Severity(options["fail_on"]).rank
         if any(f.severity.rank <= threshold for f in diagnosis.findings):
             raise SystemExit(1)
