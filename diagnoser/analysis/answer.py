@@ -99,11 +99,7 @@ def _for_method(facts: Facts, findings: tuple[Finding, ...], cell: MethodCell) -
 def _cause(facts: Facts, findings: tuple[Finding, ...], cell: MethodCell) -> Finding | str | None:
     method = cell.method
     covering = sorted(
-        (
-            f
-            for f in findings
-            if f.rule in _WHOLE or method in f.evidence.methods or _failed_here(f, method)
-        ),
+        (f for f in findings if f.rule in _WHOLE or method in f.evidence.methods),
         key=lambda f: (precedence(f.rule), f.severity.rank),
     )
     for finding in covering:
@@ -117,13 +113,10 @@ def _cause(facts: Facts, findings: tuple[Finding, ...], cell: MethodCell) -> Fin
         return finding
     if cell.verdict is Verdict.REJECTED:
         return NOT_SUPPORTED
+    if cell.note:
+        # Answered exactly like the made-up verb: a catch-all, not proof the method works.
+        return next((f for f in findings if f.rule == "unknown_method_not_501"), None)
     return None
-
-
-def _failed_here(finding: Finding, method: str) -> bool:
-    return finding.rule == "probe_failed" and any(
-        probe == method and status is None for probe, status in finding.evidence.statuses
-    )
 
 
 def _works(cell: MethodCell) -> bool:
@@ -181,6 +174,13 @@ def _no_cause(facts: Facts, cell: MethodCell) -> tuple[str, str]:
     if cell.verdict is Verdict.ACCEPTED:
         how = f"answered {status}" if status is not None else f"inferred from {cell.source}"
         return (f"{method} works: the resource {how}.", "")
+    layer = facts.layers.get(method)
+    if cell.verdict is Verdict.FORBIDDEN and layer is not None and layer.is_gateway:
+        return (
+            f"{method} is refused with 403 by {layer.label}, a layer in front of the "
+            "application, for a reason its rules or credentials hold.",
+            f"Check {layer.label}'s rules for this URL and method, or the credentials it expects.",
+        )
     if cell.verdict is Verdict.FORBIDDEN:
         return (
             f"{method} reaches the application, which refuses it with 403: authorisation "

@@ -200,3 +200,28 @@ def test_precondition_ignored_is_a_note_never_a_finding(
     diagnosis = _diagnose(loopback_engine, django_server, path)
     assert "precondition_ignored" in {n.rule for n in diagnosis.notes}
     assert "precondition_ignored" not in {f.rule for f in diagnosis.findings}
+
+
+def test_a_made_up_verb_served_as_get_is_not_said_to_work(
+    loopback_engine: ProbeEngine, broken_gateway: Server
+) -> None:
+    diagnosis = _diagnose(loopback_engine, broken_gateway, "/broken")
+    answer = answer_for(diagnosis, "XDIAGNOSE")
+    assert (answer.status, answer.cause) == (200, "unknown_method_not_501")
+
+
+def test_every_method_has_one_answer_and_its_cause_is_a_finding_or_not_supported(
+    loopback_engine: ProbeEngine, broken_gateway: Server
+) -> None:
+    diagnosis = _diagnose(loopback_engine, broken_gateway, "/broken")
+    rules = {f.rule for f in diagnosis.findings}
+    assert [a.method for a in diagnosis.answers] == [c.method for c in diagnosis.matrix.cells]
+    for answer in diagnosis.answers:
+        assert answer.cause in (rules | {"method_not_supported", None}), answer
+    causes = {a.method: a.cause for a in diagnosis.answers}
+    assert causes["HEAD"] == "head_get_mismatch"
+    assert causes["POST"] == "redirect_changes_method"
+    assert causes["PUT"] == "server_error_on_method"
+    assert causes["PATCH"] == "missing_allow_on_405"
+    assert causes["DELETE"] == "gateway_forbids_method"
+    assert causes["GET"] is None
