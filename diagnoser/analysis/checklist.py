@@ -30,7 +30,7 @@ def build_checklist(
     steps += [
         _url_step(facts, before_routing),
         _method_step(facts, method),
-        _gateway_step(facts, method),
+        _gateway_step(facts, method, before_routing),
         _cors_step(facts, method),
     ]
     return tuple(steps)
@@ -121,7 +121,7 @@ def _method_step(facts: Facts, method: str | None) -> ChecklistStep:
     )
 
 
-def _gateway_step(facts: Facts, method: str | None) -> ChecklistStep:
+def _gateway_step(facts: Facts, method: str | None, before_routing: bool) -> ChecklistStep:
     labels = sorted({layer.label for layer in facts.layers.values()})
     forbidden = [m for m in PLAIN_METHODS if facts.verdict(m) is Verdict.FORBIDDEN]
     detail = f"Layers that answered: {', '.join(labels) or 'none identified'}. "
@@ -138,7 +138,8 @@ def _gateway_step(facts: Facts, method: str | None) -> ChecklistStep:
         "3. Does a proxy, gateway or WAF block the method?",
         detail,
         tuple(curl_for(facts.report, m) for m in forbidden[:2]),
-        state="problem" if forbidden else "ok",
+        # Refused before routing, no method reached the rules this step asks about.
+        state="problem" if forbidden else ("todo" if before_routing else "ok"),
     )
 
 

@@ -125,6 +125,7 @@ def test_every_method_answered_431_is_one_rejected_before_routing(
     state, detail = _step(diagnosis, "1.")
     assert state == "problem"
     assert not detail.startswith("Yes")
+    assert _step(diagnosis, "3.")[0] != "ok"
 
 
 def test_the_same_server_without_the_big_header_is_not_rejected_before_routing(

@@ -9,6 +9,7 @@ import pytest
 from diagnoser.analysis.catalog import RULES
 from diagnoser.analysis.diagnose import diagnose
 from diagnoser.analysis.model import Diagnosis, Severity
+from diagnoser.analysis.resolve import precedence
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbePolicy, Target
 from tests.servers.fixtures import Server, free_port
@@ -254,6 +255,13 @@ def test_rules_fire_and_stay_silent_as_the_real_server_deserves(
     assert case.fires <= fired, f"missing {case.fires - fired}; got:\n{titles}"
     assert not (case.silent & fired), f"should be silent: {case.silent & fired}; got:\n{titles}"
     assert case.notes <= {n.rule for n in diagnosis.notes}
+    # One symptom, one rule: no method is the evidence of two routing or gateway causes.
+    claimed: dict[str, str] = {}
+    for finding in diagnosis.findings:
+        if precedence(finding.rule) in (1, 2) and finding.severity is not Severity.INFO:
+            for method in finding.evidence.methods:
+                assert method not in claimed, f"{method}: {claimed[method]} and {finding.rule}"
+                claimed[method] = finding.rule
     details = " ".join(f.evidence.detail for f in diagnosis.findings)
     for symptom in case.folded:
         assert f"{symptom}: " in details, f"{symptom} not folded into a cause; got:\n{titles}"
