@@ -52,8 +52,11 @@ def build_answers(facts: Facts, findings: tuple[Finding, ...]) -> tuple[tuple[An
 
 
 def _overall(facts: Facts, findings: tuple[Finding, ...], answers: tuple[Answer, ...]) -> Answer:
-    if not findings:
+    # Info findings are worth reading, not the headline of a resource that works.
+    problems = [f for f in findings if f.severity is not Severity.INFO]
+    if not problems:
         served = ", ".join(facts.served_methods) or "none"
+        more = f" ({len(findings)} info finding(s) below)" if findings else ""
         return Answer(
             None,
             "ok",
@@ -61,11 +64,11 @@ def _overall(facts: Facts, findings: tuple[Finding, ...], answers: tuple[Answer,
             None,
             facts.stack.value if facts.stack is not Stack.UNKNOWN else None,
             f"No problem found: methods served here: {served}; the others are refused "
-            "the way RFC 9110 asks.",
+            f"the way RFC 9110 asks{more}.",
             "",
             curl_for(facts.report, "OPTIONS"),
         )
-    worst = min(findings, key=rank)
+    worst = min(problems, key=rank)
     by_method = {a.method: a for a in answers}
     for shown in worst.evidence.methods:
         answer = by_method.get(shown)

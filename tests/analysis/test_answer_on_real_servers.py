@@ -226,3 +226,14 @@ def test_every_method_has_one_answer_and_its_cause_is_a_finding_or_not_supported
     assert causes["PATCH"] == "missing_allow_on_405"
     assert causes["DELETE"] == "gateway_forbids_method"
     assert causes["GET"] is None
+
+
+def test_without_a_method_info_findings_are_not_the_headline(
+    loopback_engine: ProbeEngine, flask_server: Server
+) -> None:
+    # Werkzeug answers the made-up verb 405 (info) and does no CORS (info, no origin).
+    diagnosis = _diagnose(loopback_engine, flask_server, "/items")
+    assert diagnosis.findings
+    assert all(f.severity is Severity.INFO for f in diagnosis.findings)
+    answer = answer_for(diagnosis)
+    assert (answer.verdict, answer.cause) == ("ok", None)
