@@ -30,7 +30,12 @@ def build_checklist(
     steps += [
         _url_step(facts, before_routing),
         _method_step(facts, method),
-        _gateway_step(facts, method, before_routing),
+        _gateway_step(
+            facts,
+            method,
+            before_routing,
+            next((f for f in findings if f.rule == "gateway_forbids_method"), None),
+        ),
         _cors_step(facts, method),
     ]
     return tuple(steps)
@@ -121,13 +126,19 @@ def _method_step(facts: Facts, method: str | None) -> ChecklistStep:
     )
 
 
-def _gateway_step(facts: Facts, method: str | None, before_routing: bool) -> ChecklistStep:
+def _gateway_step(
+    facts: Facts, method: str | None, before_routing: bool, gateway: Finding | None
+) -> ChecklistStep:
     labels = sorted({layer.label for layer in facts.layers.values()})
     forbidden = [m for m in PLAIN_METHODS if facts.verdict(m) is Verdict.FORBIDDEN]
     detail = f"Layers that answered: {', '.join(labels) or 'none identified'}. "
     if method is not None and facts.verdict(method) is Verdict.FORBIDDEN:
         detail = f"{method} got 403. " + detail
-    if forbidden:
+    if gateway is not None:
+        # The finding names the layer and its directive; a generic hint would hide it.
+        forbidden = list(dict.fromkeys([*gateway.evidence.methods, *forbidden]))
+        detail += f"{gateway.title}. {gateway.fix[0] if gateway.fix else ''}".rstrip()
+    elif forbidden:
         detail += (
             f"{', '.join(forbidden)} got 403: compare Server/Via on those answers with the "
             "served ones, and check proxy, gateway and WAF rules for method filters."

@@ -73,6 +73,9 @@ def test_apache_limit_except_is_the_servers_own_restriction_named() -> None:
     answer = answer_for(diagnosis, "PATCH")
     assert (answer.cause, answer.status) == ("gateway_forbids_method", 403)
     assert "<LimitExcept" in answer.fix
+    step = next(s for s in diagnosis.checklist if s.title.startswith("3."))
+    assert step.state == "problem"
+    assert "LimitExcept" in step.detail
 
 
 def test_iis_verb_filtering_is_forbidding_not_a_404_fall_through() -> None:
