@@ -30,7 +30,10 @@ def answer_for(diagnosis: Diagnosis, method: str | None = None) -> Answer:
     if method is None:
         if diagnosis.answer is not None:
             return diagnosis.answer
-        return Answer(None, "unknown", None, None, None, "Nothing was diagnosed.", "", "")
+        # A diagnosis rebuilt from stored rows has no answers: diagnose(report) makes them.
+        return Answer(
+            None, "unknown", None, None, None, "This diagnosis carries no answer.", "", ""
+        )
     for answer in diagnosis.answers:
         if answer.method == method:
             return answer
