@@ -16,6 +16,9 @@ class Rule:
     severity: Severity
     summary: str
     explanation: str
+    # A note says what our own probing did (e.g. a guarded PUT the server performed):
+    # worth telling, but not a problem of the resource, so it is never counted as a finding.
+    note: bool = False
 
 
 _RULES = (
@@ -136,8 +139,12 @@ _RULES = (
         "cors_not_enabled",
         Severity.INFO,
         "no CORS headers: browsers on other origins can't call unsafe methods",
-        "No response carried Access-Control-* headers. Fine for an API only servers call; "
-        "a browser app on another origin can't send PUT, PATCH, DELETE or JSON POST here.",
+        "No response carried Access-Control-* headers: the server does no CORS at all for "
+        "this origin. Fine for an API only servers call (then it is info); when an origin is "
+        "declared for the target, a browser app there can't read answers nor send PUT, "
+        "PATCH, DELETE or JSON POST (Fetch standard, CORS protocol), so it is an error. One "
+        "cause: the failing preflights, missing Allow-Origin and OPTIONS answers are its "
+        "evidence, not findings of their own.",
     ),
     Rule(
         "head_not_supported",
@@ -180,10 +187,12 @@ _RULES = (
     Rule(
         "gateway_forbids_method",
         Severity.WARNING,
-        "a gateway, proxy or WAF answers a method with 403",
-        "A 403 (RFC 9110 15.5.4) from a layer in front of the application, or for a method "
-        "the resource advertises, means the method never reached the app: a proxy rule "
-        "(nginx limit_except, an API gateway method list, a WAF verb filter) blocks it.",
+        "a gateway, proxy, WAF or the web server's own configuration forbids a method",
+        "A 403 (RFC 9110 15.5.4) from a layer in front of the application, for a method "
+        "the resource advertises, or in the web server's own default error page means the "
+        "method never reached the app: a server or proxy rule blocks it (nginx "
+        "limit_except, Apache <Limit>/<LimitExcept> with Require, IIS request filtering "
+        "verbs, an API gateway method list, a WAF verb filter).",
     ),
     Rule(
         "redirect_changes_method",
@@ -203,12 +212,13 @@ _RULES = (
     ),
     Rule(
         "precondition_ignored",
-        Severity.WARNING,
+        Severity.INFO,
         "an unsafe probe with a failing If-Match precondition was accepted",
         "Unsafe probes carry If-Match with an ETag no resource has; a server that evaluates "
         "preconditions answers 412 (RFC 9110 13.1.1). A 2xx means the precondition was "
         "ignored and the probe may have changed data. Use the 'safe' probe policy for "
-        "this target.",
+        "this target. This is about our probe, not the resource: a note, never a finding.",
+        note=True,
     ),
     Rule(
         "env_allow_drift",
@@ -231,7 +241,18 @@ _RULES = (
         "Without a response there is nothing to diagnose; the error kind says whether the "
         "name, the connection, TLS or the time limit failed.",
     ),
+    Rule(
+        "rejected_before_routing",
+        Severity.ERROR,
+        "every method gets the same pre-routing answer: no route was reached",
+        "A server parses and screens a request before it routes it: a malformed request "
+        "(400), a body, URL or header block over its limits (413, 414, 431; RFC 9110 "
+        "15.5.14-15, RFC 6585 5) or a WAF block page. When every method gets the same such "
+        "answer, the request never reached a route and the matrix says nothing about "
+        "methods: fix what the answer names first.",
+    ),
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+NOTE_RULES: frozenset[str] = frozenset(rule.id for rule in _RULES if rule.note)
 RULE_ORDER: dict[str, int] = {rule.id: index for index, rule in enumerate(_RULES)}

@@ -89,6 +89,27 @@ _BY_STACK: dict[tuple[str, Stack], tuple[str, ...]] = {
         "Enable CORS on the resource in API Gateway (it creates the OPTIONS method) and "
         "redeploy the stage; for HTTP APIs, add the method to corsConfiguration.allowMethods.",
     ),
+    ("cors_not_enabled", Stack.FLASK): (
+        "Install flask-cors: `CORS(app, origins=[...], methods=[...])` (it answers "
+        "preflights for routes that exist).",
+    ),
+    ("cors_not_enabled", Stack.DJANGO): (
+        "Install django-cors-headers: CorsMiddleware above CommonMiddleware, the origin in "
+        "CORS_ALLOWED_ORIGINS.",
+    ),
+    ("cors_not_enabled", Stack.STARLETTE): (
+        "Add `CORSMiddleware(allow_origins=[...], allow_methods=[...], "
+        "allow_headers=[...])`: it answers preflights before routing.",
+    ),
+    ("cors_not_enabled", Stack.EXPRESS): (
+        "Use the cors package: `app.use(cors({ origin: [...], methods: [...] }))` before "
+        "the routes.",
+    ),
+    ("cors_not_enabled", Stack.NGINX): (
+        "Answer preflights in the location (`if ($request_method = OPTIONS)` with "
+        "`add_header Access-Control-Allow-Origin ... always;` and -Methods/-Headers), or "
+        "enable CORS in the application behind nginx.",
+    ),
     ("gateway_forbids_method", Stack.NGINX): (
         "Look for `limit_except` blocks and `if ($request_method ...)` rules in the "
         "matching location; `limit_except GET { deny all; }` forbids every other method. "
@@ -107,10 +128,17 @@ _BY_STACK: dict[tuple[str, Stack], tuple[str, ...]] = {
         "shows the rule that blocked the request, by its Ray ID).",
     ),
     ("gateway_forbids_method", Stack.APACHE): (
-        "Look for `<Limit>`/`<LimitExcept>` blocks and mod_security rules for the method.",
+        "Look for `<Limit>`/`<LimitExcept>` blocks with `Require all denied` (or "
+        "`Require` rules) in the matching <Directory>/<Location> and .htaccess: "
+        "`<LimitExcept GET POST> Require all denied </LimitExcept>` forbids every other "
+        "method. Add the method to the LimitExcept list (or drop it from <Limit>); check "
+        "mod_security rules for the method too.",
     ),
     ("gateway_forbids_method", Stack.IIS): (
-        "Check Request Filtering > HTTP Verbs and the handler mappings' verb lists.",
+        "IIS request filtering denies the verb: in web.config, "
+        '`<security><requestFiltering><verbs><add verb="..." allowed="false"/>` (or '
+        '`allowUnlisted="false"` without the verb listed). Allow the verb there, and in '
+        "the handler mapping's verb list.",
     ),
     ("redirect_changes_method", Stack.DJANGO): (
         "Django's CommonMiddleware (APPEND_SLASH) redirects to the URL with a trailing "
@@ -202,7 +230,8 @@ _GENERIC: dict[str, tuple[str, ...]] = {
         "origins together with Access-Control-Allow-Credentials: true.",
     ),
     "cors_not_enabled": (
-        "If a browser app on another origin calls this API, enable CORS for that origin; "
+        "If a browser app on another origin calls this API, enable CORS for that origin "
+        "(answer preflights with 2xx, Access-Control-Allow-Origin, -Methods and -Headers); "
         "set the target's CORS origin so diagnoser checks it.",
     ),
     "head_not_supported": ("Route HEAD to the GET handler and drop the body.",),
@@ -239,6 +268,10 @@ _GENERIC: dict[str, tuple[str, ...]] = {
         "gateway or WAF change) and restore the method or announce its removal.",
     ),
     "probe_failed": ("See the error: fix the URL, DNS, network path or time limits.",),
+    "rejected_before_routing": (
+        "Fix what the answer names before judging methods: the matrix shows the server's "
+        "screening, not the resource's routes.",
+    ),
 }
 
 

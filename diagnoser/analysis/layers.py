@@ -95,11 +95,30 @@ _SERVER_PATTERNS: tuple[tuple[re.Pattern[str], Stack], ...] = (
     (re.compile(r"^BaseHTTP|SimpleHTTP", re.I), Stack.PYTHON_HTTP_SERVER),
 )
 
+# IIS request filtering answers a denied verb 404.6, not 403: the one 404 that forbids.
+VERB_DENIED_CLUE = "IIS request filtering 'verb denied' page (404.6)"
+
 # Default bodies, most distinctive first. Each pattern is matched against the excerpt.
 _BODY_PATTERNS: tuple[tuple[re.Pattern[str], Stack, str], ...] = (
     (re.compile(r"<center>nginx", re.I), Stack.NGINX, "nginx default error page"),
     (re.compile(r"Missing Authentication Token", re.I), Stack.AWS_API_GATEWAY, "API Gateway"),
     (re.compile(r"<address>Apache", re.I), Stack.APACHE, "Apache default error page"),
+    # Apache's 403 text stays when ServerSignature is off and the <address> line goes.
+    (
+        re.compile(r"<title>403 Forbidden</title>.*You don't have permission to access", re.S),
+        Stack.APACHE,
+        "Apache default 403 page",
+    ),
+    (
+        re.compile(r"configured to deny the HTTP verb|HTTP Error 404\.6", re.I),
+        Stack.IIS,
+        VERB_DENIED_CLUE,
+    ),
+    (
+        re.compile(r"403 - Forbidden: Access is denied|HTTP Error 403\.\d+ - Forbidden", re.I),
+        Stack.IIS,
+        "IIS default 403 page",
+    ),
     (re.compile(r"cloudflare", re.I), Stack.CLOUDFLARE, "Cloudflare error page"),
     (
         re.compile(r"Request blocked|ERROR: The request could not be satisfied"),

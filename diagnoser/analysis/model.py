@@ -99,9 +99,32 @@ class ChecklistStep:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """The answer to "why does my M fail?", for one method or the worst cause.
+
+    cause is a rule id, "method_not_supported" when the route does not serve the method
+    and says so correctly (405 or 501 with a right Allow), or None when the method works.
+    """
+
+    method: str | None
+    verdict: str
+    status: int | None
+    cause: str | None
+    layer: str | None  # the layer that answered, e.g. "Werkzeug/3.1.9 Python/3.11.7"
+    sentence: str
+    fix: str
+    reproduce: str  # a curl line, secrets redacted
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """Everything analysis says about one probe report."""
 
     matrix: MethodMatrix
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...]  # root causes only, most severe first
     checklist: tuple[ChecklistStep, ...] = field(default=())
+    # What our own probing did (rules marked note in the catalog): shown, never counted.
+    notes: tuple[Finding, ...] = field(default=())
+    # One answer per matrix method, then the answer without a method (the worst cause).
+    answers: tuple[Answer, ...] = field(default=())
+    answer: Answer | None = None

@@ -4,8 +4,10 @@ This shape is a public interface: add fields, never rename or remove them, and b
 ``schema`` only for a change that breaks readers.
 """
 
+import dataclasses
 from typing import Any
 
+from diagnoser.analysis.answer import answer_for
 from diagnoser.analysis.model import ChecklistStep, Diagnosis, Severity
 from diagnoser.monitoring.serialize import finding_to_json, matrix_to_json, observation_from_json
 from diagnoser.probing.model import Observation, ProbeReport
@@ -13,12 +15,16 @@ from diagnoser.probing.model import Observation, ProbeReport
 SCHEMA = "diagnoser.diagnosis/1"
 
 
-def diagnosis_document(report: ProbeReport, diagnosis: Diagnosis) -> dict[str, Any]:
+def diagnosis_document(
+    report: ProbeReport, diagnosis: Diagnosis, *, method: str | None = None
+) -> dict[str, Any]:
+    """method: the one the user asks about; `answer` is for it, else the worst cause."""
     counts = {s.value: 0 for s in Severity}
     for finding in diagnosis.findings:
         counts[finding.severity.value] += 1
     return {
         "schema": SCHEMA,
+        "answer": dataclasses.asdict(answer_for(diagnosis, method)),
         "url": report.target.url,
         "policy": report.target.policy.value,
         "origin": report.target.origin,
@@ -28,6 +34,8 @@ def diagnosis_document(report: ProbeReport, diagnosis: Diagnosis) -> dict[str, A
         "observations": [_observation(o) for o in report.observations],
         "matrix": matrix_to_json(diagnosis.matrix),
         "findings": [finding_to_json(f) for f in diagnosis.findings],
+        # What our probing did: never counted in summary, --fail-on, alerts or drift.
+        "notes": [finding_to_json(f) for f in diagnosis.notes],
         "summary": counts,
         "checklist": [_step(s) for s in diagnosis.checklist],
     }

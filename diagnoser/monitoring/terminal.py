@@ -2,8 +2,9 @@
 
 import re
 
+from diagnoser.analysis.answer import answer_for
 from diagnoser.analysis.layers import identify
-from diagnoser.analysis.model import Diagnosis, Severity
+from diagnoser.analysis.model import Answer, Diagnosis, Severity
 from diagnoser.probing.model import Observation, ProbeReport
 
 _STATE_MARK = {"problem": "[!]", "ok": "[ok]", "todo": "[ ]"}
@@ -18,21 +19,54 @@ def _visible(text: str) -> str:
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
-def render_text(report: ProbeReport, diagnosis: Diagnosis) -> str:
+def render_text(report: ProbeReport, diagnosis: Diagnosis, *, method: str | None = None) -> str:
+    """The answer first (for `method`, else the worst cause), then the evidence."""
     lines = [
         f"diagnoser: {report.target.url}",
         f"policy {report.target.policy.value}, {len(report.observations)} probes "
         f"in {report.elapsed_ms:.0f} ms"
         + (f", origin {report.target.origin}" if report.target.origin else ""),
+        *(
+            f"caution: {note.title}." + (f" {note.fix[0]}" if note.fix else "")
+            for note in diagnosis.notes
+        ),
+        "",
+        *_answer(answer_for(diagnosis, method)),
         "",
         *_matrix(report, diagnosis),
         "",
         *_findings(diagnosis),
+        *_notes(diagnosis),
         "",
         "CHECKLIST",
         *_checklist(diagnosis),
     ]
     return "\n".join(_visible(line) for line in lines) + "\n"
+
+
+def _answer(answer: Answer) -> list[str]:
+    status = "" if answer.status is None else f" {answer.status}"
+    head = f"ANSWER for {answer.method}" if answer.method else "ANSWER"
+    lines = [
+        f"{head}: {answer.verdict}{status}, cause: {answer.cause or 'none'}",
+        f"  {answer.sentence}",
+    ]
+    if answer.fix:
+        lines.append(f"  fix: {answer.fix}")
+    if answer.layer:
+        lines.append(f"  answered by: {answer.layer}")
+    if answer.reproduce:
+        lines.append(f"  try: {answer.reproduce}")
+    return lines
+
+
+def _notes(diagnosis: Diagnosis) -> list[str]:
+    if not diagnosis.notes:
+        return []
+    lines = ["", "NOTES (what the probing did; never counted as findings)"]
+    for note in diagnosis.notes:
+        lines.append(f"  {note.rule}: {note.title}")
+    return lines
 
 
 def _matrix(report: ProbeReport, diagnosis: Diagnosis) -> list[str]:

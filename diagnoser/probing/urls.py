@@ -209,11 +209,6 @@ def validate_header(name: str, value: str) -> tuple[str, str]:
             f"{name} frames the request or manages the connection, so the probe sets it "
             "itself; remove it (credentials go in Authorization, Cookie or an API-key header)"
         )
-    if len(value.encode("utf-8")) > MAX_HEADER_VALUE_BYTES:
-        raise InvalidTarget(
-            f"the value of header {name} is longer than {MAX_HEADER_VALUE_BYTES // 1024} KiB; "
-            "servers refuse such requests (431) before routing, so no method could be judged"
-        )
     if _BAD_VALUE.search(value):
         raise InvalidTarget(
             f"the value of header {name} contains line breaks or control characters; remove them"
@@ -225,6 +220,11 @@ def validate_header(name: str, value: str) -> tuple[str, str]:
             f"the value of header {name} has characters a header can't carry (only Latin-1); "
             "encode them, for example as base64"
         ) from None
+    if len(value) > MAX_HEADER_VALUE_BYTES:  # Latin-1: one byte a character
+        raise InvalidTarget(
+            f"the value of header {name} is longer than {MAX_HEADER_VALUE_BYTES // 1024} KiB; "
+            "servers refuse such requests (431) before routing, so no method could be judged"
+        )
     return name, value
 
 

@@ -9,6 +9,7 @@ import pytest
 from diagnoser.analysis.catalog import RULES
 from diagnoser.analysis.diagnose import diagnose
 from diagnoser.analysis.model import Diagnosis, Severity
+from diagnoser.analysis.resolve import precedence
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbePolicy, Target
 from tests.servers.fixtures import Server, free_port
@@ -23,14 +24,35 @@ class Case:
     fires: frozenset[str]
     silent: frozenset[str]
     origin: str | None = None
+    # Notes: what our probing did, never findings.
+    notes: frozenset[str] = frozenset()
+    # Symptoms a cause explains: not findings, shown inside the cause's evidence.
+    folded: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:
         return f"{self.server}{self.path}" + (f"@{self.origin}" if self.origin else "")
 
 
-def case(server: str, path: str, fires: str, silent: str, origin: str | None = None) -> Case:
-    return Case(server, path, frozenset(fires.split()), frozenset(silent.split()), origin)
+def case(
+    server: str,
+    path: str,
+    fires: str,
+    silent: str,
+    origin: str | None = None,
+    *,
+    notes: str = "",
+    folded: str = "",
+) -> Case:
+    return Case(
+        server,
+        path,
+        frozenset(fires.split()),
+        frozenset(silent.split()),
+        origin,
+        frozenset(notes.split()),
+        frozenset(folded.split()),
+    )
 
 
 CASES = [
@@ -55,9 +77,11 @@ CASES = [
     case(
         "django_server",
         "/items/",
-        fires="head_not_supported options_not_supported precondition_ignored cors_not_enabled",
+        fires="head_not_supported cors_not_enabled",
         silent="missing_allow_on_405 allow_lists_rejected_method allowed_method_missing_from_allow "
-        "inconsistent_allow gateway_forbids_method",
+        "inconsistent_allow gateway_forbids_method options_not_supported precondition_ignored",
+        notes="precondition_ignored",
+        folded="options_not_supported",
     ),
     case(
         "django_server",
@@ -68,10 +92,11 @@ CASES = [
     case(
         "django_server",
         "/items/1/",
-        fires="unknown_method_not_501 precondition_ignored",
+        fires="unknown_method_not_501",
         silent="options_not_supported head_not_supported head_get_mismatch "
         "allowed_method_missing_from_allow inconsistent_allow missing_allow_on_405 "
-        "redirect_changes_method",
+        "redirect_changes_method precondition_ignored",
+        notes="precondition_ignored",
     ),
     case(
         "django_server",
@@ -83,8 +108,9 @@ CASES = [
     case(
         "fastapi_server",
         "/items",
-        fires="allowed_method_missing_from_allow head_not_supported options_not_supported",
-        silent="missing_allow_on_405 inconsistent_allow",
+        fires="allowed_method_missing_from_allow head_not_supported cors_not_enabled",
+        silent="missing_allow_on_405 inconsistent_allow options_not_supported",
+        folded="options_not_supported",
     ),
     case(
         "fastapi_cors_server",
@@ -96,9 +122,23 @@ CASES = [
     case(
         "flask_server",
         "/cors/items",
-        fires="preflight_missing_allow_origin",
-        silent="cors_wildcard_with_credentials",
+        # flask-cors says nothing to an origin it doesn't allow: for that origin the
+        # server has no CORS at all, one cause.
+        fires="cors_not_enabled",
+        silent="cors_wildcard_with_credentials preflight_missing_allow_origin "
+        "preflight_header_not_allowed preflight_method_not_allowed",
         origin="https://evil.example",
+        folded="preflight_missing_allow_origin",
+    ),
+    case(
+        "fastapi_cors_server",
+        "/items/1",
+        # CORSMiddleware refuses the origin with 400 and Access-Control-Allow-Methods but
+        # no -Origin: the origin is the cause, not each method's preflight.
+        fires="preflight_missing_allow_origin",
+        silent="cors_not_enabled preflight_method_not_allowed",
+        origin="https://evil.example",
+        folded="preflight_method_not_allowed",
     ),
     case(
         "flask_server",
@@ -131,15 +171,17 @@ CASES = [
         "stdlib_server",
         "/items",
         fires="options_not_supported",
-        silent="resource_not_found unknown_method_not_501 missing_allow_on_405 head_not_supported",
+        silent="resource_not_found unknown_method_not_501 missing_allow_on_405 head_not_supported "
+        "rejected_before_routing",
     ),
     case(
         "broken_gateway",
         "/broken",
         fires="missing_allow_on_405 allow_header_malformed head_get_mismatch trace_enabled "
         "unknown_method_not_501 gateway_forbids_method redirect_changes_method "
-        "server_error_on_method cors_wildcard_with_credentials method_falls_to_404",
-        silent="resource_not_found probe_failed",
+        "server_error_on_method cors_wildcard_with_credentials",
+        # HEAD 404 beside a served GET is head_get_mismatch only, one symptom one rule.
+        silent="resource_not_found probe_failed method_falls_to_404",
     ),
     case(
         "broken_gateway",
@@ -212,11 +254,24 @@ def test_rules_fire_and_stay_silent_as_the_real_server_deserves(
     titles = "\n".join(f"{f.rule}: {f.title}" for f in diagnosis.findings)
     assert case.fires <= fired, f"missing {case.fires - fired}; got:\n{titles}"
     assert not (case.silent & fired), f"should be silent: {case.silent & fired}; got:\n{titles}"
+    assert case.notes <= {n.rule for n in diagnosis.notes}
+    # One symptom, one rule: no method is the evidence of two routing or gateway causes.
+    claimed: dict[str, str] = {}
+    for finding in diagnosis.findings:
+        if precedence(finding.rule) in (1, 2) and finding.severity is not Severity.INFO:
+            for method in finding.evidence.methods:
+                assert method not in claimed, f"{method}: {claimed[method]} and {finding.rule}"
+                claimed[method] = finding.rule
+    details = " ".join(f.evidence.detail for f in diagnosis.findings)
+    for symptom in case.folded:
+        assert f"{symptom}: " in details, f"{symptom} not folded into a cause; got:\n{titles}"
 
 
 def test_every_single_report_rule_is_shown_firing_and_silent() -> None:
     drift_rules = {"env_allow_drift", "method_regression"}  # tests/analysis/test_drift.py
-    fired = set().union(*(c.fires for c in CASES)) | drift_rules | {"probe_failed"}
+    # probe_failed and rejected_before_routing have tests of their own below.
+    own_tests = {"probe_failed", "rejected_before_routing"}
+    fired = set().union(*(c.fires | c.notes for c in CASES)) | drift_rules | own_tests
     silent = set().union(*(c.silent for c in CASES)) | drift_rules
     assert set(RULES) - fired == set()
     assert set(RULES) - silent == set()

@@ -71,9 +71,12 @@ def test_json_output_is_the_documented_document(broken_gateway: Server) -> None:
     for observation in document["observations"]:
         assert set(observation) >= {"probe", "kind", "method", "status", "headers", "error"}
         assert all(name == name.lower() for name in observation["headers"])
+    # A correct stack has no finding; POST was performed, which is a note of the same shape.
+    assert document["findings"] == []
     assert {"rule", "severity", "title", "evidence", "fix", "reproduce"} <= set(
-        document["findings"][0]
+        document["notes"][0]
     )
+    assert document["answer"]["cause"] is None
     assert document["checklist"]
     assert "hush-hush" not in result.stdout
 
@@ -126,3 +129,51 @@ def test_metadata_and_private_addresses_are_refused_even_with_allow_private_in_a
         pytest.skip("unshare -n needs root or user namespaces")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "refused to probe" in result.stderr
+
+
+def test_method_prints_the_answer_first_for_that_method(flask_server: Server) -> None:
+    result = run(
+        flask_server.base_url + "/items/1",
+        "--allow-private",
+        "--method",
+        "patch",
+        "--origin",
+        "https://app.example",
+    )
+    out = result.stdout
+    answer = out.index("ANSWER for PATCH: rejected 405, cause: method_not_supported")
+    assert answer < out.index("PROBE") < out.index("FINDINGS")
+    assert "PATCH is not in this route's methods (Allow: " in out
+    assert "[!]  2. Is the method one the resource accepts?" in out
+
+
+def test_json_has_the_answer_and_notes_at_the_top_level(django_server: Server) -> None:
+    result = run(
+        django_server.base_url + "/items/1/", "--allow-private", "--json", "--method", "PATCH"
+    )
+    document = json.loads(result.stdout)
+    assert set(document["answer"]) == {
+        "method",
+        "verdict",
+        "status",
+        "cause",
+        "layer",
+        "sentence",
+        "fix",
+        "reproduce",
+    }
+    assert (document["answer"]["method"], document["answer"]["cause"]) == (
+        "PATCH",
+        "method_not_supported",
+    )
+    assert "require_http_methods" in document["answer"]["sentence"]
+    assert [n["rule"] for n in document["notes"]] == ["precondition_ignored"]
+    assert "precondition_ignored" not in {f["rule"] for f in document["findings"]}
+
+
+def test_fail_on_never_counts_notes(django_server: Server) -> None:
+    # PUT and DELETE performed despite the failing If-Match: a note about our probe, and
+    # the resource itself has no warning or error.
+    result = run(django_server.base_url + "/items/1/", "--allow-private", "--fail-on", "warning")
+    assert "precondition_ignored" in result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -11,6 +11,7 @@ from diagnoser.probing.model import PLAIN_METHODS
 # OPTIONS is commonly left out of Allow, and HEAD is implied by GET (RFC 9110 9.3.2):
 # neither is worth a warning. TRACE has its own rule.
 _NOT_EXPECTED_IN_ALLOW = frozenset({"OPTIONS", "TRACE"})
+_IMPLIED_IN_ALLOW = frozenset({"HEAD", "OPTIONS"})
 
 
 def check(facts: Facts) -> list[Finding]:
@@ -107,8 +108,11 @@ def _inconsistent_allow(facts: Facts) -> list[Finding]:
     distinct: dict[frozenset[str], list[str]] = {}
     raw: dict[frozenset[str], str] = {}
     for source in facts.allow_sources:
-        distinct.setdefault(source.allow.methods, []).append(source.probe)
-        raw.setdefault(source.allow.methods, source.allow.raw)
+        # Lists that differ only by HEAD (implied by GET) or OPTIONS (answered by the
+        # framework, often left out) describe the same resource.
+        methods = source.allow.methods - _IMPLIED_IN_ALLOW
+        distinct.setdefault(methods, []).append(source.probe)
+        raw.setdefault(methods, source.allow.raw)
     if len(distinct) < 2:
         return []
     variants = [

@@ -16,8 +16,12 @@ _CORS_SAFELISTED = frozenset({"GET", "HEAD", "POST"})
 
 def check(facts: Facts) -> list[Finding]:
     findings = [*_options_not_supported(facts), *_credentials(facts)]
+    if not facts.cors_seen:
+        findings += _cors_not_enabled(facts)
     if not (facts.cors_seen or facts.origin_chosen):
-        return [*findings, *_cors_not_enabled(facts)]
+        return findings
+    # With no CORS at all these are candidates the resolution pass folds into
+    # cors_not_enabled: they become its evidence.
     return [
         *findings,
         *_preflight_method_not_allowed(facts),
@@ -38,11 +42,20 @@ def _options_not_supported(facts: Facts) -> list[Finding]:
     if not (options.status in (404, 405, 501) or options.status >= 500):
         return []
     preflights_pass = any(_passed(o) for o in facts.preflight.values())
+    needs_preflight = [m for m in PREFLIGHT_METHODS if _works(facts, m)]
     if preflights_pass:
         severity = Severity.INFO
         title = (
             f"OPTIONS without CORS headers gets {options.status}; preflights are answered, so "
             "browsers work, but clients can't discover the methods"
+        )
+    elif not needs_preflight:
+        # No method a browser preflights is served: a failing preflight costs nothing
+        # the route offers (the routing explains those methods), only discovery.
+        severity = Severity.INFO
+        title = (
+            f"OPTIONS gets {options.status}; no method that needs a CORS preflight is "
+            "served here, so only method discovery is lost"
         )
     else:
         severity = Severity.ERROR if (facts.origin_chosen or facts.cors_seen) else Severity.WARNING
@@ -80,6 +93,14 @@ def _origin_hint(facts: Facts) -> str:
         f"Probed with the made-up origin {DEFAULT_ORIGIN}; set the target's CORS origin to "
         "your front end's origin to check what your users get."
     )
+
+
+def _cors_answered(observation: Observation) -> bool:
+    return any(name.startswith("access-control-") for name, _ in observation.headers)
+
+
+def _refused(facts: Facts, method: str) -> bool:
+    return facts.verdict(method) in (Verdict.REJECTED, Verdict.NOT_FOUND)
 
 
 def _works(facts: Facts, method: str) -> bool:
@@ -176,7 +197,12 @@ def _preflight_header_not_allowed(facts: Facts) -> list[Finding]:
 def _preflight_missing_allow_origin(facts: Facts) -> list[Finding]:
     lacking = []
     for observation in facts.preflight.values():
-        if not _passed(observation):
+        # A preflight for a method the route does not serve fails because of routing.
+        if _refused(facts, observation.method):
+            continue
+        # A CORS layer that refuses the origin may still answer with its other headers
+        # (Starlette: 400 "Disallowed CORS origin" with Access-Control-Allow-Methods).
+        if not (_passed(observation) or _cors_answered(observation)):
             continue
         allowed = observation.header("access-control-allow-origin")
         if allowed is None or (allowed != "*" and allowed != facts.origin):
@@ -283,18 +309,42 @@ def _credentials(facts: Facts) -> list[Finding]:
 
 
 def _cors_not_enabled(facts: Facts) -> list[Finding]:
-    unsafe_served = [m for m in PREFLIGHT_METHODS if _works(facts, m)]
-    if not unsafe_served or not facts.preflight:
+    if not facts.preflight:
         return []
+    unsafe_served = [m for m in PREFLIGHT_METHODS if _works(facts, m)]
+    if facts.origin_chosen:
+        # A page on the declared origin can't even read a GET's answer without
+        # Access-Control-Allow-Origin.
+        if not (unsafe_served or _works(facts, "GET")):
+            return []
+        readable = join_methods(unsafe_served) if unsafe_served else "anything"
+        title = (
+            f"No CORS for {facts.origin}: no answer carries Access-Control-* headers, so a "
+            f"browser app there can't send {readable} here or read the answers"
+        )
+        detail = "If the server allows other origins only, add this one to its allowed origins."
+        severity = Severity.ERROR
+        # Without Access-Control-Allow-Origin the page can't read any answer either.
+        methods = [m for m in ("GET", "HEAD", *PREFLIGHT_METHODS) if _works(facts, m)]
+    else:
+        if not unsafe_served:
+            return []
+        title = (
+            f"No CORS headers anywhere: a browser app on another origin can't send "
+            f"{join_methods(unsafe_served)} here"
+        )
+        detail = _origin_hint(facts)
+        severity = Severity.INFO
+        methods = unsafe_served
+    first = f"preflight:{(unsafe_served or list(facts.preflight))[0]}"
     return [
         make_finding(
             facts,
             "cors_not_enabled",
-            title=(
-                f"No CORS headers anywhere: a browser app on another origin can't send "
-                f"{join_methods(unsafe_served)} here"
-            ),
-            probes=[f"preflight:{unsafe_served[0]}"],
-            methods=unsafe_served,
+            title=title,
+            probes=[first, *(["OPTIONS"] if "OPTIONS" in facts.plain else [])],
+            methods=methods,
+            detail=detail,
+            severity=severity,
         )
     ]

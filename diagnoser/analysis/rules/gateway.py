@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from diagnoser.analysis.facts import Facts
 from diagnoser.analysis.headers import parse_method_list
-from diagnoser.analysis.layers import Layer, same_layer
+from diagnoser.analysis.layers import VERB_DENIED_CLUE, Layer, Stack, same_layer
 from diagnoser.analysis.model import Finding
 from diagnoser.analysis.rules.common import header_evidence, join_methods, make_finding
 from diagnoser.probing.model import PLAIN_METHODS
+
+# What, in a web server's own configuration, forbids a method when its default error
+# page answers it (the page shows the server itself decided, not the app behind it).
+_SERVER_DIRECTIVES = {
+    Stack.NGINX: "limit_except",
+    Stack.APACHE: "<Limit>/<LimitExcept> with Require",
+    Stack.IIS: "request filtering HTTP verbs",
+}
 
 
 def check(facts: Facts) -> list[Finding]:
@@ -16,9 +24,11 @@ def check(facts: Facts) -> list[Finding]:
     blocked: list[tuple[str, str, Layer]] = []
     for method in PLAIN_METHODS:
         observation = facts.plain.get(method)
-        if observation is None or observation.status != 403:
+        if observation is None or observation.status not in (403, 404):
             continue
         layer = facts.layers[method]
+        if observation.status == 404 and layer.clue != VERB_DENIED_CLUE:
+            continue
         reason = _why_gateway(facts, method, layer, served_layers, advertised)
         if reason:
             blocked.append((method, reason, layer))
@@ -26,11 +36,14 @@ def check(facts: Facts) -> list[Finding]:
         return []
     methods = [m for m, _, _ in blocked]
     _, reason, layer = blocked[0]
+    status = facts.plain[methods[0]].status
+    directive = _SERVER_DIRECTIVES.get(layer.stack) if layer.certain else None
+    by = f"{layer.label}'s own configuration ({directive})" if directive else layer.label
     return [
         make_finding(
             facts,
             "gateway_forbids_method",
-            title=f"{join_methods(methods)} forbidden (403) by {layer.label}: {reason}",
+            title=f"{join_methods(methods)} forbidden ({status}) by {by}: {reason}",
             probes=[*methods, *facts.served_methods[:1]],
             methods=methods,
             headers=[
@@ -73,7 +86,7 @@ def _why_gateway(
     if method in advertised:
         return f"{advertised[method]} lists {method}"
     if layer.is_gateway and layer.certain:
-        return f"the 403 is {layer.clue}"
+        return f"the answer is {layer.clue}"
     if served_layers and not any(same_layer(layer, served) for served in served_layers):
         return f"other methods are answered by {served_layers[0].label}, the 403 by {layer.label}"
     observation = facts.plain[method]

@@ -87,7 +87,11 @@ def _method_falls_to_404(facts: Facts) -> list[Finding]:
     fallen = [
         m
         for m in PLAIN_METHODS
-        if facts.observed(m) and facts.verdict(m) is Verdict.NOT_FOUND and m not in listed
+        if facts.observed(m)
+        and facts.verdict(m) is Verdict.NOT_FOUND
+        and m not in listed
+        # HEAD 404 beside a served GET is the HEAD rules' symptom (head_get_mismatch).
+        and not (m == "HEAD" and facts.served("GET"))
     ]
     if not fallen:
         return []

@@ -52,9 +52,12 @@ class AdhocDiagnosis:
         return f"{self.report.target.url} did not answer: {error}.{fix}"
 
 
-def adhoc_diagnose(*, target: Target, allow_private: bool = False) -> AdhocDiagnosis:
-    """Probe target with every method its policy sends and diagnose the answers;
-    ProbeRefused when the address guard refused them all."""
+def adhoc_diagnose(
+    *, target: Target, allow_private: bool = False, method: str | None = None
+) -> AdhocDiagnosis:
+    """Probe target with every method its policy sends and diagnose the answers (for
+    `method`, the one that failed for the user, when given); ProbeRefused when the address
+    guard refused them all."""
     config = engine_config()
     if allow_private:
         config = dataclasses.replace(config, allow_networks=_EVERYWHERE)
@@ -64,4 +67,4 @@ def adhoc_diagnose(*, target: Target, allow_private: bool = False) -> AdhocDiagn
     blocked = [o for o in observations if o.error_kind is ErrorKind.BLOCKED]
     if observations and len(blocked) == len(observations):
         raise ProbeRefused(blocked[0].error or "the address guard refused the target")
-    return AdhocDiagnosis(report, diagnose(report))
+    return AdhocDiagnosis(report, diagnose(report, method=method))

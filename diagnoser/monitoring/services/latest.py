@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
+from diagnoser.analysis.catalog import NOTE_RULES
 from diagnoser.analysis.model import Severity
 from diagnoser.monitoring.models import LatestRun, ProbeRun, StoredObservation
 from diagnoser.monitoring.serialize import verdicts_to_text
@@ -13,7 +14,9 @@ _RANK = {severity.value: severity.rank for severity in Severity}
 
 
 def _worst(findings: Iterable[Brief]) -> Brief:
-    return min(findings, key=lambda f: _RANK[f[0]], default=("", "", ""))
+    # Rows stored before notes were set apart may still hold a note: it is never the worst.
+    counted = (f for f in findings if f[1] not in NOTE_RULES)
+    return min(counted, key=lambda f: _RANK[f[0]], default=("", "", ""))
 
 
 def latest_run_set(

@@ -41,19 +41,29 @@ class Command(BaseCommand):
             action="store_true",
             help="Admit private and loopback addresses (metadata addresses stay refused).",
         )
+        parser.add_argument(
+            "--method",
+            type=str.upper,
+            help="The method that failed for you: the answer comes first, for it.",
+        )
         parser.add_argument("--json", action="store_true", help="Print the JSON document.")
         parser.add_argument("--fail-on", choices=["error", "warning"], default="error")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        method = options["method"]
         try:
-            result = adhoc_diagnose(target=_target(options), allow_private=options["allow_private"])
+            result = adhoc_diagnose(
+                target=_target(options), allow_private=options["allow_private"], method=method
+            )
         except ProbeRefused as refused:
             raise InvalidInput(f"refused to probe: {refused.error}") from None
         report, diagnosis = result.report, result.diagnosis
         if options["json"]:
-            self.stdout.write(json.dumps(diagnosis_document(report, diagnosis), indent=2))
+            document = diagnosis_document(report, diagnosis, method=method)
+            self.stdout.write(json.dumps(document, indent=2))
         else:
-            self.stdout.write(render_text(report, diagnosis), ending="")
+            self.stdout.write(render_text(report, diagnosis, method=method), ending="")
+        # Notes (what the probing did) are not findings: they never fail a run.
         threshold = Severity(options["fail_on"]).rank
         if any(f.severity.rank <= threshold for f in diagnosis.findings):
             raise SystemExit(1)
