@@ -9,6 +9,7 @@ Paths (what aiohttp answers; see OBSERVED.md):
 """
 
 import asyncio
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -47,6 +48,8 @@ def build() -> web.Application:
 @contextmanager
 def serving(sock: socket.socket) -> Iterator[None]:
     """Run the app on a bound socket from a thread with its own event loop."""
+    # The made-up verb is a parse error to aiohttp, logged with a traceback per request.
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(build(), access_log=None)
     loop.run_until_complete(runner.setup())
