@@ -21,11 +21,13 @@ Then per URL, what was missed, so the figures say what to fix.
 from __future__ import annotations
 
 import argparse
+import importlib
 import ipaddress
 import logging
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,18 +65,24 @@ class Tally:
         self.misses.setdefault(f"{case.stack} {case.path}", []).append(text)
 
 
+def find_answer_for() -> Callable[[Diagnosis, str], Any] | None:
+    """The analysis' answer_for, exported or in its module, or None before it exists."""
+    found = getattr(analysis, "answer_for", None)
+    if found is None:
+        try:
+            module = importlib.import_module("diagnoser.analysis.answer")
+        except ImportError:
+            return None
+        found = getattr(module, "answer_for", None)
+    return found if callable(found) else None
+
+
 def answer_cause(diagnosis: Diagnosis, method: str) -> tuple[bool, str | None]:
     """(whether the analysis gives answers, the answer's cause for the method)."""
-    answer_for = getattr(analysis, "answer_for", None)
+    answer_for = find_answer_for()
     if answer_for is None:
-        try:
-            from diagnoser.analysis import answer as answer_module  # type: ignore[attr-defined]
-        except ImportError:
-            return False, None
-        answer_for = getattr(answer_module, "answer_for", None)
-        if answer_for is None:
-            return False, None
-    answer: Any = answer_for(diagnosis, method)
+        return False, None
+    answer = answer_for(diagnosis, method)
     if answer is None:
         return True, None
     if isinstance(answer, dict):
@@ -129,14 +137,14 @@ def score(
         wanted, cause = case.cause(method, origin=origin)
         if not wanted:
             continue
-        available, got = answer_cause(diagnosis, method)
+        available, given = answer_cause(diagnosis, method)
         if not available:
             tally.causes_na += 1
-        elif got == cause:
+        elif given == cause:
             tally.causes_right += 1
         else:
             tally.causes_wrong += 1
-            tally.miss(case, f"answer {method}: cause {got}, want {cause}")
+            tally.miss(case, f"answer {method}: cause {given}, want {cause}")
 
 
 def ratio(part: int, whole: int) -> str:
