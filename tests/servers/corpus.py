@@ -409,6 +409,16 @@ SPECS[("nginx_proxy", "/items/1")] = _Spec(
     findings="missing_allow_on_405",
     silent="inconsistent_allow gateway_forbids_method allowed_method_missing_from_allow",
 )
+# nginx with header buffers too small for the probe's (and a browser's) User-Agent: 400
+# to every method, preflights included, before any location or the app sees it.
+SPECS[("nginx_tiny_headers", "/items")] = _Spec(
+    "400 400 400 400 400 400 400 400",
+    findings="rejected_before_routing",
+    cors="moot",
+    causes="GET=rejected_before_routing PATCH=rejected_before_routing",
+    silent="resource_not_found method_falls_to_404 missing_allow_on_405 head_not_supported "
+    "options_not_supported preflight_method_not_allowed server_error_on_method",
+)
 # Apache httpd: the static handler leaves TRACE on (TraceEnable defaults to on) and
 # serves POST like GET, honouring If-Match (so the probe's POST gets 412);
 # <LimitExcept GET> Require all denied forbids every other method, TRACE included.

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import requests
 
+from diagnoser.probing.config import DEFAULT_USER_AGENT
+from diagnoser.probing.engine import PRECONDITION
+from diagnoser.probing.model import UNSAFE_METHODS
 from tests.servers import apache, nginx
 from tests.servers.corpus import URLS
 from tests.servers.fixtures import EXPRESS_DIR, Server
@@ -34,6 +37,11 @@ COLUMNS = (
 
 
 def probe(url: str, method: str, headers: dict[str, str]) -> list[str]:
+    # What the probe engine sends too: its User-Agent (a header limit may refuse it) and,
+    # on unsafe verbs, an empty body with a failing If-Match (a server may honour it).
+    headers = {"User-Agent": DEFAULT_USER_AGENT, **headers}
+    if method in UNSAFE_METHODS:
+        headers |= {"Content-Length": "0", "If-Match": PRECONDITION}
     try:
         response = requests.request(method, url, headers=headers, allow_redirects=False, timeout=5)
     except requests.RequestException as error:
@@ -128,6 +136,8 @@ def main() -> None:
         "XDIAGNOSE is an unregistered verb. `other` shows Access-Control-Allow-Credentials,",
         "Via and X-Powered-By when present. An empty cell means the header was absent.",
         "Werkzeug builds Allow from a set, so Flask's order changes from run to run.",
+        "Every probe carries the engine's User-Agent; POST, PUT, PATCH and DELETE also",
+        f"`Content-Length: 0` and `If-Match: {PRECONDITION}`, as the engine's do.",
         "",
         f"Stack: {stack}.",
         "",

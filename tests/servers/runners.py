@@ -95,15 +95,17 @@ def run_node(name: str, script: str, mode: str, workdir: Path) -> Iterator[Serve
 
 
 @contextmanager
-def run_nginx_proxy(workdir: Path, *, upstream: str) -> Iterator[Server]:
+def run_nginx_proxy(
+    name: str, workdir: Path, *, upstream: str, tiny_header_limits: bool = False
+) -> Iterator[Server]:
     binary = nginx.binary()
     if binary is None:
         raise ServerUnavailable("nginx is not installed")
     port = free_port()
-    conf = nginx.write_proxy_config(workdir, port=port, upstream=upstream)
-    with serving_process(
-        "nginx_proxy", nginx.command(binary, conf), port=port, workdir=workdir
-    ) as server:
+    conf = nginx.write_proxy_config(
+        workdir, port=port, upstream=upstream, tiny_header_limits=tiny_header_limits
+    )
+    with serving_process(name, nginx.command(binary, conf), port=port, workdir=workdir) as server:
         yield server
 
 
@@ -165,7 +167,15 @@ def corpus_servers(workdir: Path) -> Iterator[dict[str, Server]]:
             servers[name] = stack.enter_context(run_node(name, script, mode, sub(name)))
         upstream = servers["flask"].base_url
         servers["nginx_proxy"] = stack.enter_context(
-            run_nginx_proxy(sub("nginx_proxy"), upstream=upstream)
+            run_nginx_proxy("nginx_proxy", sub("nginx_proxy"), upstream=upstream)
+        )
+        servers["nginx_tiny_headers"] = stack.enter_context(
+            run_nginx_proxy(
+                "nginx_tiny_headers",
+                sub("nginx_tiny_headers"),
+                upstream=upstream,
+                tiny_header_limits=True,
+            )
         )
         servers["apache"] = stack.enter_context(run_apache(sub("apache"), upstream=upstream))
         yield servers
