@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from tests.machine import install_missing
+from tests.machine import install_node_packages
 from tests.servers import aiohttp_app, apache, nginx, tornado_app, wsgi_apps
 from tests.servers.fixtures import (
     HOST,
@@ -85,7 +85,8 @@ def run_node(name: str, script: str, mode: str, workdir: Path) -> Iterator[Serve
     node = shutil.which("node")
     if node is None:
         raise ServerUnavailable("node is needed for the Node servers")
-    problem = install_missing() if not (NODE_DIR / "node_modules").is_dir() else None
+    # Normally done at session start (tests/machine.py); bench/accuracy.py runs outside it.
+    problem = install_node_packages()
     if problem:
         raise ServerUnavailable(problem)
     port = free_port()

