@@ -16,6 +16,9 @@ Per URL:
   causes      the answer's cause for an asked method: "method_not_supported" when the
               route does not serve it and says so correctly (405 or 501, right Allow), the
               rule id that explains the answer otherwise, None when the method works.
+  origin_causes  the same where ORIGIN is declared and the cause differs: a served POST
+              works from a page on ORIGIN where CORS is set up and fails for want of it
+              (`cors_not_enabled`) where there is none.
   silent      rule ids that must not be reported as warning or error here, on top of
               ALWAYS_SILENT (never a finding at all) and, for a `correct` URL,
               CORRECT_SILENT less what is expected.
@@ -23,129 +26,41 @@ Per URL:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-ORIGIN = "https://app.example"
-VERBS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
-NOT_SUPPORTED = "method_not_supported"
-# What our own probing did is a note, never a finding (issue 9, point 3).
-ALWAYS_SILENT = frozenset({"precondition_ignored"})
-# Rules that have nothing to say about a correctly configured stack.
-CORRECT_SILENT = frozenset(
-    {
-        "resource_not_found",
-        "rejected_before_routing",
-        "missing_allow_on_405",
-        "allow_lists_rejected_method",
-        "allowed_method_missing_from_allow",
-        "inconsistent_allow",
-        "allow_header_malformed",
-        "options_not_supported",
-        "head_not_supported",
-        "head_get_mismatch",
-        "method_falls_to_404",
-        "gateway_forbids_method",
-        "redirect_changes_method",
-        "server_error_on_method",
-        "preflight_method_not_allowed",
-        "preflight_header_not_allowed",
-        "preflight_missing_allow_origin",
-        "cors_wildcard_with_credentials",
-        "cors_reflects_any_origin",
-        "probe_failed",
-    }
+from tests.servers.corpus_model import (
+    ALWAYS_SILENT,
+    CORRECT_SILENT,
+    ORIGIN,
+    VERBS,
+    Case,
+    Spec,
+    build_case,
+    correct,
 )
 
-
-@dataclass(frozen=True)
-class Case:
-    stack: str
-    path: str
-    matrix: dict[str, int]
-    findings: frozenset[str]
-    cors: str
-    with_origin: frozenset[str]
-    causes: dict[str, str | None]
-    origin_causes: dict[str, str | None]
-    silent: frozenset[str]
-    why: str = ""
-
-    def expected(self, *, origin: bool) -> frozenset[str]:
-        extra = self.with_origin | ({"cors_not_enabled"} if self.cors == "none" else set())
-        return self.findings | extra if origin else self.findings
-
-    def silences(self, *, origin: bool) -> frozenset[str]:
-        silent = self.silent
-        if not origin or self.cors != "none":
-            silent |= {"cors_not_enabled"}
-        return silent - self.expected(origin=origin)
-
-    def cause(self, method: str, *, origin: bool) -> tuple[bool, str | None]:
-        """(whether a cause is expected for the method, the cause)."""
-        if origin and method in self.origin_causes:
-            return True, self.origin_causes[method]
-        if method in self.causes:
-            return True, self.causes[method]
-        return False, None
-
-
-@dataclass
-class _Spec:
-    matrix: str
-    findings: str = ""
-    cors: str = "none"
-    with_origin: str = ""
-    causes: str = "GET=- PATCH=method_not_supported"
-    origin_causes: str = ""
-    silent: str = ""
-    correct: bool = False
-    why: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
-
-def _causes(text: str) -> dict[str, str | None]:
-    pairs = (item.split("=", 1) for item in text.split())
-    return {method: (None if cause == "-" else cause) for method, cause in pairs}
-
-
-def _case(stack: str, path: str, spec: _Spec) -> Case:
-    findings = frozenset(spec.findings.split())
-    silent = frozenset(spec.silent.split())
-    if spec.correct:
-        silent |= CORRECT_SILENT
-    return Case(
-        stack=stack,
-        path=path,
-        matrix=dict(zip(VERBS, (int(s) for s in spec.matrix.split()), strict=True)),
-        findings=findings,
-        cors=spec.cors,
-        with_origin=frozenset(spec.with_origin.split()),
-        causes=_causes(spec.causes),
-        origin_causes=_causes(spec.origin_causes),
-        silent=(silent - findings),
-        why=spec.why,
-    )
-
-
-# A route that serves what it should and refuses the rest with 405 + a right Allow.
-def _correct(matrix: str, **kw: str) -> _Spec:
-    return _Spec(matrix=matrix, correct=True, **kw)  # type: ignore[arg-type]
-
+__all__ = [
+    "ALWAYS_SILENT",
+    "CASES",
+    "CORRECT_SILENT",
+    "ORIGIN",
+    "URLS",
+    "VERBS",
+    "Case",
+]
 
 _FALLS_TO_404 = "GET=- PATCH=method_falls_to_404"
 _GATEWAY = "GET=- PATCH=gateway_forbids_method PUT=gateway_forbids_method"
 
-SPECS: dict[tuple[str, str], _Spec] = {
+SPECS: dict[tuple[str, str], Spec] = {
     # http.server: 501 with no Allow is right for a method the server does not implement.
-    ("stdlib", "/items"): _correct("200 200 501 501 501 501 501 501"),
-    ("stdlib", "/missing"): _Spec(
+    ("stdlib", "/items"): correct("200 200 501 501 501 501 501 501"),
+    ("stdlib", "/missing"): Spec(
         "404 404 501 501 501 501 501 501",
         findings="resource_not_found",
         cors="moot",
         causes="GET=resource_not_found PATCH=resource_not_found",
         silent="method_falls_to_404 head_not_supported",
     ),
-    ("broken_gateway", "/broken"): _Spec(
+    ("broken_gateway", "/broken"): Spec(
         "200 404 301 500 405 403 200 200",
         findings="head_get_mismatch redirect_changes_method server_error_on_method "
         "missing_allow_on_405 gateway_forbids_method allow_header_malformed trace_enabled "
@@ -158,16 +73,16 @@ SPECS: dict[tuple[str, str], _Spec] = {
         "preflight's '*' with credentials is wrong whatever the origin; the made-up verb's "
         "200 is a catch-all",
     ),
-    ("broken_gateway", "/lying-allow"): _Spec(
+    ("broken_gateway", "/lying-allow"): Spec(
         "200 200 405 405 405 405 204 405",
         findings="allow_lists_rejected_method",
         causes="GET=- PATCH=method_not_supported DELETE=allow_lists_rejected_method",
         silent="missing_allow_on_405 allowed_method_missing_from_allow",
     ),
-    ("broken_gateway", "/correct"): _correct(
+    ("broken_gateway", "/correct"): correct(
         "200 200 201 405 405 405 204 405", cors="ok", why="CORS for ORIGIN, right Allow"
     ),
-    ("broken_gateway", "/inconsistent"): _Spec(
+    ("broken_gateway", "/inconsistent"): Spec(
         "200 200 201 405 405 405 204 405",
         findings="inconsistent_allow allowed_method_missing_from_allow",
         cors="none",
@@ -176,7 +91,7 @@ SPECS: dict[tuple[str, str], _Spec] = {
         why="OPTIONS advertises PUT, the 405s say GET, POST; POST is served but missing "
         "from OPTIONS' Allow",
     ),
-    ("broken_gateway", "/reflect"): _Spec(
+    ("broken_gateway", "/reflect"): Spec(
         "200 200 405 204 405 405 204 405",
         findings="cors_reflects_any_origin preflight_header_not_allowed",
         cors="ok",
@@ -185,45 +100,45 @@ SPECS: dict[tuple[str, str], _Spec] = {
         why="any origin is reflected, so the missing Allow-Headers fails every origin's "
         "JSON PUT, the declared one's too",
     ),
-    ("broken_gateway", "/api-gateway"): _Spec(
+    ("broken_gateway", "/api-gateway"): Spec(
         "200 200 403 403 403 403 403 403",
         findings="gateway_forbids_method",
         causes=_GATEWAY,
     ),
-    ("broken_gateway", "/guarded"): _correct(
+    ("broken_gateway", "/guarded"): correct(
         "200 200 405 412 405 412 204 405",
         causes="GET=- PATCH=method_not_supported PUT=- DELETE=-",
         why="honours If-Match: the probe's failing precondition gets 412, so PUT and "
         "DELETE are served",
     ),
-    ("flask", "/items"): _correct("200 200 201 405 405 405 200 405"),
-    ("flask", "/items/1"): _correct("200 200 405 200 405 204 200 405"),
-    ("flask", "/cors/items"): _correct(
+    ("flask", "/items"): correct("200 200 201 405 405 405 200 405"),
+    ("flask", "/items/1"): correct("200 200 405 200 405 204 200 405"),
+    ("flask", "/cors/items"): correct(
         "200 200 201 405 405 405 200 405",
         cors="ok",
         why="flask-cors' Access-Control-Allow-Methods lists verbs the route refuses: info",
     ),
-    ("starlette", "/items"): _correct("200 200 201 405 405 405 405 405"),
-    ("starlette", "/items/1"): _correct("200 200 405 200 405 204 405 405"),
+    ("starlette", "/items"): correct("200 200 201 405 405 405 405 405"),
+    ("starlette", "/items/1"): correct("200 200 405 200 405 204 405 405"),
     # FastAPI: one route per decorator, so Allow names only the first route's methods.
-    ("fastapi", "/items"): _Spec(
+    ("fastapi", "/items"): Spec(
         "200 405 201 405 405 405 405 405",
         findings="head_not_supported allowed_method_missing_from_allow",
         silent="missing_allow_on_405 options_not_supported inconsistent_allow",
     ),
-    ("fastapi", "/items/1"): _Spec(
+    ("fastapi", "/items/1"): Spec(
         "200 405 405 200 405 204 405 405",
         findings="head_not_supported allowed_method_missing_from_allow",
         silent="missing_allow_on_405 options_not_supported inconsistent_allow",
     ),
-    ("fastapi_cors", "/items"): _Spec(
+    ("fastapi_cors", "/items"): Spec(
         "200 405 201 405 405 405 405 405",
         findings="head_not_supported allowed_method_missing_from_allow",
         cors="ok",
         silent="preflight_method_not_allowed options_not_supported cors_not_enabled",
         why="the PATCH and DELETE preflights fail, but /items serves neither: routing",
     ),
-    ("fastapi_cors", "/items/1"): _Spec(
+    ("fastapi_cors", "/items/1"): Spec(
         "200 405 405 200 405 204 405 405",
         findings="head_not_supported allowed_method_missing_from_allow",
         cors="ok",
@@ -232,71 +147,71 @@ SPECS: dict[tuple[str, str], _Spec] = {
         silent="options_not_supported cors_not_enabled",
         why="DELETE is served but CORSMiddleware allows only GET, POST, PUT",
     ),
-    ("aiohttp", "/items"): _correct("200 200 201 405 405 405 405 405"),
-    ("aiohttp", "/items/1"): _correct("200 200 405 200 405 204 405 405"),
-    ("aiohttp", "/readonly"): _correct("200 200 405 405 405 405 405 405"),
+    ("aiohttp", "/items"): correct("200 200 201 405 405 405 405 405"),
+    ("aiohttp", "/items/1"): correct("200 200 405 200 405 204 405 405"),
+    ("aiohttp", "/readonly"): correct("200 200 405 405 405 405 405 405"),
     # Tornado: 405 with no Allow (a MUST of RFC 9110 15.5.6) and HEAD not derived from GET.
-    ("tornado", "/items"): _Spec(
+    ("tornado", "/items"): Spec(
         "200 405 201 405 405 405 405 405",
         findings="missing_allow_on_405 head_not_supported",
         causes="GET=- PATCH=missing_allow_on_405",
     ),
-    ("tornado", "/items/1"): _Spec(
+    ("tornado", "/items/1"): Spec(
         "200 405 405 200 405 204 405 405",
         findings="missing_allow_on_405 head_not_supported",
         causes="GET=- PATCH=missing_allow_on_405",
     ),
-    ("tornado", "/readonly"): _Spec(
+    ("tornado", "/readonly"): Spec(
         "200 405 405 405 405 405 405 405",
         findings="missing_allow_on_405 head_not_supported",
         causes="GET=- PATCH=missing_allow_on_405",
     ),
     # Falcon: no HEAD without on_head; OPTIONS' Allow lacks OPTIONS, the 405s' has it:
     # a difference in OPTIONS only is consistent.
-    ("falcon", "/items"): _Spec(
+    ("falcon", "/items"): Spec(
         "200 405 201 405 405 405 200 405",
         findings="head_not_supported",
         silent="inconsistent_allow missing_allow_on_405 allowed_method_missing_from_allow",
     ),
-    ("falcon", "/items/1"): _Spec(
+    ("falcon", "/items/1"): Spec(
         "200 405 405 200 405 204 200 405",
         findings="head_not_supported",
         silent="inconsistent_allow missing_allow_on_405 allowed_method_missing_from_allow",
     ),
-    ("falcon", "/readonly"): _Spec(
+    ("falcon", "/readonly"): Spec(
         "200 405 405 405 405 405 200 405",
         findings="head_not_supported",
         silent="inconsistent_allow missing_allow_on_405 allowed_method_missing_from_allow",
     ),
-    ("bottle", "/items"): _correct("200 200 201 405 405 405 405 405"),
-    ("bottle", "/items/1"): _correct("200 200 405 200 405 204 405 405"),
-    ("bottle", "/readonly"): _correct("200 200 405 405 405 405 405 405"),
+    ("bottle", "/items"): correct("200 200 201 405 405 405 405 405"),
+    ("bottle", "/items/1"): correct("200 200 405 200 405 204 405 405"),
+    ("bottle", "/readonly"): correct("200 200 405 405 405 405 405 405"),
     # Pyramid: a request_method no view matches is a 404 (PredicateMismatch).
-    ("pyramid", "/items"): _Spec(
+    ("pyramid", "/items"): Spec(
         "200 200 201 404 404 404 404 404",
         findings="method_falls_to_404",
         causes=_FALLS_TO_404,
         silent="resource_not_found options_not_supported",
     ),
-    ("pyramid", "/items/1"): _Spec(
+    ("pyramid", "/items/1"): Spec(
         "200 200 404 200 404 204 404 404",
         findings="method_falls_to_404",
         causes=_FALLS_TO_404,
         silent="resource_not_found options_not_supported",
     ),
-    ("pyramid", "/readonly"): _Spec(
+    ("pyramid", "/readonly"): Spec(
         "200 200 404 404 404 404 404 404",
         findings="method_falls_to_404",
         causes=_FALLS_TO_404,
         silent="resource_not_found options_not_supported",
     ),
-    ("django", "/items/"): _Spec(
+    ("django", "/items/"): Spec(
         "200 405 201 405 405 405 405 405",
         findings="head_not_supported",
         silent="missing_allow_on_405 inconsistent_allow",
         why="require_http_methods(['GET', 'POST']) leaves HEAD out",
     ),
-    ("django", "/items"): _Spec(
+    ("django", "/items"): Spec(
         "301 301 301 301 301 301 301 301",
         findings="redirect_changes_method",
         cors="moot",
@@ -304,49 +219,49 @@ SPECS: dict[tuple[str, str], _Spec] = {
         silent="method_falls_to_404 resource_not_found",
         why="APPEND_SLASH: every verb 301 to /items/",
     ),
-    ("django", "/items/1/"): _correct("200 200 405 200 405 204 200 405"),
-    ("django", "/form/"): _Spec(
+    ("django", "/items/1/"): correct("200 200 405 200 405 204 200 405"),
+    ("django", "/form/"): Spec(
         "200 405 403 403 403 403 405 405",
         findings="head_not_supported",
         causes="GET=-",
         silent="gateway_forbids_method missing_allow_on_405",
         why="CsrfViewMiddleware's 403 is the app's own, not a gateway's",
     ),
-    ("drf", "/items/"): _correct("200 200 201 405 405 405 200 405"),
-    ("drf", "/items/1/"): _correct("200 200 405 200 405 204 200 405"),
-    ("drf", "/readonly/"): _correct("200 200 405 405 405 405 200 405"),
+    ("drf", "/items/"): correct("200 200 201 405 405 405 200 405"),
+    ("drf", "/items/1/"): correct("200 200 405 200 405 204 200 405"),
+    ("drf", "/readonly/"): correct("200 200 405 405 405 405 200 405"),
     # nginx's static module and core answer 405 with no Allow.
-    ("nginx", "/static/hello.txt"): _Spec(
+    ("nginx", "/static/hello.txt"): Spec(
         "200 200 405 405 405 405 405 405",
         findings="missing_allow_on_405",
         causes="GET=- PATCH=missing_allow_on_405",
     ),
-    ("nginx", "/static/docs"): _Spec(
+    ("nginx", "/static/docs"): Spec(
         "301 301 301 405 405 405 405 405",
         findings="redirect_changes_method missing_allow_on_405",
         cors="moot",
         causes="POST=redirect_changes_method PATCH=missing_allow_on_405",
     ),
-    ("nginx", "/api/items"): _Spec(
+    ("nginx", "/api/items"): Spec(
         "200 200 403 403 403 403 403 405",
         findings="gateway_forbids_method missing_allow_on_405",
         causes=_GATEWAY,
         silent="allow_lists_rejected_method",
         why="limit_except GET { deny all; }; TRACE is nginx core's 405 without Allow",
     ),
-    ("nginx", "/form"): _Spec(
+    ("nginx", "/form"): Spec(
         "301 301 301 301 301 301 301 405",
         findings="redirect_changes_method missing_allow_on_405",
         cors="moot",
         causes="PATCH=redirect_changes_method",
     ),
-    ("express", "/items"): _Spec(
+    ("express", "/items"): Spec(
         "200 200 201 404 404 404 200 404",
         findings="method_falls_to_404",
         causes=_FALLS_TO_404,
         silent="resource_not_found",
     ),
-    ("express", "/items/1"): _Spec(
+    ("express", "/items/1"): Spec(
         "200 200 404 200 404 204 200 404",
         findings="method_falls_to_404",
         causes=_FALLS_TO_404,
@@ -355,13 +270,13 @@ SPECS: dict[tuple[str, str], _Spec] = {
 }
 
 for _stack in ("fastify", "koa", "hapi"):
-    SPECS[(_stack, "/items")] = _Spec(
+    SPECS[(_stack, "/items")] = Spec(
         "200 200 201 404 404 404 404 404", findings="method_falls_to_404", causes=_FALLS_TO_404
     )
-    SPECS[(_stack, "/items/1")] = _Spec(
+    SPECS[(_stack, "/items/1")] = Spec(
         "200 200 404 200 404 204 404 404", findings="method_falls_to_404", causes=_FALLS_TO_404
     )
-    SPECS[(_stack, "/readonly")] = _Spec(
+    SPECS[(_stack, "/readonly")] = Spec(
         "200 200 404 404 404 404 404 404", findings="method_falls_to_404", causes=_FALLS_TO_404
     )
 # @fastify/cors answers preflights; a plain OPTIONS (no Access-Control-Request-Method)
@@ -371,7 +286,7 @@ for _path, _matrix in (
     ("/items/1", "200 200 404 200 404 204 400 404"),
     ("/readonly", "200 200 404 404 404 404 400 404"),
 ):
-    SPECS[("fastify_cors", _path)] = _Spec(
+    SPECS[("fastify_cors", _path)] = Spec(
         _matrix,
         findings="method_falls_to_404",
         cors="ok",
@@ -385,7 +300,7 @@ for _path, _matrix in (
     ("/items/1", "200 200 404 200 404 204 404 404"),
     ("/readonly", "200 200 404 404 404 404 404 404"),
 ):
-    SPECS[("hapi_cors", _path)] = _Spec(
+    SPECS[("hapi_cors", _path)] = Spec(
         _matrix,
         findings="method_falls_to_404",
         cors="ok",
@@ -394,24 +309,24 @@ for _path, _matrix in (
     )
 # Koa with allowedMethods(): 405 + Allow, TRACE (unknown to the router) 501 + Allow.
 for _stack, _cors in (("koa_allowed", "none"), ("koa_cors", "ok")):
-    SPECS[(_stack, "/items")] = _correct("200 200 201 405 405 405 200 501", cors=_cors)
-    SPECS[(_stack, "/items/1")] = _correct("200 200 405 200 405 204 200 501", cors=_cors)
-    SPECS[(_stack, "/readonly")] = _correct("200 200 405 405 405 405 200 501", cors=_cors)
+    SPECS[(_stack, "/items")] = correct("200 200 201 405 405 405 200 501", cors=_cors)
+    SPECS[(_stack, "/items/1")] = correct("200 200 405 200 405 204 200 501", cors=_cors)
+    SPECS[(_stack, "/readonly")] = correct("200 200 405 405 405 405 200 501", cors=_cors)
 # nginx proxy_pass in front of the Flask app: Flask's answers, but TRACE is nginx core's
 # 405 without Allow.
-SPECS[("nginx_proxy", "/items")] = _Spec(
+SPECS[("nginx_proxy", "/items")] = Spec(
     "200 200 201 405 405 405 200 405",
     findings="missing_allow_on_405",
     silent="inconsistent_allow gateway_forbids_method allowed_method_missing_from_allow",
 )
-SPECS[("nginx_proxy", "/items/1")] = _Spec(
+SPECS[("nginx_proxy", "/items/1")] = Spec(
     "200 200 405 200 405 204 200 405",
     findings="missing_allow_on_405",
     silent="inconsistent_allow gateway_forbids_method allowed_method_missing_from_allow",
 )
 # nginx with header buffers too small for the probe's (and a browser's) User-Agent: 400
 # to every method, preflights included, before any location or the app sees it.
-SPECS[("nginx_tiny_headers", "/items")] = _Spec(
+SPECS[("nginx_tiny_headers", "/items")] = Spec(
     "400 400 400 400 400 400 400 400",
     findings="rejected_before_routing",
     cors="moot",
@@ -422,7 +337,7 @@ SPECS[("nginx_tiny_headers", "/items")] = _Spec(
 # Apache httpd: the static handler leaves TRACE on (TraceEnable defaults to on) and
 # serves POST like GET, honouring If-Match (so the probe's POST gets 412);
 # <LimitExcept GET> Require all denied forbids every other method, TRACE included.
-SPECS[("apache", "/static/hello.txt")] = _Spec(
+SPECS[("apache", "/static/hello.txt")] = Spec(
     "200 200 412 405 405 405 200 200",
     findings="trace_enabled",
     silent="missing_allow_on_405 inconsistent_allow allow_lists_rejected_method",
@@ -431,14 +346,16 @@ for _path, _matrix in (
     ("/api/items", "200 200 403 403 403 403 403 403"),
     ("/api/items/1", "200 200 403 403 403 403 403 403"),
 ):
-    SPECS[("apache", _path)] = _Spec(
+    SPECS[("apache", _path)] = Spec(
         _matrix,
         findings="gateway_forbids_method",
         causes=_GATEWAY,
         silent="missing_allow_on_405 resource_not_found",
     )
 
-CASES: tuple[Case, ...] = tuple(_case(stack, path, spec) for (stack, path), spec in SPECS.items())
+CASES: tuple[Case, ...] = tuple(
+    build_case(stack, path, spec) for (stack, path), spec in SPECS.items()
+)
 URLS: dict[str, list[str]] = {}
 for _case_ in CASES:
     URLS.setdefault(_case_.stack, []).append(_case_.path)
