@@ -1,16 +1,19 @@
 """Context managers that run the corpus stacks fixtures.py does not: each starts one real
 server on a free 127.0.0.1 port and yields a `Server`; corpus_servers() starts them all.
 
-They work inside pytest (corpus fixtures) and outside it (bench/accuracy.py, record.py).
+They work inside pytest (test_corpus.py) and outside it (bench/accuracy.py, record.py).
 """
 
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+
+from werkzeug.serving import make_server
 
 from tests.machine import install_node_packages
 from tests.servers import aiohttp_app, apache, nginx, tornado_app, wsgi_apps
@@ -38,8 +41,6 @@ NODE_DIR = Path(__file__).resolve().parent / "node"
 
 @contextmanager
 def run_aiohttp() -> Iterator[Server]:
-    import socket
-
     sock = socket.socket()
     sock.bind((HOST, 0))
     port = int(sock.getsockname()[1])
@@ -58,8 +59,6 @@ def run_tornado() -> Iterator[Server]:
 @contextmanager
 def run_wsgi(name: str) -> Iterator[Server]:
     """Falcon, Bottle or Pyramid under Werkzeug's threaded server."""
-    from werkzeug.serving import make_server
-
     build = {
         "falcon": wsgi_apps.falcon_app,
         "bottle": wsgi_apps.bottle_app,
