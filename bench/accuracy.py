@@ -59,6 +59,9 @@ class Tally:
     causes_wrong: int = 0
     causes_na: int = 0
     safe: Counter[str] = field(default_factory=Counter)
+    # Probes the stacks left unanswered: the engine's doing or the stack's, never the
+    # analysis', so they are counted apart from its figures.
+    unanswered: int = 0
     misses: dict[str, list[str]] = field(default_factory=dict)
 
     def miss(self, case: Case, text: str) -> None:
@@ -203,12 +206,14 @@ def run(stacks: set[str] | None) -> dict[tuple[bool, ProbePolicy], Tally]:
                 for c in cases
             ]
             for case, report in zip(cases, engine.probe_many(targets), strict=True):
+                tally = tallies[(origin, policy)]
+                tally.unanswered += sum(1 for o in report.observations if o.status is None)
                 score(
                     case,
                     diagnose(report),
                     origin=origin,
                     policy=policy,
-                    tally=tallies[(origin, policy)],
+                    tally=tally,
                 )
     return tallies
 
@@ -227,6 +232,8 @@ def main(argv: list[str] | None = None) -> None:
         f" stacks; origin {ORIGIN} when declared\n"
     )
     print("\n".join(summary_rows(tallies)))
+    unanswered = ", ".join(f"{t.unanswered}" for t in tallies.values())
+    print(f"\nprobes with no answer, per row: {unanswered}")
     if args.quiet:
         return
     for (origin, policy), tally in tallies.items():
