@@ -2,7 +2,7 @@
 
 Each fixture yields a `Server`; the modules beside this one say what each path answers, and
 OBSERVED.md records what the real frameworks did answer. The context managers under the
-fixtures also work outside pytest (record.py uses them).
+fixtures also work outside pytest (runners.py builds the whole corpus from them).
 """
 
 import os
@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -275,24 +274,3 @@ def express_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 def broken_gateway() -> Iterator[Server]:
     with run_broken_gateway() as server:
         yield server
-
-
-@contextmanager
-def all_servers() -> Iterator[list[Server]]:
-    """Every server at once, outside pytest (for record.py)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        for sub in ("django", "nginx", "express"):
-            (workdir / sub).mkdir()
-        with (
-            run_stdlib() as a,
-            run_django(workdir / "django") as b,
-            run_flask() as c,
-            run_starlette() as d,
-            run_fastapi(cors=False) as e,
-            run_fastapi(cors=True) as f,
-            run_nginx(workdir / "nginx") as g,
-            run_express(workdir / "express") as h,
-            run_broken_gateway() as i,
-        ):
-            yield [a, b, c, d, e, f, g, h, i]

@@ -127,3 +127,60 @@ def write_config(tmp: Path, *, port: int, upstream_port: int) -> Path:
 def command(nginx: str, conf: Path) -> list[str]:
     # -e: nginx opens its default error log before reading the config unless told.
     return [nginx, "-p", str(conf.parent), "-c", str(conf), "-e", str(conf.parent / "error.log")]
+
+
+PROXY_CONFIG = """\
+worker_processes 1;
+daemon off;
+{user}
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+
+events {{
+    worker_connections 1024;
+}}
+
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+
+    server {{
+        listen 127.0.0.1:{port};
+{limits}
+        location / {{
+            proxy_pass {upstream};
+        }}
+    }}
+}}
+"""
+
+
+# Header buffers too small for an ordinary request (a User-Agent of 80-odd characters
+# does not fit): nginx answers 400 "Request Header Or Cookie Too Large" to every method
+# before any location, as a proxy with a mistuned limit does to real browsers.
+TINY_HEADER_LIMITS = """\
+        connection_pool_size 128;
+        client_header_buffer_size 80;
+        large_client_header_buffers 1 128;"""
+
+
+def write_proxy_config(
+    tmp: Path, *, port: int, upstream: str, tiny_header_limits: bool = False
+) -> Path:
+    """A reverse proxy (proxy_pass, nothing else) in front of `upstream`.
+
+    What the app answers passes through unchanged, except that nginx's core still answers
+    TRACE with 405 itself, before any location applies. With `tiny_header_limits` every
+    request is refused with 400 before routing (TINY_HEADER_LIMITS).
+    """
+    user = "user root;" if os.geteuid() == 0 else ""
+    limits = TINY_HEADER_LIMITS if tiny_header_limits else ""
+    conf = tmp / "nginx.conf"
+    conf.write_text(
+        PROXY_CONFIG.format(tmp=tmp, port=port, upstream=upstream, user=user, limits=limits)
+    )
+    return conf
