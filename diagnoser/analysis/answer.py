@@ -21,6 +21,9 @@ NOT_SUPPORTED = "method_not_supported"
 _WHOLE = frozenset({"rejected_before_routing", "resource_not_found", "credentials_required"})
 # A method the route serves fails in browsers only through CORS (group 3).
 _CORS_GROUP = 3
+# CORS-safelisted methods go out without a preflight (Fetch standard): the server runs
+# them whatever its CORS set-up, so CORS is not why they fail on the server.
+_NO_PREFLIGHT = frozenset({"GET", "HEAD"})
 # A rejected method's own Allow hygiene decides whether the server "says so correctly".
 _SAYS_IT_WRONG = frozenset({"missing_allow_on_405", "allow_lists_rejected_method"})
 
@@ -99,7 +102,21 @@ def _for_method(facts: Facts, findings: tuple[Finding, ...], cell: MethodCell) -
             sentence += f" (inferred: {cell.source})"
         return _answer(facts, cell, NOT_SUPPORTED, sentence + ".", fix)
     sentence, fix = _no_cause(facts, cell)
-    return _answer(facts, cell, None, sentence, fix)
+    return _answer(facts, cell, None, sentence + _unreadable(findings, cell), fix)
+
+
+def _unreadable(findings: tuple[Finding, ...], cell: MethodCell) -> str:
+    """A served GET that pages on the declared origin still can't read."""
+    blocked = next(
+        (f for f in findings if f.rule == "cors_not_enabled" and f.severity is Severity.ERROR),
+        None,
+    )
+    if blocked is None or not _works(cell):
+        return ""
+    return (
+        " Scripts on the declared origin can't read the answer, though: "
+        "CORS is not enabled (cors_not_enabled)."
+    )
 
 
 def _cause(facts: Facts, findings: tuple[Finding, ...], cell: MethodCell) -> Finding | str | None:
@@ -114,6 +131,8 @@ def _cause(facts: Facts, findings: tuple[Finding, ...], cell: MethodCell) -> Fin
             continue  # a preflight for a method the route refuses fails by routing
         if group == _CORS_GROUP and finding.severity is Severity.INFO:
             continue  # info: nothing a browser on a declared origin runs into
+        if group == _CORS_GROUP and method in _NO_PREFLIGHT:
+            continue  # said beside the answer instead (_unreadable)
         if group > _CORS_GROUP and (_works(cell) or finding.rule not in _SAYS_IT_WRONG):
             continue  # Allow hygiene is not why a served method fails
         return finding
