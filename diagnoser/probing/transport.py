@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from http.client import RemoteDisconnected
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -20,7 +21,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+)
 from urllib3.util.retry import Retry
 
 from .config import EngineConfig
@@ -183,6 +189,51 @@ class GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
     pass
 
 
+class StaleConnectionRetry(Retry):
+    """Send again, once, a request whose kept-alive connection the server had closed.
+
+    Servers close an idle or refused connection without saying `Connection: close`
+    (Fastify after its 400 to an unknown verb); the next request on it dies before any
+    answer and recorded "no response" for a method the server would have answered. Only
+    that failure is retried, and only for idempotent methods (RFC 9110 9.2.2): a timeout
+    or a POST is never sent twice.
+    """
+
+    def increment(  # type: ignore[override]
+        self, method: str | None = None, url: str | None = None, **kwargs: Any
+    ) -> Retry:
+        error = kwargs.get("error")
+        if not _closed_by_peer(error) or not self._is_method_retryable(method or ""):
+            pool = kwargs.get("_pool")
+            raise MaxRetryError(pool, url or "", error) from error  # type: ignore[arg-type]
+        return super().increment(method, url, **kwargs)
+
+
+def _closed_by_peer(error: BaseException | None) -> bool:
+    """Whether the connection was closed under the request (urllib3 wraps the socket's
+    error in ProtocolError's arguments, not as its cause)."""
+    seen: list[BaseException] = []
+    while error is not None and error not in seen:
+        if isinstance(error, RemoteDisconnected | ConnectionResetError | BrokenPipeError):
+            return True
+        seen.append(error)
+        wrapped = [arg for arg in error.args if isinstance(arg, BaseException)]
+        error = wrapped[0] if wrapped else error.__cause__ or error.__context__
+    return False
+
+
+_RETRY_STALE = StaleConnectionRetry(
+    total=1,
+    connect=0,
+    read=1,
+    status=0,
+    other=0,
+    redirect=False,
+    raise_on_status=False,
+    allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}),
+)
+
+
 class GuardedAdapter(HTTPAdapter):
     """An HTTPAdapter whose pools use the guarded connection classes."""
 
@@ -191,7 +242,7 @@ class GuardedAdapter(HTTPAdapter):
         super().__init__(
             pool_connections=pool_connections,
             pool_maxsize=pool_maxsize,
-            max_retries=Retry(total=0, read=False, redirect=False),
+            max_retries=_RETRY_STALE,
         )
 
     def init_poolmanager(

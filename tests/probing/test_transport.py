@@ -17,13 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from diagnoser.probing import transport
 from diagnoser.probing.engine import EngineConfig, ProbeEngine
 from diagnoser.probing.guard import BlockedAddress
 from diagnoser.probing.model import ErrorKind, ProbePolicy, Target
+from diagnoser.probing.transport import guarded_session
 
-from .servers import EchoServer, RawServer, echo_url, local_config, tls_answering
+from .servers import (
+    EchoServer,
+    RawBehaviour,
+    RawServer,
+    echo_url,
+    local_config,
+    read_request,
+    tls_answering,
+)
 
 EVERYTHING = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
@@ -335,3 +345,29 @@ def test_a_server_silent_during_the_tls_handshake_ends_at_the_deadline() -> None
 
     assert get.error_kind is ErrorKind.TIMEOUT
     assert "deadline" in (get.error or "")
+
+
+def _answer_then_hang_up(conn: socket.socket, stop: threading.Event) -> None:
+    """Answer one request as if the connection stayed open, then close it a moment later
+    without reading the next one (Fastify after its 400 to an unknown verb)."""
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    stop.wait(0.05)
+
+
+@pytest.mark.parametrize(("method", "answered"), [("GET", True), ("POST", False)])
+def test_a_kept_alive_connection_the_server_closed_is_retried_once_for_idempotent_methods(
+    raw_server: Callable[[RawBehaviour], RawServer], method: str, answered: bool
+) -> None:
+    server = raw_server(_answer_then_hang_up)
+    session = guarded_session(local_config())
+    first = session.get(server.url, timeout=3)
+    assert first.status_code == 200
+
+    try:
+        second = session.request(method, server.url, timeout=3)
+    except requests.ConnectionError:
+        second = None
+
+    # A POST may have been processed: never sent twice.
+    assert (second is not None and second.status_code == 200) is answered
