@@ -21,7 +21,9 @@ from diagnoser.probing.model import (
 
 
 def observation_to_json(observation: Observation) -> dict[str, Any]:
-    return {
+    cut = {"headers_cut": True} if observation.headers_cut else {}
+    # Only when set: rows stored before the flag existed keep their content hash.
+    return cut | {
         "probe": observation.probe,
         "kind": observation.kind.value,
         "method": observation.method,
@@ -47,6 +49,7 @@ def observation_from_json(data: dict[str, Any]) -> Observation:
         status=data["status"],
         reason=data["reason"],
         headers=tuple((k, v) for k, v in data["headers"]),
+        headers_cut=data.get("headers_cut", False),
         body_bytes=data["body_bytes"],
         body_truncated=data["body_truncated"],
         body_excerpt=data["body_excerpt"],

@@ -238,13 +238,15 @@ class ProbeEngine:
             )
         else:
             assert response is not None
+            headers, headers_cut = kept_headers(response)
             observation = Observation(
                 probe=spec.name,
                 kind=spec.kind,
                 method=spec.method,
                 status=response.status,
                 reason=storable(response.reason or ""),
-                headers=kept_headers(response),
+                headers=headers,
+                headers_cut=headers_cut,
                 body_bytes=body.size,
                 body_truncated=body.truncated,
                 body_excerpt=body.excerpt,

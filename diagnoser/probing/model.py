@@ -145,6 +145,8 @@ class Observation:
     reason: str = ""
     # Kept response headers, names lower-case, repeated headers joined with ", ".
     headers: tuple[tuple[str, str], ...] = ()
+    # Some headers were cut or left out to stay within reading.MAX_KEPT_* (hostile sizes).
+    headers_cut: bool = False
     body_bytes: int = 0  # bytes read (as sent on the wire, never decompressed)
     body_truncated: bool = False  # the cap was reached before the body ended
     body_excerpt: str = ""

@@ -16,14 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from urllib3.response import BaseHTTPResponse
-
 from .config import EngineConfig
 from .deadline import Watchdog, watching
 from .errors import FailureContext, describe_failure
+from .reading import read_raw
 from .transport import guarded_session
 
-_CHUNK = 16 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024
 
 
@@ -38,21 +36,6 @@ class OutboundResult:
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
-
-
-def read_capped(response: BaseHTTPResponse, limit: int, keep: int) -> tuple[bytes, int, bool]:
-    """Read the raw body up to `limit` bytes, keeping the first `keep`; never decoded (a
-    gzip body stays its compressed size). Returns (kept bytes, bytes read, truncated)."""
-    head = bytearray()
-    total = 0
-    # One byte past the cap tells a body that fits from one that was cut.
-    while chunk := response.read(min(_CHUNK, limit + 1 - total), decode_content=False):
-        total += len(chunk)
-        if len(head) < keep:
-            head += chunk[: keep - len(head)]
-        if total > limit:
-            return bytes(head), limit, True
-    return bytes(head), total, False
 
 
 _watchdog: Watchdog | None = None
@@ -102,7 +85,7 @@ def send_once(
                 stream=True,
             )
             status = response.status_code
-            body, _, truncated = read_capped(response.raw, max_bytes, max_bytes)
+            body, _, truncated = read_raw(response.raw, limit=max_bytes, keep=max_bytes)
             response.close()
         except Exception as exc:  # every failure becomes the result's one-line error
             error = exc

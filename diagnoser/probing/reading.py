@@ -14,7 +14,7 @@ from typing import Any
 
 from urllib3.response import BaseHTTPResponse
 
-from .model import is_kept_header
+from .model import KEPT_HEADERS, is_kept_header
 
 _CHUNK = 16384
 _HEAD_BODY_GRACE = 0.015  # seconds
@@ -27,21 +27,26 @@ class Body:
     excerpt: str
 
 
-def read_body(response: BaseHTTPResponse, *, limit: int, excerpt_chars: int) -> Body:
-    """At most `limit` bytes of the body, streamed raw (no decompression), and an excerpt."""
-    keep = min(limit, excerpt_chars * 4)  # UTF-8 needs at most 4 bytes a char
+def read_raw(response: BaseHTTPResponse, *, limit: int, keep: int) -> tuple[bytes, int, bool]:
+    """Read at most `limit` bytes of the body as sent (never decompressed: a gzip bomb
+    stays its size on the wire), keeping the first `keep`. Returns (kept bytes, bytes
+    read, whether the body went on past the cap)."""
     head = bytearray()
     total = 0
-    truncated = False
     # One byte past the cap tells a body that fits from one that was cut.
     while chunk := response.read(min(_CHUNK, limit + 1 - total), decode_content=False):
         total += len(chunk)
         if len(head) < keep:
             head += chunk[: keep - len(head)]
         if total > limit:
-            truncated = True
-            total = limit
-            break
+            return bytes(head), limit, True
+    return bytes(head), total, False
+
+
+def read_body(response: BaseHTTPResponse, *, limit: int, excerpt_chars: int) -> Body:
+    """At most `limit` bytes of the body, streamed raw (no decompression), and an excerpt."""
+    # UTF-8 needs at most 4 bytes a character.
+    head, total, truncated = read_raw(response, limit=limit, keep=min(limit, excerpt_chars * 4))
     excerpt = storable(head.decode("utf-8", errors="replace")[:excerpt_chars])
     return Body(total, truncated, excerpt)
 
@@ -84,12 +89,40 @@ def _peek(buffered: Any) -> bytes:
         return b""
 
 
-def kept_headers(response: BaseHTTPResponse) -> tuple[tuple[str, str], ...]:
-    kept = []
+# What one observation keeps of a server's headers. A hostile server sent 95
+# Access-Control-X-n headers of 60 KB each (45 MB stored per probe, a 45 MB page); real
+# diagnosis needs a few short values.
+MAX_KEPT_VALUE_CHARS = 4096
+MAX_PREFIXED_HEADERS = 32  # Access-Control-* headers (CORS defines a handful)
+MAX_KEPT_HEADER_CHARS = 64 * 1024
+CUT_MARK = " [cut]"
+
+
+def kept_headers(response: BaseHTTPResponse) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """The headers diagnosis reads, within the caps above; and whether any was cut or
+    left out for them."""
+    kept: list[tuple[str, str]] = []
+    prefixed = 0
+    total = 0
+    cut = False
     for name, value in response.headers.itermerged():
-        if is_kept_header(name):
-            kept.append((storable(name.lower()), storable(_header_text(value))))
-    return tuple(kept)
+        if not is_kept_header(name):
+            continue
+        lower = name.lower()
+        if lower not in KEPT_HEADERS:
+            prefixed += 1
+            if prefixed > MAX_PREFIXED_HEADERS:
+                cut = True
+                continue
+        text = storable(_header_text(value))
+        if len(text) > MAX_KEPT_VALUE_CHARS:
+            text, cut = text[:MAX_KEPT_VALUE_CHARS] + CUT_MARK, True
+        if total + len(lower) + len(text) > MAX_KEPT_HEADER_CHARS:
+            cut = True
+            continue
+        total += len(lower) + len(text)
+        kept.append((storable(lower), text))
+    return tuple(kept), cut
 
 
 def storable(text: str) -> str:
