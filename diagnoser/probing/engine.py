@@ -8,6 +8,7 @@ before they take a worker, so a busy host never holds workers another host could
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import select
 import time
 from collections.abc import Iterable
@@ -40,7 +41,7 @@ from .model import (
     Target,
     is_kept_header,
 )
-from .plan import plan_probes
+from .plan import plan_for, url_for
 from .scrub import REDACTED, scrub_observation, secret_forms
 from .transport import guarded_session
 from .urls import DEFAULT_PORTS, InvalidTarget, fill_path, validate_header, validate_target_url
@@ -58,6 +59,7 @@ class _Request:
     spec: ProbeSpec
     headers: tuple[tuple[str, str], ...]  # what goes on the wire
     recorded: tuple[tuple[str, str], ...]  # the same, secrets redacted
+    url: str = ""  # where a phantom probe goes; "" for the target's URL
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ class ProbeEngine:
                     error_kind=ErrorKind.BLOCKED,
                     error=message,
                 )
-                for spec in plan_probes(target.policy)
+                for spec in plan_for(target)
             )
             return ProbeReport(target, observations, datetime.now(UTC), 0.0, notes=(message,))
         outcomes = [
@@ -161,7 +163,10 @@ class ProbeEngine:
             notes = (f"probed {prepared.url}",)
         return ProbeReport(
             target=target,
-            observations=tuple(scrub_observation(o.observation, secrets) for o in outcomes),
+            observations=tuple(
+                scrub_observation(_located(o.observation, request), secrets)
+                for o, request in zip(outcomes, prepared.requests, strict=True)
+            ),
             started_at=datetime.fromtimestamp(first.started, UTC),
             elapsed_ms=round((max(o.end for o in outcomes) - first.start) * 1000, 3),
             notes=notes,
@@ -181,10 +186,17 @@ class ProbeEngine:
             ("Accept", "*/*"),
             ("Accept-Encoding", "identity"),
         )
-        planned = tuple(
-            _request_for(spec, base, extra, target.origin) for spec in plan_probes(target.policy)
-        )
-        return _Prepared(url, (host, port), parts.netloc, planned)
+        planned = []
+        for spec in plan_for(target):
+            request = _request_for(spec, base, extra, target.origin)
+            if spec.kind is ProbeKind.PHANTOM:
+                try:
+                    phantom = validate_target_url(url_for(target, spec))
+                except InvalidTarget as exc:
+                    return exc
+                request = dataclasses.replace(request, url=phantom)
+            planned.append(request)
+        return _Prepared(url, (host, port), parts.netloc, tuple(planned))
 
     def _send(self, prepared: _Prepared, request: _Request) -> _Outcome:
         started = time.time()
@@ -197,7 +209,9 @@ class ProbeEngine:
         with watching(watch):
             try:
                 response = self._adapter.send(
-                    _prepared_request(spec.http_method, prepared.url, request.headers),
+                    _prepared_request(
+                        spec.http_method, request.url or prepared.url, request.headers
+                    ),
                     stream=True,
                     timeout=self._timeout,
                     verify=True,
@@ -335,6 +349,10 @@ def _settled(future: Future[_Outcome], request: _Request) -> _Outcome:
         request_headers=request.recorded,
     )
     return _Outcome(observation, time.time(), now, now)
+
+
+def _located(observation: Observation, request: _Request) -> Observation:
+    return dataclasses.replace(observation, url=request.url) if request.url else observation
 
 
 def _request_for(
