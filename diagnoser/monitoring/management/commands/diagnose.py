@@ -13,8 +13,15 @@ from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.export import diagnosis_document
 from diagnoser.monitoring.terminal import render_text
 from diagnoser.probing.engine import ProbeEngine
-from diagnoser.probing.model import ErrorKind, ProbePolicy, Target
-from diagnoser.probing.urls import InvalidTarget, validate_header, validate_target_url
+from diagnoser.probing.model import UNSAFE_METHODS, ErrorKind, ProbePolicy, Target
+from diagnoser.probing.plan import describe_policy, send_method_risk
+from diagnoser.probing.urls import (
+    InvalidTarget,
+    fill_path,
+    placeholders,
+    validate_header,
+    validate_target_url,
+)
 
 # --allow-private admits every address the guard would refuse, except cloud metadata
 # addresses, which the guard refuses whatever the allowlist says.
@@ -43,7 +50,31 @@ class Command(BaseCommand):
             metavar="'K: V'",
             help="Extra request header (repeatable). Values are never printed.",
         )
-        parser.add_argument("--mode", choices=["safe", "full"], default="full")
+        parser.add_argument(
+            "--policy",
+            "--mode",
+            dest="policy",
+            choices=[p.value for p in ProbePolicy],
+            default=ProbePolicy.SAFE.value,
+            help="safe (default): "
+            + describe_policy(ProbePolicy.SAFE).removeprefix("Safe: ")
+            + " strict: only GET, HEAD, OPTIONS, the made-up verb and preflights. full: "
+            "every verb; the risk is printed before anything is sent.",
+        )
+        parser.add_argument(
+            "--sample",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="Value for a {placeholder} of a URL template like https://api/items/{id}.",
+        )
+        parser.add_argument("--method", help="The method that failed, e.g. PATCH.")
+        parser.add_argument(
+            "--send-method",
+            action="store_true",
+            help="Also send --method (an unsafe verb) to the URL once, guarded; the risk is "
+            "printed first.",
+        )
         parser.add_argument(
             "--allow-private",
             action="store_true",
@@ -54,6 +85,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         target = _target(options)
+        self._say_risk(target)
         config = engine_config()
         if options["allow_private"]:
             config = dataclasses.replace(config, allow_networks=_EVERYWHERE)
@@ -71,10 +103,45 @@ class Command(BaseCommand):
         if any(f.severity.rank <= threshold for f in diagnosis.findings):
             raise SystemExit(1)
 
+    def _say_risk(self, target: Target) -> None:
+        """Say what a request that may change data risks before it is sent (stderr, so
+        --json output stays a document)."""
+        if target.policy is ProbePolicy.FULL:
+            self.stderr.write(f"warning: {describe_policy(ProbePolicy.FULL)}")
+        elif target.send_method is not None:
+            self.stderr.write(f"warning: {send_method_risk(target.send_method)}")
+
+
+def _send_method(options: dict[str, Any]) -> str | None:
+    method = (options["method"] or "").upper() or None
+    if not options["send_method"]:
+        return None
+    if method not in UNSAFE_METHODS:
+        raise InvalidTarget(
+            "--send-method needs --method with the unsafe verb that failed "
+            f"({', '.join(sorted(UNSAFE_METHODS))})"
+        )
+    # The full policy sends it anyway; the flag adds nothing there.
+    return method if options["policy"] != ProbePolicy.FULL.value else None
+
+
+def _samples(options: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    samples = []
+    for raw in options["sample"]:
+        name, sep, value = raw.partition("=")
+        if not sep or not name.strip():
+            raise InvalidTarget(f"--sample {raw!r} needs the form NAME=VALUE")
+        samples.append((name.strip(), value))
+    return tuple(samples)
+
 
 def _target(options: dict[str, Any]) -> Target:
     try:
-        url = validate_target_url(options["url"])
+        samples = _samples(options)
+        template = options["url"] if placeholders(options["url"]) else None
+        raw = options["url"]
+        url = validate_target_url(fill_path(raw, dict(samples)) if template else raw)
+        send_method = _send_method(options)
         headers = []
         for raw in options["header"]:
             name, sep, value = raw.partition(":")
@@ -87,5 +154,11 @@ def _target(options: dict[str, Any]) -> Target:
     except InvalidTarget as error:
         raise InvalidInput(str(error)) from None
     return Target(
-        url=url, headers=tuple(headers), origin=origin, policy=ProbePolicy(options["mode"])
+        url=url,
+        headers=tuple(headers),
+        origin=origin,
+        policy=ProbePolicy(options["policy"]),
+        template=template,
+        samples=samples,
+        send_method=send_method,
     )
