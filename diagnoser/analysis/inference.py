@@ -169,11 +169,11 @@ class Inference:
                 f"disagree about {method}",
             )
         if source.lists(method):
-            return _inferred(method, Verdict.ACCEPTED, said)
+            return _inferred(method, Verdict.ACCEPTED, prefix + said)
         doubt = self._doubt_absence(method)
         if doubt:
             return _unknown(method, f"{prefix}{said} omits {method}, but {doubt}")
-        return _inferred(method, Verdict.REJECTED, said)
+        return _inferred(method, Verdict.REJECTED, prefix + said)
 
     def _doubt_absence(self, method: str) -> str:
         """Why a method missing from Allow may still be served, or refused otherwise
