@@ -37,7 +37,9 @@ def specimen_service(
 ) -> Service:
     """The specimen's staging and prod registered in a workspace, both probed `full`."""
     service = service_create(workspace=workspace, name=name)
-    environment_create(service=service, name="staging", base_url=specimens.url("staging"))
+    environment_create(
+        service=service, name="staging", base_url=specimens.url("staging"), probe_policy="full"
+    )
     environment_create(
         service=service,
         name="prod",
