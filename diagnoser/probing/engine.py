@@ -41,7 +41,7 @@ from .model import (
     Target,
     is_kept_header,
 )
-from .plan import plan_for, url_for
+from .plan import phantom_url, plan_for
 from .scrub import REDACTED, scrub_observation, secret_forms
 from .transport import guarded_session
 from .urls import DEFAULT_PORTS, InvalidTarget, fill_path, validate_header, validate_target_url
@@ -186,17 +186,13 @@ class ProbeEngine:
             ("Accept", "*/*"),
             ("Accept-Encoding", "identity"),
         )
-        planned = []
-        for spec in plan_for(target):
-            request = _request_for(spec, base, extra, target.origin)
-            if spec.kind is ProbeKind.PHANTOM:
-                try:
-                    phantom = validate_target_url(url_for(target, spec))
-                except InvalidTarget as exc:
-                    return exc
-                request = dataclasses.replace(request, url=phantom)
-            planned.append(request)
-        return _Prepared(url, (host, port), parts.netloc, tuple(planned))
+        phantom = _phantom_for(target, url)
+        if isinstance(phantom, InvalidTarget):
+            return phantom
+        planned = tuple(
+            _request_for(spec, base, extra, target.origin, phantom) for spec in plan_for(target)
+        )
+        return _Prepared(url, (host, port), parts.netloc, planned)
 
     def _send(self, prepared: _Prepared, request: _Request) -> _Outcome:
         started = time.time()
@@ -355,11 +351,27 @@ def _located(observation: Observation, request: _Request) -> Observation:
     return dataclasses.replace(observation, url=request.url) if request.url else observation
 
 
+def _phantom_for(target: Target, url: str) -> str | InvalidTarget:
+    """The phantom URL ("" when none), checked like the target's and held to its scheme,
+    host and port: the target's headers, secrets included, go along."""
+    raw = phantom_url(target)
+    if raw is None:
+        return ""
+    try:
+        phantom = validate_target_url(raw)
+    except InvalidTarget as exc:
+        return exc
+    if urlsplit(phantom)[:2] != urlsplit(url)[:2]:
+        return InvalidTarget("the route template must name the URL's own scheme, host and port")
+    return phantom
+
+
 def _request_for(
     spec: ProbeSpec,
     base: tuple[tuple[str, str], ...],
     extra: tuple[tuple[str, str], ...],
     origin: str | None,
+    phantom: str,
 ) -> _Request:
     sent: list[tuple[str, str]] = list(base)
     secret: set[int] = set()
@@ -385,7 +397,8 @@ def _request_for(
         if spec.method in UNSAFE_METHODS:
             sent += [("Content-Length", "0"), ("If-Match", PRECONDITION)]
     recorded = tuple((n, REDACTED if i in secret else v) for i, (n, v) in enumerate(sent))
-    return _Request(spec, tuple(sent), recorded)
+    url = phantom if spec.kind is ProbeKind.PHANTOM else ""
+    return _Request(spec, tuple(sent), recorded, url)
 
 
 def _prepared_request(

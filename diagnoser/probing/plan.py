@@ -63,15 +63,6 @@ def plan_for(target: Target) -> tuple[ProbeSpec, ...]:
     )
 
 
-def url_for(target: Target, spec: ProbeSpec) -> str:
-    """Where a probe goes: the phantom URL for phantom probes, the target's URL otherwise."""
-    if spec.kind is ProbeKind.PHANTOM:
-        url = phantom_url(target)
-        assert url is not None, "phantom probes are planned only for templates"
-        return url
-    return target.url
-
-
 def phantom_url(target: Target) -> str | None:
     """The target's route template filled with ids that cannot exist, or None when the
     target is no template (or the policy sends no phantom probe)."""

@@ -11,7 +11,6 @@ from diagnoser.probing.plan import (
     plan_for,
     plan_probes,
     send_method_risk,
-    url_for,
 )
 
 
@@ -116,15 +115,6 @@ def test_no_phantom_for_a_url_that_is_no_template_or_a_policy_that_sends_none() 
     full = Target(url="https://api.example/items/1", template=TEMPLATE, samples=(("id", "1"),))
     assert phantom_url(full) is None
     assert not [s for s in plan_for(full) if s.kind is ProbeKind.PHANTOM]
-
-
-def test_url_for_sends_phantom_probes_to_the_phantom_and_the_rest_to_the_url() -> None:
-    target = _safe("https://api.example/items/1", TEMPLATE, id="1")
-
-    where = {spec.name: url_for(target, spec) for spec in plan_for(target)}
-
-    assert where["GET"] == where["preflight:PATCH"] == target.url
-    assert where["phantom:PATCH"] == phantom_url(target)
 
 
 def test_send_method_adds_that_one_unsafe_verb_to_the_safe_plan() -> None:
