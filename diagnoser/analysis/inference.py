@@ -162,44 +162,73 @@ class Inference:
 
     def _from_allow(self, method: str, undecided: str) -> MethodCell:
         source = self._allows[0]
-        said = f"Allow on the {source.status} answer to {source.probe}"
+        said = f"{undecided}; " if undecided else ""
+        said += f"Allow on the {source.status} answer to {source.probe}"
         listing = {a.lists(method) for a in self._allows}
-        prefix = f"{undecided}; " if undecided else ""
         if len(listing) > 1:
-            others = next(a for a in self._allows if a.lists(method) != source.lists(method))
+            other = next(a for a in self._allows if a.lists(method) != source.lists(method))
             return _unknown(
                 method,
-                f"{prefix}{said} and Allow on the {others.status} answer to {others.probe} "
-                f"disagree about {method}",
+                f"{said} and Allow on the {other.status} answer to {other.probe} disagree "
+                f"about {method}",
             )
+        gate = self._gate()
+        if gate:
+            return _unknown(method, f"{said} is beside the point: {gate}")
         if source.lists(method):
-            return _inferred(method, Verdict.ACCEPTED, prefix + said)
-        doubt = self._doubt_absence(method)
-        if doubt:
-            return _unknown(method, f"{prefix}{said} omits {method}, but {doubt}")
-        return _inferred(method, Verdict.REJECTED, prefix + said)
+            return _inferred(method, Verdict.ACCEPTED, said)
+        verdict, why = self._absent(method)
+        if verdict is None:
+            return _unknown(method, f"{said} omits {method}, but {why}")
+        return _inferred(method, verdict, f"{said} omits {method}{why}")
 
-    def _doubt_absence(self, method: str) -> str:
-        """Why a method missing from Allow may still be served, or refused otherwise
-        than 405/501; "" when the made-up verb confirms unserved methods get 405/501."""
-        if self._fastapi:
-            return _STARLETTE_ALLOW
-        if Stack.EXPRESS in self._stacks:
-            return _EXPRESS_404
+    def _gate(self) -> str:
+        """Why no Allow says what a method gets: something answers the made-up verb
+        before any route refuses it (a gateway rule, an auth or CSRF check, a catch-all)."""
         made_up = self._unknown
         if made_up is None or made_up.status is None:
             return ""
-        if made_up.status in (405, 501):
-            return ""
-        if made_up.status == 400:
+        if made_up.status in (401, 403, 407):
             return (
+                f"the made-up verb got {made_up.status}, so a layer answers methods before "
+                "the route does (a gateway rule, an auth or CSRF check) and may answer "
+                "listed methods so too"
+            )
+        if 200 <= made_up.status < 300:
+            return (
+                f"the made-up verb got {made_up.status}: a catch-all answers any method, "
+                "whatever Allow says"
+            )
+        return ""
+
+    def _absent(self, method: str) -> tuple[Verdict | None, str]:
+        """What a method missing from Allow gets, with the reason when it is not the
+        plain 405/501 (or None and why it can't be told)."""
+        if self._fastapi:
+            return None, _STARLETTE_ALLOW
+        if Stack.EXPRESS in self._stacks:
+            if self._express_options():
+                return Verdict.NOT_FOUND, f": {_EXPRESS_404} ('Cannot {method} /…')"
+            return None, f"{_EXPRESS_404}, unless the app answers it itself"
+        made_up = self._unknown
+        if made_up is None or made_up.status is None or made_up.status in (405, 501):
+            return Verdict.REJECTED, ""
+        if made_up.status == 400:
+            return None, (
                 "the made-up verb got 400 (refused by the HTTP parser), so nothing shows "
                 "how the app answers a method no route serves"
             )
-        return (
+        return None, (
             f"the made-up verb got {made_up.status}, not 405 or 501, so a method no route "
             "serves may get that too"
         )
+
+    def _express_options(self) -> bool:
+        """OPTIONS was answered by Express's router itself (its body is the Allow value),
+        so no middleware of the app handles methods on its own here."""
+        options = next((o for o in self._report.plain() if o.method == "OPTIONS"), None)
+        allow = options.header("allow") if options is not None else None
+        return bool(allow) and options is not None and options.body_excerpt.strip() == allow
 
     def _from_preflight(self, method: str) -> MethodCell | None:
         answer = self._preflight.get(method)

@@ -146,3 +146,31 @@ def test_a_cells_basis_follows_observed_unless_given() -> None:
     assert MethodCell("PUT", Verdict.REJECTED, None, False).basis is Basis.INFERRED
     with pytest.raises(ValueError, match="observed"):
         MethodCell("PATCH", Verdict.ACCEPTED, 404, True, basis=Basis.PHANTOM)
+
+
+@pytest.mark.parametrize(("status", "why"), [(403, "before the route"), (200, "catch-all")])
+def test_allow_says_nothing_when_something_answers_the_made_up_verb_first(
+    status: int, why: str
+) -> None:
+    post = cell(
+        "POST",
+        *SAFE_BASE,
+        answer("OPTIONS", 200, ("allow", "GET, HEAD, POST")),
+        answer(UNKNOWN_METHOD, status),
+    )
+
+    assert post.verdict is Verdict.UNKNOWN
+    assert why in post.source
+
+
+def test_express_behind_middleware_that_answers_options_itself_stays_unknown() -> None:
+    express = ("x-powered-by", "Express")
+    put = cell(
+        "PUT",
+        answer("GET", 200, express),
+        answer("OPTIONS", 204, express, ("allow", "GET, HEAD")),
+        answer(UNKNOWN_METHOD, 400),
+    )
+
+    assert put.verdict is Verdict.UNKNOWN
+    assert "unless the app answers it itself" in put.source

@@ -84,16 +84,18 @@ def test_express_patch_is_observed_on_a_phantom_id_as_the_routers_404(
     assert delete.verdict is _cell(full, "DELETE").verdict
 
 
-def test_express_without_a_template_says_unknown_not_405_for_verbs_outside_allow(
+def test_express_without_a_template_infers_its_404_not_405_for_verbs_outside_allow(
     loopback_engine: ProbeEngine, express_server: Server
 ) -> None:
-    matrix = diagnose(_probe(loopback_engine, express_server, "/items")).matrix
+    safe = diagnose(_probe(loopback_engine, express_server, "/items")).matrix
+    full = diagnose(loopback_engine.probe(Target(url=express_server.url("/items")))).matrix
 
     for method in ("PUT", "PATCH", "DELETE"):
-        cell = _cell(matrix, method)
-        assert cell.verdict is Verdict.UNKNOWN, method
+        cell = _cell(safe, method)
+        assert (cell.verdict, cell.basis) == (Verdict.NOT_FOUND, Basis.INFERRED), method
         assert "Express answers 404" in cell.source
-    assert _cell(matrix, "POST").verdict is Verdict.ACCEPTED  # Allow lists it
+        assert cell.verdict is _cell(full, method).verdict
+    assert _cell(safe, "POST").verdict is Verdict.ACCEPTED  # Allow lists it
 
 
 def test_flask_patch_route_is_served_when_its_handler_404s_the_phantom_id(
@@ -168,3 +170,60 @@ def test_send_method_sends_the_named_verb_once_guarded(
     assert ("If-Match", '"diagnoser-probe-precondition"') in sent[0].request_headers
     assert _cell(matrix, "PATCH").basis is Basis.OBSERVED
     assert [o.method for o in report.plain() if o.method in UNSAFE_METHODS] == ["PATCH"]
+
+
+# Every path OBSERVED.md records ({id} marks a template, filled with 1). /lying-allow is
+# left out: its Allow names DELETE, which it refuses, and only sending DELETE shows that.
+RECORDED = [
+    ("stdlib_server", "/items"),
+    ("django_server", "/items/"),
+    ("django_server", "/items/{id}/"),
+    ("django_server", "/form/"),
+    ("flask_server", "/items"),
+    ("flask_server", "/items/{id}"),
+    ("flask_server", "/cors/items"),
+    ("starlette_server", "/items"),
+    ("starlette_server", "/items/{id}"),
+    ("fastapi_server", "/items"),
+    ("fastapi_server", "/items/{id}"),
+    ("fastapi_cors_server", "/items/{id}"),
+    ("nginx_server", "/static/docs"),
+    ("nginx_server", "/api/items"),
+    ("express_server", "/items"),
+    ("express_server", "/items/{id}"),
+    ("broken_gateway", "/broken"),
+    ("broken_gateway", "/correct"),
+]
+
+
+@pytest.mark.parametrize(("fixture", "path"), RECORDED, ids=[f + p for f, p in RECORDED])
+@pytest.mark.parametrize("origin", [None, "https://app.example"])
+def test_no_verb_the_safe_policy_leaves_unsent_is_inferred_wrong(
+    request: pytest.FixtureRequest,
+    loopback_engine: ProbeEngine,
+    fixture: str,
+    path: str,
+    origin: str | None,
+) -> None:
+    server: Server = request.getfixturevalue(fixture)
+    url = server.url(path.replace("{id}", "1"))
+    template = server.url(path) if "{id}" in path else None
+    safe = Target(
+        url,
+        origin=origin,
+        policy=ProbePolicy.SAFE,
+        template=template,
+        samples=(("id", "1"),) if template else (),
+    )
+
+    guessed = diagnose(loopback_engine.probe(safe)).matrix
+    truth = diagnose(loopback_engine.probe(Target(url, origin=origin))).matrix
+
+    wrong = [
+        f"{cell.method}: {cell.verdict} ({cell.source}), really {_cell(truth, cell.method).verdict}"
+        for cell in guessed.cells
+        if not cell.observed
+        and cell.verdict is not Verdict.UNKNOWN
+        and cell.verdict is not _cell(truth, cell.method).verdict
+    ]
+    assert wrong == []
