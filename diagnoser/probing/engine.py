@@ -8,7 +8,6 @@ before they take a worker, so a busy host never holds workers another host could
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import select
 import time
 from collections.abc import Iterable
@@ -20,10 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
-from requests.hooks import default_hooks
-from requests.structures import CaseInsensitiveDict
 from urllib3.response import BaseHTTPResponse
 
 from .config import EngineConfig
@@ -31,35 +27,23 @@ from .deadline import Watchdog, watching
 from .errors import FailureContext, describe_failure
 from .gates import HostGates
 from .model import (
-    DEFAULT_ORIGIN,
-    UNSAFE_METHODS,
     ErrorKind,
     Observation,
-    ProbeKind,
     ProbeReport,
-    ProbeSpec,
     Target,
     is_kept_header,
 )
-from .plan import phantom_url, plan_for
-from .scrub import REDACTED, scrub_observation, secret_forms
+from .plan import plan_for
+from .scrub import scrub_observation, secret_forms
 from .transport import guarded_session
 from .urls import DEFAULT_PORTS, InvalidTarget, fill_path, validate_header, validate_target_url
+from .wire import PRECONDITION, Request, located, phantom_for, prepared_request, request_for
 
-__all__ = ["EngineConfig", "ProbeEngine"]
+__all__ = ["PRECONDITION", "EngineConfig", "ProbeEngine"]
 
-PRECONDITION = '"diagnoser-probe-precondition"'
 _CHUNK = 16384
 _HEAD_BODY_GRACE = 0.015  # seconds
 _HostKey = tuple[str, int]
-
-
-@dataclass(frozen=True)
-class _Request:
-    spec: ProbeSpec
-    headers: tuple[tuple[str, str], ...]  # what goes on the wire
-    recorded: tuple[tuple[str, str], ...]  # the same, secrets redacted
-    url: str = ""  # where a phantom probe goes; "" for the target's URL
 
 
 @dataclass(frozen=True)
@@ -69,7 +53,7 @@ class _Prepared:
     url: str
     host_key: _HostKey
     display_host: str
-    requests: tuple[_Request, ...]
+    requests: tuple[Request, ...]
 
 
 @dataclass(frozen=True)
@@ -164,7 +148,7 @@ class ProbeEngine:
         return ProbeReport(
             target=target,
             observations=tuple(
-                scrub_observation(_located(o.observation, request), secrets)
+                scrub_observation(located(o.observation, request), secrets)
                 for o, request in zip(outcomes, prepared.requests, strict=True)
             ),
             started_at=datetime.fromtimestamp(first.started, UTC),
@@ -186,15 +170,15 @@ class ProbeEngine:
             ("Accept", "*/*"),
             ("Accept-Encoding", "identity"),
         )
-        phantom = _phantom_for(target, url)
+        phantom = phantom_for(target, url)
         if isinstance(phantom, InvalidTarget):
             return phantom
         planned = tuple(
-            _request_for(spec, base, extra, target.origin, phantom) for spec in plan_for(target)
+            request_for(spec, base, extra, target.origin, phantom) for spec in plan_for(target)
         )
         return _Prepared(url, (host, port), parts.netloc, planned)
 
-    def _send(self, prepared: _Prepared, request: _Request) -> _Outcome:
+    def _send(self, prepared: _Prepared, request: Request) -> _Outcome:
         started = time.time()
         start = time.perf_counter()
         spec = request.spec
@@ -205,7 +189,7 @@ class ProbeEngine:
         with watching(watch):
             try:
                 response = self._adapter.send(
-                    _prepared_request(
+                    prepared_request(
                         spec.http_method, request.url or prepared.url, request.headers
                     ),
                     stream=True,
@@ -328,7 +312,7 @@ def _peek(buffered: Any) -> bytes:
         return b""
 
 
-def _settled(future: Future[_Outcome], request: _Request) -> _Outcome:
+def _settled(future: Future[_Outcome], request: Request) -> _Outcome:
     """The probe's outcome; a bug in the engine becomes an observation, not a crash."""
     error = future.exception()
     if error is None:
@@ -345,74 +329,6 @@ def _settled(future: Future[_Outcome], request: _Request) -> _Outcome:
         request_headers=request.recorded,
     )
     return _Outcome(observation, time.time(), now, now)
-
-
-def _located(observation: Observation, request: _Request) -> Observation:
-    return dataclasses.replace(observation, url=request.url) if request.url else observation
-
-
-def _phantom_for(target: Target, url: str) -> str | InvalidTarget:
-    """The phantom URL ("" when none), checked like the target's and held to its scheme,
-    host and port: the target's headers, secrets included, go along."""
-    raw = phantom_url(target)
-    if raw is None:
-        return ""
-    try:
-        phantom = validate_target_url(raw)
-    except InvalidTarget as exc:
-        return exc
-    if urlsplit(phantom)[:2] != urlsplit(url)[:2]:
-        return InvalidTarget("the route template must name the URL's own scheme, host and port")
-    return phantom
-
-
-def _request_for(
-    spec: ProbeSpec,
-    base: tuple[tuple[str, str], ...],
-    extra: tuple[tuple[str, str], ...],
-    origin: str | None,
-    phantom: str,
-) -> _Request:
-    sent: list[tuple[str, str]] = list(base)
-    secret: set[int] = set()
-    if spec.kind is ProbeKind.PREFLIGHT:
-        # A browser's preflight carries no credentials, only the names of the headers
-        # the real request will bring.
-        names = sorted({"content-type", *(name.lower() for name, _ in extra)})
-        sent += [
-            ("Origin", origin or DEFAULT_ORIGIN),
-            ("Access-Control-Request-Method", spec.method),
-            ("Access-Control-Request-Headers", ",".join(names)),
-        ]
-    else:
-        if spec.method != "TRACE":
-            # TRACE echoes the request back: stored credentials must never ride along
-            # (RFC 9110 9.3.8).
-            overridden = {name.lower() for name, _ in extra}
-            sent = [(n, v) for n, v in sent if n.lower() not in overridden]
-            secret = set(range(len(sent), len(sent) + len(extra)))
-            sent += extra
-        if origin is not None:
-            sent.append(("Origin", origin))
-        if spec.method in UNSAFE_METHODS:
-            sent += [("Content-Length", "0"), ("If-Match", PRECONDITION)]
-    recorded = tuple((n, REDACTED if i in secret else v) for i, (n, v) in enumerate(sent))
-    url = phantom if spec.kind is ProbeKind.PHANTOM else ""
-    return _Request(spec, tuple(sent), recorded, url)
-
-
-def _prepared_request(
-    method: str, url: str, headers: tuple[tuple[str, str], ...]
-) -> PreparedRequest:
-    # Built by hand: the URL is already validated and normalised, and requests'
-    # full preparation (URL re-parsing, auth, cookies) costs more than the request.
-    request = PreparedRequest()
-    request.method = method
-    request.url = url
-    request.headers = CaseInsensitiveDict(dict(headers))
-    request.body = None
-    request.hooks = default_hooks()
-    return request
 
 
 def _kept_headers(response: BaseHTTPResponse) -> tuple[tuple[str, str], ...]:
