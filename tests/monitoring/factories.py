@@ -11,10 +11,13 @@ from diagnoser.specimen.app import SPECIMEN_ENDPOINTS
 
 
 def specimen_service(specimens, *, paths=None, name: str = "specimen") -> Service:
-    """The specimen API registered with its two environments (prod probed with `full`)."""
+    """The specimen API registered with its two environments, both probed with `full`
+    (chosen explicitly: new environments default to `safe`)."""
     workspace = workspace_create(name=f"ws-{name}")
     service = service_create(workspace=workspace, name=name)
-    environment_create(service=service, name="staging", base_url=specimens.url("staging"))
+    environment_create(
+        service=service, name="staging", base_url=specimens.url("staging"), probe_policy="full"
+    )
     environment_create(
         service=service,
         name="prod",
