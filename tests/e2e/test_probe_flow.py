@@ -24,7 +24,9 @@ def test_a_member_registers_an_endpoint_probes_it_and_sees_the_statuses_swap_in(
 ):
     _, workspace = owner
     service = service_create(workspace=workspace, name="shop")
-    environment_create(service=service, name="staging", base_url=specimens.url("staging"))
+    environment_create(
+        service=service, name="staging", base_url=specimens.url("staging"), probe_policy="full"
+    )
     environment_create(
         service=service,
         name="prod",
