@@ -30,7 +30,7 @@ VerdictFor = Callable[[int | None], Verdict]
 # the router's, never a handler's "no such id" (Express/Connect finalhandler, Fastify).
 _UNROUTED_BODY = re.compile(r"Cannot (?P<m>[A-Z]+) /|Route (?P<f>[A-Z]+):/\S* not found")
 
-_STARLETTE_ALLOW = (
+_FASTAPI_ALLOW = (
     "FastAPI and Starlette build Allow from the first route matching the path only, so a "
     "method another route of the same path serves (@app.get and @app.put on one path) is "
     "missing from it"
@@ -44,7 +44,6 @@ class _Allow:
     probe: str
     status: int
     allow: MethodList
-    stack: Stack
 
     def lists(self, method: str) -> bool:
         return self.allow.lists(method) or (method == "HEAD" and self.allow.lists("GET"))
@@ -61,7 +60,7 @@ class Inference:
         self._preflight = {o.method: o for o in report.preflights()}
         self._phantom = {o.method: o for o in report.phantoms()}
         allows = [
-            _Allow(o.probe, o.status, parse_method_list(value), identify(o).stack)
+            _Allow(o.probe, o.status, parse_method_list(value))
             for o in plain.values()
             if o.status is not None and (value := o.header("allow")) is not None
         ]
@@ -205,7 +204,7 @@ class Inference:
         """What a method missing from Allow gets, with the reason when it is not the
         plain 405/501 (or None and why it can't be told)."""
         if self._fastapi:
-            return None, _STARLETTE_ALLOW
+            return None, _FASTAPI_ALLOW
         if Stack.EXPRESS in self._stacks:
             if self._express_options():
                 return Verdict.NOT_FOUND, f": {_EXPRESS_404} ('Cannot {method} /…')"
