@@ -44,10 +44,13 @@ def specimen_service(
     name: str = "shop",
     **prod: Any,
 ) -> Service:
-    """The specimen's staging and prod registered in a workspace, prod probed `full` (and
-    created with the `prod` options), with the endpoints at `paths` (None: all)."""
+    """The specimen's staging and prod registered in a workspace, both probed `full`
+    (chosen explicitly: new environments default to `safe`), prod created with the `prod`
+    options, with the endpoints at `paths` (None: all)."""
     service = service_create(workspace=workspace, name=name)
-    environment_create(service=service, name="staging", base_url=specimens.url("staging"))
+    environment_create(
+        service=service, name="staging", base_url=specimens.url("staging"), probe_policy="full"
+    )
     environment_create(
         service=service,
         name="prod",

@@ -65,7 +65,8 @@ _RULES = (
     Rule(
         "inconsistent_allow",
         Severity.WARNING,
-        "Allow differs between responses of one resource (lists that differ only by HEAD or OPTIONS are consistent)",
+        "Allow differs between responses of one resource"
+        " (lists that differ only by HEAD or OPTIONS are consistent)",
         "Allow describes the resource, not the request (RFC 9110 10.2.1): every response "
         "that carries it should list the same methods. Different lists mean different "
         "routes or layers answer for the same URL.",

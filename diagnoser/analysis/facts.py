@@ -10,12 +10,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 from diagnoser.analysis.headers import MethodList, parse_method_list
+from diagnoser.analysis.inference import Inference
 from diagnoser.analysis.layers import Layer, Stack, identify
 from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
 from diagnoser.probing.model import (
     DEFAULT_ORIGIN,
     PLAIN_METHODS,
-    UNSAFE_METHODS,
     Observation,
     ProbeReport,
 )
@@ -147,6 +147,7 @@ def _build_matrix(
     allow_sources: tuple[AllowSource, ...],
 ) -> MethodMatrix:
     catch_all = unknown if unknown and unknown.status and 200 <= unknown.status < 300 else None
+    inference = Inference(report, verdict_for=verdict_for)
     cells = []
     for method in (*PLAIN_METHODS, report.unknown_method):
         observation = plain.get(method)
@@ -169,7 +170,7 @@ def _build_matrix(
                 verdict = Verdict.REJECTED
             cells.append(MethodCell(method, verdict, observation.status, True, note=note))
         else:
-            cells.append(_inferred_cell(method, preflight, allow_sources))
+            cells.append(inference.cell(method))
     options_allow = next(
         (s for s in allow_sources if s.probe == "OPTIONS" and 200 <= s.status < 300), None
     )
@@ -183,38 +184,6 @@ def _build_matrix(
         allow=any_allow.allow.raw if any_allow else None,
         allow_methods=allow_methods,
     )
-
-
-def _inferred_cell(
-    method: str,
-    preflight: dict[str, Observation],
-    allow_sources: tuple[AllowSource, ...],
-) -> MethodCell:
-    ordered = sorted(allow_sources, key=lambda s: (s.probe != "OPTIONS", s.probe))
-    if ordered:
-        source = ordered[0]
-        listed = source.allow.lists(method) or (method == "HEAD" and source.allow.lists("GET"))
-        verdict = Verdict.ACCEPTED if listed else Verdict.REJECTED
-        return MethodCell(
-            method,
-            verdict,
-            None,
-            False,
-            source=f"Allow on the {source.status} answer to {source.probe}",
-        )
-    answer = preflight.get(method)
-    if answer is not None and answer.status is not None and 200 <= answer.status < 300:
-        allow_methods = parse_method_list(answer.header("access-control-allow-methods") or "")
-        if allow_methods.lists(method):
-            return MethodCell(
-                method,
-                Verdict.ACCEPTED,
-                None,
-                False,
-                source="Access-Control-Allow-Methods on its preflight",
-            )
-    reason = "not sent (safe policy)" if method in UNSAFE_METHODS else "not probed"
-    return MethodCell(method, Verdict.UNKNOWN, None, False, source=f"{reason}; nothing to infer")
 
 
 def _application_stack(layers: dict[str, Layer]) -> Stack:

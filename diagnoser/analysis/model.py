@@ -55,6 +55,16 @@ class Finding:
     reproduce: tuple[str, ...] = ()  # curl lines, secrets redacted
 
 
+class Basis(enum.StrEnum):
+    """What a matrix cell rests on; pages show it beside the verdict."""
+
+    OBSERVED = "observed"  # the method was sent to the URL itself
+    # Sent to the route template filled with an id that cannot exist: the route's answer,
+    # not the sample resource's (DESIGN.md "Probing safely").
+    PHANTOM = "phantom"
+    INFERRED = "inferred"  # not sent: read from Allow, preflights or the stack's behaviour
+
+
 @dataclass(frozen=True)
 class MethodCell:
     """One method's row in the matrix: what the probe saw, or what we inferred."""
@@ -62,9 +72,19 @@ class MethodCell:
     method: str
     verdict: Verdict
     status: int | None
-    observed: bool  # False: inferred from Allow / preflight answers (safe policy)
-    source: str = ""  # for inferred cells: what the inference came from
+    # True only when the method was sent to the URL itself; rules read the observation
+    # behind such a cell. Phantom and inferred cells are False.
+    observed: bool
+    source: str = ""  # for cells not observed: what the verdict came from, or why unknown
     note: str = ""  # a caveat, e.g. "same answer as the unknown verb: catch-all"
+    # Derived from `observed` when not given, so older callers and stored matrices read on.
+    basis: Basis | None = None
+
+    def __post_init__(self) -> None:
+        if self.basis is None:
+            object.__setattr__(self, "basis", Basis.OBSERVED if self.observed else Basis.INFERRED)
+        elif self.observed != (self.basis is Basis.OBSERVED):
+            raise ValueError("MethodCell.observed must say whether basis is OBSERVED")
 
 
 @dataclass(frozen=True)

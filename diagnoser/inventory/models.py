@@ -60,8 +60,10 @@ class Environment(models.Model):
     name = models.CharField(max_length=50)
     base_url = models.URLField(max_length=500)
     is_production = models.BooleanField(default=False)
-    # Production defaults to "safe" (no unsafe verbs sent): set by environment_create.
-    probe_policy = models.CharField(max_length=10, choices=POLICY_CHOICES)
+    # "safe" unless someone opts in to "full" (DESIGN.md "Probing safely").
+    probe_policy = models.CharField(
+        max_length=10, choices=POLICY_CHOICES, default=ProbePolicy.SAFE.value
+    )
     cors_origin = models.CharField(max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
 from diagnoser.probing.model import ProbePolicy, Target
-from diagnoser.probing.urls import fill_path
+from diagnoser.probing.urls import fill_path, placeholders
 
 
 def workspaces_for(*, user: User) -> QuerySet[Workspace]:
@@ -29,10 +29,14 @@ def target_url(*, endpoint: Endpoint, environment: Environment) -> str:
 
 
 def target_for(*, endpoint: Endpoint, environment: Environment) -> Target:
-    """The probe engine's view of one endpoint in one environment (secrets decrypted)."""
+    """The probe engine's view of one endpoint in one environment (secrets decrypted).
+    A templated path travels with its samples: the safe policy probes a phantom id of it."""
+    templated = bool(placeholders(endpoint.path))
     return Target(
         url=target_url(endpoint=endpoint, environment=environment),
         headers=tuple((h.name, h.value) for h in environment.secret_headers.all()),
         origin=environment.cors_origin or None,
         policy=effective_policy(endpoint=endpoint, environment=environment),
+        template=environment.base_url.rstrip("/") + endpoint.path if templated else None,
+        samples=tuple((str(k), str(v)) for k, v in endpoint.samples.items()) if templated else (),
     )

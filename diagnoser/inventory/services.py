@@ -20,10 +20,9 @@ from diagnoser.inventory.models import (
 from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy
 from diagnoser.probing.urls import InvalidTarget, fill_path, validate_header, validate_target_url
 
-
-def default_policy(*, is_production: bool) -> ProbePolicy:
-    """Production is probed with safe verbs only unless someone opts in to full."""
-    return ProbePolicy.SAFE if is_production else ProbePolicy.FULL
+# Every environment is probed with the safe policy unless someone opts in to full (or
+# strict), production or not: users point this at real APIs (DESIGN.md "Probing safely").
+DEFAULT_POLICY = ProbePolicy.SAFE
 
 
 def workspace_create(*, name: str, owner: User | None = None) -> Workspace:
@@ -119,7 +118,8 @@ def validate_base_url(url: str) -> str:
 
 def _validate_policy(policy: str | None, field: str) -> None:
     if policy is not None and policy not in {p.value for p in ProbePolicy}:
-        raise ValidationError({field: f"probe policy must be full or safe, got {policy!r}"})
+        names = ", ".join(p.value for p in ProbePolicy)
+        raise ValidationError({field: f"probe policy must be one of {names}, got {policy!r}"})
 
 
 def environment_create(
@@ -132,7 +132,7 @@ def environment_create(
     cors_origin: str = "",
     headers: Mapping[str, str] | None = None,
 ) -> Environment:
-    """Register an environment; without an explicit policy, production gets `safe`."""
+    """Register an environment; without an explicit policy it gets `safe`."""
     _validate_policy(probe_policy, "probe_policy")
     environment_name_validate(service=service, name=name)
     with transaction.atomic():
@@ -141,7 +141,7 @@ def environment_create(
             name=name,
             base_url=validate_base_url(base_url),
             is_production=is_production,
-            probe_policy=probe_policy or default_policy(is_production=is_production),
+            probe_policy=probe_policy or DEFAULT_POLICY,
             cors_origin=cors_origin,
             position=service.environments.count(),
         )
@@ -158,15 +158,15 @@ def environment_update(
     probe_policy: str | None = None,
     cors_origin: str | None = None,
 ) -> Environment:
-    """Change what was given. Flipping the production flag without naming a policy moves
-    the policy to the new default, so marking an environment production makes it safe."""
+    """Change what was given. Marking an environment production without naming a policy
+    makes it safe; unmarking it keeps the policy it has."""
     _validate_policy(probe_policy, "probe_policy")
     if base_url is not None:
         environment.base_url = validate_base_url(base_url)
     if is_production is not None and is_production != environment.is_production:
         environment.is_production = is_production
-        if probe_policy is None:
-            environment.probe_policy = default_policy(is_production=is_production)
+        if probe_policy is None and is_production:
+            environment.probe_policy = DEFAULT_POLICY
     if probe_policy is not None:
         environment.probe_policy = probe_policy
     if cors_origin is not None:

@@ -59,6 +59,7 @@ def _observation(observation: Observation) -> dict[str, Any]:
         "error": observation.error,
         "error_kind": observation.error_kind.value if observation.error_kind else None,
         "peer_address": observation.peer_address,
+        "url": observation.url,
     }
 
 

@@ -10,7 +10,15 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from diagnoser.analysis.model import Evidence, Finding, MethodCell, MethodMatrix, Severity, Verdict
+from diagnoser.analysis.model import (
+    Basis,
+    Evidence,
+    Finding,
+    MethodCell,
+    MethodMatrix,
+    Severity,
+    Verdict,
+)
 from diagnoser.probing.model import (
     PLAIN_METHODS,
     VOLATILE_HEADERS,
@@ -38,6 +46,7 @@ def observation_to_json(observation: Observation) -> dict[str, Any]:
         "error": observation.error,
         "request_headers": [list(h) for h in observation.request_headers],
         "peer_address": observation.peer_address,
+        "url": observation.url,
     }
 
 
@@ -58,6 +67,7 @@ def observation_from_json(data: dict[str, Any]) -> Observation:
         error=data["error"],
         request_headers=tuple((k, v) for k, v in data["request_headers"]),
         peer_address=data["peer_address"],
+        url=data.get("url", ""),
     )
 
 
@@ -84,6 +94,7 @@ def matrix_to_json(matrix: MethodMatrix) -> dict[str, Any]:
                 "verdict": c.verdict.value,
                 "status": c.status,
                 "observed": c.observed,
+                "basis": str(c.basis),
                 "source": c.source,
             }
             for c in matrix.cells
@@ -102,6 +113,8 @@ def matrix_from_json(data: dict[str, Any]) -> MethodMatrix:
                 status=c["status"],
                 observed=c["observed"],
                 source=c["source"],
+                # Matrices stored before cells had a basis derive it from "observed".
+                basis=Basis(c["basis"]) if "basis" in c else None,
             )
             for c in data["cells"]
         ),

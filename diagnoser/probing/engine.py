@@ -17,10 +17,7 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
-from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
-from requests.hooks import default_hooks
-from requests.structures import CaseInsensitiveDict
 from urllib3.response import BaseHTTPResponse
 
 from .config import EngineConfig
@@ -28,32 +25,21 @@ from .deadline import Watchdog, watching
 from .errors import FailureContext, describe_failure
 from .gates import HostGates
 from .model import (
-    DEFAULT_ORIGIN,
-    UNSAFE_METHODS,
     ErrorKind,
     Observation,
-    ProbeKind,
     ProbeReport,
-    ProbeSpec,
     Target,
 )
-from .plan import plan_probes
+from .plan import plan_for
 from .reading import Body, kept_headers, read_body, storable, stray_head_body
-from .scrub import REDACTED, scrub_observation, secret_forms
+from .scrub import scrub_observation, secret_forms
 from .transport import guarded_session
 from .urls import DEFAULT_PORTS, InvalidTarget, fill_path, validate_header, validate_target_url
+from .wire import PRECONDITION, Request, located, phantom_for, prepared_request, request_for
 
-__all__ = ["EngineConfig", "ProbeEngine"]
+__all__ = ["PRECONDITION", "EngineConfig", "ProbeEngine"]
 
-PRECONDITION = '"diagnoser-probe-precondition"'
 _HostKey = tuple[str, int]
-
-
-@dataclass(frozen=True)
-class _Request:
-    spec: ProbeSpec
-    headers: tuple[tuple[str, str], ...]  # what goes on the wire
-    recorded: tuple[tuple[str, str], ...]  # the same, secrets redacted
 
 
 @dataclass(frozen=True)
@@ -63,7 +49,7 @@ class _Prepared:
     url: str
     host_key: _HostKey
     display_host: str
-    requests: tuple[_Request, ...]
+    requests: tuple[Request, ...]
 
 
 @dataclass(frozen=True)
@@ -136,7 +122,7 @@ class ProbeEngine:
                     error_kind=ErrorKind.BLOCKED,
                     error=message,
                 )
-                for spec in plan_probes(target.policy)
+                for spec in plan_for(target)
             )
             return ProbeReport(target, observations, datetime.now(UTC), 0.0, notes=(message,))
         outcomes = [
@@ -150,7 +136,10 @@ class ProbeEngine:
             notes = (f"probed {prepared.url}",)
         return ProbeReport(
             target=target,
-            observations=tuple(scrub_observation(o.observation, secrets) for o in outcomes),
+            observations=tuple(
+                scrub_observation(located(o.observation, request), secrets)
+                for o, request in zip(outcomes, prepared.requests, strict=True)
+            ),
             started_at=datetime.fromtimestamp(first.started, UTC),
             elapsed_ms=round((max(o.end for o in outcomes) - first.start) * 1000, 3),
             notes=notes,
@@ -170,12 +159,15 @@ class ProbeEngine:
             ("Accept", "*/*"),
             ("Accept-Encoding", "identity"),
         )
+        phantom = phantom_for(target, url)
+        if isinstance(phantom, InvalidTarget):
+            return phantom
         planned = tuple(
-            _request_for(spec, base, extra, target.origin) for spec in plan_probes(target.policy)
+            request_for(spec, base, extra, target.origin, phantom) for spec in plan_for(target)
         )
         return _Prepared(url, (host, port), parts.netloc, planned)
 
-    def _send(self, prepared: _Prepared, request: _Request) -> _Outcome:
+    def _send(self, prepared: _Prepared, request: Request) -> _Outcome:
         started = time.time()
         start = time.perf_counter()
         spec = request.spec
@@ -186,7 +178,9 @@ class ProbeEngine:
         with watching(watch):
             try:
                 response = self._adapter.send(
-                    _prepared_request(spec.http_method, prepared.url, request.headers),
+                    prepared_request(
+                        spec.http_method, request.url or prepared.url, request.headers
+                    ),
                     stream=True,
                     timeout=self._timeout,
                     verify=True,
@@ -203,9 +197,9 @@ class ProbeEngine:
             except Exception as exc:
                 error = exc
             finally:
-                head_has_body = spec.http_method == "HEAD" and body is not None and body.size > 0
+                sent_head_body = spec.http_method == "HEAD" and body is not None and body.size > 0
                 if response is not None and (
-                    body is None or body.truncated or watch.expired or head_has_body
+                    body is None or body.truncated or watch.expired or sent_head_body
                 ):
                     # Unread bytes would corrupt the next request on this connection.
                     response.close()
@@ -257,7 +251,7 @@ class ProbeEngine:
         return _Outcome(observation, started, start, end)
 
 
-def _settled(future: Future[_Outcome], request: _Request) -> _Outcome:
+def _settled(future: Future[_Outcome], request: Request) -> _Outcome:
     """The probe's outcome; a bug in the engine becomes an observation, not a crash."""
     error = future.exception()
     if error is None:
@@ -274,50 +268,3 @@ def _settled(future: Future[_Outcome], request: _Request) -> _Outcome:
         request_headers=request.recorded,
     )
     return _Outcome(observation, time.time(), now, now)
-
-
-def _request_for(
-    spec: ProbeSpec,
-    base: tuple[tuple[str, str], ...],
-    extra: tuple[tuple[str, str], ...],
-    origin: str | None,
-) -> _Request:
-    sent: list[tuple[str, str]] = list(base)
-    secret: set[int] = set()
-    if spec.kind is ProbeKind.PREFLIGHT:
-        # A browser's preflight carries no credentials, only the names of the headers
-        # the real request will bring.
-        names = sorted({"content-type", *(name.lower() for name, _ in extra)})
-        sent += [
-            ("Origin", origin or DEFAULT_ORIGIN),
-            ("Access-Control-Request-Method", spec.method),
-            ("Access-Control-Request-Headers", ",".join(names)),
-        ]
-    else:
-        if spec.method != "TRACE":
-            # TRACE echoes the request back: stored credentials must never ride along
-            # (RFC 9110 9.3.8).
-            overridden = {name.lower() for name, _ in extra}
-            sent = [(n, v) for n, v in sent if n.lower() not in overridden]
-            secret = set(range(len(sent), len(sent) + len(extra)))
-            sent += extra
-        if origin is not None:
-            sent.append(("Origin", origin))
-        if spec.method in UNSAFE_METHODS:
-            sent += [("Content-Length", "0"), ("If-Match", PRECONDITION)]
-    recorded = tuple((n, REDACTED if i in secret else v) for i, (n, v) in enumerate(sent))
-    return _Request(spec, tuple(sent), recorded)
-
-
-def _prepared_request(
-    method: str, url: str, headers: tuple[tuple[str, str], ...]
-) -> PreparedRequest:
-    # Built by hand: the URL is already validated and normalised, and requests'
-    # full preparation (URL re-parsing, auth, cookies) costs more than the request.
-    request = PreparedRequest()
-    request.method = method
-    request.url = url
-    request.headers = CaseInsensitiveDict(dict(headers))
-    request.body = None
-    request.hooks = default_hooks()
-    return request

@@ -77,12 +77,19 @@ KEPT_HEADER_PREFIXES: tuple[str, ...] = ("access-control-",)
 
 class ProbePolicy(enum.StrEnum):
     FULL = "full"  # every verb is sent
-    SAFE = "safe"  # unsafe verbs are not sent; analysis infers them from Allow/preflights
+    # No unsafe verb on the URL; PATCH/DELETE only on a phantom id of a route template.
+    SAFE = "safe"
+    # GET, HEAD, OPTIONS, the made-up verb and preflights only, for teams whose WAF pages
+    # on any DELETE, phantom or not.
+    STRICT = "strict"
 
 
 class ProbeKind(enum.StrEnum):
     PLAIN = "plain"
     PREFLIGHT = "preflight"
+    # A plain request to the route template filled with an id that cannot exist: it shows
+    # whether the route serves an unsafe verb without touching a real resource.
+    PHANTOM = "phantom"
 
 
 class ErrorKind(enum.StrEnum):
@@ -111,6 +118,14 @@ class Target:
     # carry no Origin.
     origin: str | None = None
     policy: ProbePolicy = ProbePolicy.FULL
+    # The route template the URL was filled from (`https://api.example/items/{id}`) and
+    # the samples that filled it: the safe policy probes unsafe verbs on a phantom id of
+    # it. None when the URL is not a template (or, unfilled, is its own template).
+    template: str | None = None
+    samples: tuple[tuple[str, str], ...] = ()
+    # The one unsafe method the user asked to send to the URL itself, once and guarded,
+    # after being told what it risks (`diagnose --method PATCH --send-method`).
+    send_method: str | None = None
 
 
 DEFAULT_ORIGIN = "https://diagnoser.invalid"
@@ -125,13 +140,13 @@ class ProbeSpec:
 
     @property
     def name(self) -> str:
-        """Stable probe id used in reports and JSON: "PUT" or "preflight:PUT"."""
-        return self.method if self.kind is ProbeKind.PLAIN else f"preflight:{self.method}"
+        """Stable probe id used in reports and JSON: "PUT", "preflight:PUT", "phantom:PATCH"."""
+        return self.method if self.kind is ProbeKind.PLAIN else f"{self.kind.value}:{self.method}"
 
     @property
     def http_method(self) -> str:
         """The method on the wire (a preflight is an OPTIONS request)."""
-        return self.method if self.kind is ProbeKind.PLAIN else "OPTIONS"
+        return "OPTIONS" if self.kind is ProbeKind.PREFLIGHT else self.method
 
 
 @dataclass(frozen=True)
@@ -156,6 +171,8 @@ class Observation:
     # Request headers we sent (names as sent, secret values replaced by "[redacted]").
     request_headers: tuple[tuple[str, str], ...] = ()
     peer_address: str | None = None  # the IP the socket actually connected to
+    # Where the request went when that is not the target's URL (phantom probes).
+    url: str = ""
 
     def header(self, name: str) -> str | None:
         lower = name.lower()
@@ -192,3 +209,6 @@ class ProbeReport:
 
     def preflights(self) -> Iterator[Observation]:
         return (o for o in self.observations if o.kind is ProbeKind.PREFLIGHT)
+
+    def phantoms(self) -> Iterator[Observation]:
+        return (o for o in self.observations if o.kind is ProbeKind.PHANTOM)

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ def run(*args: str, netns: bool = False) -> subprocess.CompletedProcess[str]:
 def test_it_prints_matrix_findings_and_checklist_and_exits_1_on_errors(
     broken_gateway: Server,
 ) -> None:
-    result = run(broken_gateway.base_url + "/broken", "--allow-private")
+    result = run(broken_gateway.base_url + "/broken", "--allow-private", "--policy", "full")
     assert result.returncode == 1, result.stderr
     out = result.stdout
     assert "preflight:DELETE" in out
@@ -38,20 +39,23 @@ def test_it_prints_matrix_findings_and_checklist_and_exits_1_on_errors(
 
 
 def test_it_exits_0_when_nothing_reaches_the_fail_on_level(broken_gateway: Server) -> None:
-    result = run(broken_gateway.base_url + "/guarded", "--allow-private")
+    result = run(broken_gateway.base_url + "/guarded", "--allow-private", "--policy", "full")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_fail_on_warning_also_fails_on_warnings(broken_gateway: Server) -> None:
     url = broken_gateway.base_url + "/reflect"  # warnings, no errors
-    assert run(url, "--allow-private").returncode == 0
-    assert run(url, "--allow-private", "--fail-on", "warning").returncode == 1
+    full = ("--allow-private", "--policy", "full")
+    assert run(url, *full).returncode == 0
+    assert run(url, *full, "--fail-on", "warning").returncode == 1
 
 
 def test_json_output_is_the_documented_document(broken_gateway: Server) -> None:
     result = run(
         broken_gateway.base_url + "/correct",
         "--allow-private",
+        "--policy",
+        "full",
         "--json",
         "--origin",
         "https://app.example",
@@ -135,6 +139,8 @@ def test_method_prints_the_answer_first_for_that_method(flask_server: Server) ->
     result = run(
         flask_server.base_url + "/items/1",
         "--allow-private",
+        "--policy",
+        "full",
         "--method",
         "patch",
         "--origin",
@@ -149,7 +155,13 @@ def test_method_prints_the_answer_first_for_that_method(flask_server: Server) ->
 
 def test_json_has_the_answer_and_notes_at_the_top_level(django_server: Server) -> None:
     result = run(
-        django_server.base_url + "/items/1/", "--allow-private", "--json", "--method", "PATCH"
+        django_server.base_url + "/items/1/",
+        "--allow-private",
+        "--policy",
+        "full",
+        "--json",
+        "--method",
+        "PATCH",
     )
     document = json.loads(result.stdout)
     assert set(document["answer"]) == {
@@ -174,6 +186,72 @@ def test_json_has_the_answer_and_notes_at_the_top_level(django_server: Server) -
 def test_fail_on_never_counts_notes(django_server: Server) -> None:
     # PUT and DELETE performed despite the failing If-Match: a note about our probe, and
     # the resource itself has no warning or error.
-    result = run(django_server.base_url + "/items/1/", "--allow-private", "--fail-on", "warning")
+    result = run(
+        django_server.base_url + "/items/1/",
+        "--allow-private",
+        "--policy",
+        "full",
+        "--fail-on",
+        "warning",
+    )
     assert "precondition_ignored" in result.stdout
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _sent(document: dict[str, Any]) -> list[str]:
+    return [o["probe"] for o in document["observations"] if o["kind"] != "preflight"]
+
+
+def test_the_default_policy_is_safe_and_sends_no_unsafe_verb_to_the_url(
+    broken_gateway: Server,
+) -> None:
+    result = run(broken_gateway.base_url + "/correct", "--allow-private", "--json")
+
+    assert not UNSAFE & set(_sent(json.loads(result.stdout)))
+    assert "warning" not in result.stderr
+
+
+def test_the_full_policy_states_its_risk_on_stderr_and_keeps_json_clean(
+    broken_gateway: Server,
+) -> None:
+    result = run(
+        broken_gateway.base_url + "/correct", "--allow-private", "--json", "--policy", "full"
+    )
+
+    assert "create, change or delete data" in result.stderr
+    assert set(_sent(json.loads(result.stdout))) >= UNSAFE
+
+
+def test_send_method_says_the_risk_and_sends_only_that_verb_once(broken_gateway: Server) -> None:
+    result = run(
+        broken_gateway.base_url + "/correct",
+        "--allow-private",
+        "--json",
+        "--method",
+        "patch",
+        "--send-method",
+    )
+
+    assert "PATCH goes to the real URL" in result.stderr
+    sent = _sent(json.loads(result.stdout))
+    assert [p for p in sent if p in UNSAFE] == ["PATCH"]
+
+
+def test_send_method_without_an_unsafe_method_exits_2() -> None:
+    result = run("http://127.0.0.1/", "--method", "GET", "--send-method")
+
+    assert result.returncode == 2
+    assert "--send-method needs --method" in result.stderr
+
+
+def test_a_url_template_gets_patch_and_delete_on_a_phantom_id_only(flask_server: Server) -> None:
+    result = run(flask_server.url("/items/{id}"), "--sample", "id=1", "--allow-private", "--json")
+
+    document = json.loads(result.stdout)
+    assert document["url"] == flask_server.url("/items/1")
+    sent = _sent(document)
+    assert {"phantom:PATCH", "phantom:DELETE"} <= set(sent)
+    assert not UNSAFE & set(sent)

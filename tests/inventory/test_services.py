@@ -41,14 +41,24 @@ def _prod(service: Service, **options: Any) -> Environment:
     )
 
 
-def test_production_defaults_to_safe_and_others_to_full(service):
+def test_every_new_environment_defaults_to_safe_production_or_not(service):
     prod = environment_create(
         service=service, name="prod", base_url="https://api.example.com/", is_production=True
     )
     staging = environment_create(service=service, name="staging", base_url="http://s.example")
     assert prod.probe_policy == ProbePolicy.SAFE
-    assert staging.probe_policy == ProbePolicy.FULL
+    assert staging.probe_policy == ProbePolicy.SAFE
     assert prod.base_url == "https://api.example.com"
+
+
+def test_unmarking_production_keeps_the_policy(service):
+    env = environment_create(
+        service=service, name="qa", base_url="https://qa.example.com", probe_policy="strict"
+    )
+    environment_update(environment=env, is_production=True)
+    assert env.probe_policy == ProbePolicy.SAFE
+    environment_update(environment=env, is_production=False)
+    assert env.probe_policy == ProbePolicy.SAFE
 
 
 def test_an_explicit_policy_wins_over_the_production_default(service):
@@ -111,6 +121,16 @@ def test_an_endpoint_makes_a_target_per_environment(service):
     assert target.policy is ProbePolicy.SAFE
     assert target.origin == "https://app.example.com"
     assert target.headers == (("Authorization", "Bearer t"),)
+    assert target.template == "https://api.example.com/v1/items/{id}"
+    assert target.samples == (("id", "0"),)
+
+
+def test_a_path_without_placeholders_makes_no_template(service):
+    env = environment_create(service=service, name="prod", base_url="https://a.example.com")
+    endpoint = endpoint_create(service=service, path="/ping")
+    target = target_for(endpoint=endpoint, environment=env)
+    assert target.template is None
+    assert target.samples == ()
 
 
 def test_an_endpoint_override_beats_the_environment_policy(service):

@@ -127,7 +127,9 @@ def bounded_memory(
 def _target(base_url: str) -> tuple[Endpoint, Environment]:
     name = f"hostile-{time.monotonic_ns()}"
     service = service_create(workspace=workspace_create(name=name), name=name)
-    environment = environment_create(service=service, name="test", base_url=base_url)
+    environment = environment_create(
+        service=service, name="test", base_url=base_url, probe_policy="full"
+    )
     return endpoint_create(service=service, path="/"), environment
 
 

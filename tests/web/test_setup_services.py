@@ -174,7 +174,7 @@ def test_the_inline_check_needs_a_login(client):
     assert response.status_code == 302
 
 
-def test_unticking_production_with_the_policy_untouched_moves_it_to_full(trio, shop):
+def test_unticking_production_with_the_policy_untouched_keeps_it_safe(trio, shop):
     url = reverse("web:environment_edit", args=[shop.service_id, shop.id])
     fields = {"name": "prod", "base_url": shop.base_url, "probe_policy": "safe"}
 
@@ -182,7 +182,7 @@ def test_unticking_production_with_the_policy_untouched_moves_it_to_full(trio, s
     shop.refresh_from_db()
 
     assert not shop.is_production
-    assert shop.probe_policy == "full"
+    assert shop.probe_policy == "safe"  # full is only ever an explicit choice
 
 
 def test_a_secret_header_shows_only_a_mask(trio, shop):

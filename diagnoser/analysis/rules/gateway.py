@@ -91,7 +91,9 @@ def _why_gateway(
         return f"other methods are answered by {served_layers[0].label}, the 403 by {layer.label}"
     observation = facts.plain[method]
     for served_method in facts.served_methods:
-        served = facts.plain[served_method]
+        served = facts.plain.get(served_method)
+        if served is None:
+            continue  # served by inference or on a phantom id: no headers of its own here
         for name in ("server", "via"):
             if observation.header(name) != served.header(name):
                 return (

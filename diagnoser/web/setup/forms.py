@@ -21,6 +21,7 @@ from diagnoser.inventory.services import (
     validate_endpoint,
 )
 from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy, Target
+from diagnoser.probing.plan import describe_policy
 from diagnoser.probing.urls import (
     InvalidTarget,
     parse_header,
@@ -29,16 +30,11 @@ from diagnoser.probing.urls import (
     validate_target_url,
 )
 
-SAFE_LABEL = (
-    "Safe: sends GET, HEAD, OPTIONS, CORS preflights and one made-up verb. POST, PUT, PATCH "
-    "and DELETE are not sent; what they would get is inferred from Allow and the preflights."
-)
-FULL_LABEL = (
-    "Full: also sends POST, PUT, PATCH, DELETE and TRACE. The unsafe ones go with an empty "
-    "body and an If-Match that matches nothing, which a careful server refuses; a server "
-    "that ignores preconditions may act on them and create, change or delete data."
-)
-POLICY_CHOICES = [(ProbePolicy.SAFE.value, SAFE_LABEL), (ProbePolicy.FULL.value, FULL_LABEL)]
+# Each label lists exactly the requests its policy sends (a team whose WAF pages on any
+# DELETE must be able to tell); safe first, as it is the default everywhere.
+POLICY_CHOICES = [
+    (p.value, describe_policy(p)) for p in (ProbePolicy.SAFE, ProbePolicy.STRICT, ProbePolicy.FULL)
+]
 METHOD_CHOICES = [(m, m) for m in PLAIN_METHODS]
 
 
@@ -202,7 +198,7 @@ class EnvironmentForm(forms.Form):
         label="Probe policy",
         required=False,
         widget=forms.RadioSelect,
-        choices=[("", "Default: safe if production, full otherwise"), *POLICY_CHOICES],
+        choices=[("", "Default: safe"), *POLICY_CHOICES],
     )
     cors_origin = forms.CharField(
         label="CORS origin",
@@ -231,10 +227,7 @@ class EnvironmentForm(forms.Form):
             assert isinstance(policy, forms.ChoiceField)
             policy.required = True
             policy.choices = POLICY_CHOICES
-            policy.help_text = (
-                "Ticking or unticking Production without touching this moves the policy to "
-                "the new default (production: safe)."
-            )
+            policy.help_text = "Ticking Production without touching this makes the policy safe."
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -9,8 +9,15 @@ from diagnoser.analysis.model import Severity
 from diagnoser.monitoring.export import diagnosis_document
 from diagnoser.monitoring.services.adhoc import ProbeRefused, adhoc_diagnose
 from diagnoser.monitoring.terminal import render_text
-from diagnoser.probing.model import ProbePolicy, Target
-from diagnoser.probing.urls import InvalidTarget, validate_header, validate_target_url
+from diagnoser.probing.model import UNSAFE_METHODS, ProbePolicy, Target
+from diagnoser.probing.plan import describe_policy, send_method_risk
+from diagnoser.probing.urls import (
+    InvalidTarget,
+    fill_path,
+    placeholders,
+    validate_header,
+    validate_target_url,
+)
 
 
 class InvalidInput(CommandError):
@@ -20,8 +27,9 @@ class InvalidInput(CommandError):
 
 class Command(BaseCommand):
     help = (
-        "Probe URL with every HTTP method and CORS preflights, then print the method "
-        "matrix, findings and a troubleshooting checklist. Exit status: 0 no findings at "
+        "Probe URL with every HTTP method its policy sends and CORS preflights, then print "
+        "the answer for --method first, the method matrix, findings and a troubleshooting "
+        "checklist. Exit status: 0 no findings at "
         "or above --fail-on, 1 such findings, 2 bad input."
     )
 
@@ -35,25 +43,49 @@ class Command(BaseCommand):
             metavar="'K: V'",
             help="Extra request header (repeatable). Values are never printed.",
         )
-        parser.add_argument("--mode", choices=["safe", "full"], default="full")
+        parser.add_argument(
+            "--policy",
+            "--mode",
+            dest="policy",
+            choices=[p.value for p in ProbePolicy],
+            default=ProbePolicy.SAFE.value,
+            help="safe (default): "
+            + describe_policy(ProbePolicy.SAFE).removeprefix("Safe: ")
+            + " strict: only GET, HEAD, OPTIONS, the made-up verb and preflights. full: "
+            "every verb; the risk is printed before anything is sent.",
+        )
+        parser.add_argument(
+            "--sample",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="Value for a {placeholder} of a URL template like https://api/items/{id}.",
+        )
+        parser.add_argument(
+            "--method",
+            help="The method that failed for you, e.g. PATCH: the answer comes first, for it.",
+        )
+        parser.add_argument(
+            "--send-method",
+            action="store_true",
+            help="Also send --method (an unsafe verb) to the URL once, guarded; the risk is "
+            "printed first.",
+        )
         parser.add_argument(
             "--allow-private",
             action="store_true",
             help="Admit private and loopback addresses (metadata addresses stay refused).",
         )
-        parser.add_argument(
-            "--method",
-            type=str.upper,
-            help="The method that failed for you: the answer comes first, for it.",
-        )
         parser.add_argument("--json", action="store_true", help="Print the JSON document.")
         parser.add_argument("--fail-on", choices=["error", "warning"], default="error")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        method = options["method"]
+        target = _target(options)
+        method = (options["method"] or "").upper() or None
+        self._say_risk(target)
         try:
             result = adhoc_diagnose(
-                target=_target(options), allow_private=options["allow_private"], method=method
+                target=target, allow_private=options["allow_private"], method=method
             )
         except ProbeRefused as refused:
             raise InvalidInput(f"refused to probe: {refused.error}") from None
@@ -63,15 +95,49 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(document, indent=2))
         else:
             self.stdout.write(render_text(report, diagnosis, method=method), ending="")
-        # Notes (what the probing did) are not findings: they never fail a run.
         threshold = Severity(options["fail_on"]).rank
         if any(f.severity.rank <= threshold for f in diagnosis.findings):
             raise SystemExit(1)
 
+    def _say_risk(self, target: Target) -> None:
+        """Say what a request that may change data risks before it is sent (stderr, so
+        --json output stays a document)."""
+        if target.policy is ProbePolicy.FULL:
+            self.stderr.write(f"warning: {describe_policy(ProbePolicy.FULL)}")
+        elif target.send_method is not None:
+            self.stderr.write(f"warning: {send_method_risk(target.send_method)}")
+
+
+def _send_method(options: dict[str, Any]) -> str | None:
+    method = (options["method"] or "").upper() or None
+    if not options["send_method"]:
+        return None
+    if method not in UNSAFE_METHODS:
+        raise InvalidTarget(
+            "--send-method needs --method with the unsafe verb that failed "
+            f"({', '.join(sorted(UNSAFE_METHODS))})"
+        )
+    # The full policy sends it anyway; the flag adds nothing there.
+    return method if options["policy"] != ProbePolicy.FULL.value else None
+
+
+def _samples(options: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    samples = []
+    for raw in options["sample"]:
+        name, sep, value = raw.partition("=")
+        if not sep or not name.strip():
+            raise InvalidTarget(f"--sample {raw!r} needs the form NAME=VALUE")
+        samples.append((name.strip(), value))
+    return tuple(samples)
+
 
 def _target(options: dict[str, Any]) -> Target:
     try:
-        url = validate_target_url(options["url"])
+        samples = _samples(options)
+        template = options["url"] if placeholders(options["url"]) else None
+        raw = options["url"]
+        url = validate_target_url(fill_path(raw, dict(samples)) if template else raw)
+        send_method = _send_method(options)
         headers = []
         for raw in options["header"]:
             name, sep, value = raw.partition(":")
@@ -84,5 +150,11 @@ def _target(options: dict[str, Any]) -> Target:
     except InvalidTarget as error:
         raise InvalidInput(str(error)) from None
     return Target(
-        url=url, headers=tuple(headers), origin=origin, policy=ProbePolicy(options["mode"])
+        url=url,
+        headers=tuple(headers),
+        origin=origin,
+        policy=ProbePolicy(options["policy"]),
+        template=template,
+        samples=samples,
+        send_method=send_method,
     )

@@ -27,8 +27,8 @@ def demo_inventory(*, staging_url: str, prod_url: str) -> dict[str, Any]:
             {
                 "name": DEMO_SERVICE,
                 "environments": [
-                    {"name": "staging", "base_url": staging_url},
-                    # A real production defaults to `safe`; the specimen is ours to poke.
+                    {"name": "staging", "base_url": staging_url, "policy": "full"},
+                    # Real environments default to `safe`; the specimen is ours to poke.
                     {"name": "prod", "base_url": prod_url, "production": True, "policy": "full"},
                 ],
                 "endpoints": [

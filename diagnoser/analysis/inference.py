@@ -1,0 +1,264 @@
+"""Verdicts for methods not sent to the URL: from phantom probes, Allow, or preflights.
+
+A wrong inference is worse than none: a user who reads "PATCH: 405 (inferred)" fixes the
+wrong thing. So each clue is cross-checked against the others (every Allow seen, the
+made-up verb's answer, Access-Control-Allow-Methods) and against what the answering
+stack is known to get wrong (tests/servers/OBSERVED.md has the real answers); when they
+disagree the cell stays unknown and says why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from diagnoser.analysis.headers import MethodList, parse_method_list
+from diagnoser.analysis.layers import Stack, identify
+from diagnoser.analysis.model import Basis, MethodCell, Verdict
+from diagnoser.probing.model import (
+    PREFLIGHT_METHODS,
+    UNSAFE_METHODS,
+    Observation,
+    ProbePolicy,
+    ProbeReport,
+)
+
+VerdictFor = Callable[[int | None], Verdict]
+
+# Routers whose "no route serves this method" page names the method: a 404 carrying it is
+# the router's, never a handler's "no such id" (Express/Connect finalhandler, Fastify).
+_UNROUTED_BODY = re.compile(r"Cannot (?P<m>[A-Z]+) /|Route (?P<f>[A-Z]+):/\S* not found")
+
+_FASTAPI_ALLOW = (
+    "FastAPI and Starlette build Allow from the first route matching the path only, so a "
+    "method another route of the same path serves (@app.get and @app.put on one path) is "
+    "missing from it"
+)
+_FASTAPI_405 = re.compile(r"\{\"detail\":\"Method Not Allowed\"\}")
+_EXPRESS_404 = "Express answers 404, not 405, for a method no route serves"
+
+
+@dataclass(frozen=True)
+class _Allow:
+    probe: str
+    status: int
+    allow: MethodList
+
+    def lists(self, method: str) -> bool:
+        return self.allow.lists(method) or (method == "HEAD" and self.allow.lists("GET"))
+
+
+class Inference:
+    """Reads a report once; `cell(method)` answers for each method not sent to the URL."""
+
+    def __init__(self, report: ProbeReport, *, verdict_for: VerdictFor) -> None:
+        self._report = report
+        self._verdict_for = verdict_for
+        plain = {o.method: o for o in report.plain()}
+        self._unknown = plain.get(report.unknown_method)
+        self._preflight = {o.method: o for o in report.preflights()}
+        self._phantom = {o.method: o for o in report.phantoms()}
+        allows = [
+            _Allow(o.probe, o.status, parse_method_list(value))
+            for o in plain.values()
+            if o.status is not None and (value := o.header("allow")) is not None
+        ]
+        # OPTIONS's 2xx states the resource's methods; 405s restate them.
+        self._allows = sorted(
+            allows, key=lambda a: (not (a.probe == "OPTIONS" and 200 <= a.status < 300), a.probe)
+        )
+        self._stacks = {identify(o).stack for o in plain.values() if o.ok}
+        # FastAPI registers a route per decorator and never adds HEAD: its JSON 405 body,
+        # or an ASGI Allow with GET but no HEAD, tells it from a Starlette Route(methods=).
+        self._fastapi = Stack.STARLETTE in self._stacks and (
+            any(_FASTAPI_405.match(o.body_excerpt) for o in plain.values())
+            or any(a.allow.lists("GET") and not a.allow.lists("HEAD") for a in self._allows)
+        )
+
+    def cell(self, method: str) -> MethodCell:
+        undecided = ""
+        if method in self._phantom:
+            cell, undecided = self._from_phantom(method)
+            if cell is not None:
+                return cell
+        if self._allows:
+            return self._from_allow(method, undecided)
+        cell = self._from_preflight(method)
+        if cell is not None:
+            return cell
+        return _unknown(method, undecided or self._not_sent(method) + "; nothing to infer")
+
+    def _not_sent(self, method: str) -> str:
+        if method not in UNSAFE_METHODS:
+            return "not probed"
+        policy = self._report.target.policy
+        return f"not sent ({policy.value} policy)" if policy is not ProbePolicy.FULL else "not sent"
+
+    def _from_phantom(self, method: str) -> tuple[MethodCell | None, str]:
+        answer = self._phantom[method]
+        where = f"{method} on a phantom id ({answer.url or 'the route template'})"
+        if answer.status is None:
+            return None, f"{where} failed: {answer.error or 'no answer'}"
+        if answer.status != 404:
+            said = f"{where} got {answer.status}"
+            if 200 <= answer.status < 300:
+                # A careful server refuses the failing If-Match; this one ran the handler,
+                # on an id that names nothing, so there was nothing to change.
+                said += " (the failing If-Match was ignored)"
+            return _phantom(method, self._verdict_for(answer.status), answer, said), ""
+        return self._phantom_404(method, answer, where)
+
+    def _phantom_404(
+        self, method: str, answer: Observation, where: str
+    ) -> tuple[MethodCell | None, str]:
+        """A 404 is the handler's "no such id" (the method is served) or the router's "no
+        route for this method": the made-up verb and GET on the same URL tell which."""
+        match = _UNROUTED_BODY.search(answer.body_excerpt)
+        if match and method in (match.group("m"), match.group("f")):
+            return _phantom(
+                method, Verdict.NOT_FOUND, answer, f"{where} got the router's 404 '{match[0]}'"
+            ), ""
+        made_up = self._phantom.get(self._report.unknown_method)
+        get = self._phantom.get("GET")
+        if made_up is not None and made_up.status in (405, 501):
+            # The router refuses methods it has no handler for with 405/501 here, so the
+            # 404 came from a handler that found no such id: the method is served.
+            return _phantom(
+                method,
+                Verdict.ACCEPTED,
+                answer,
+                f"{where} got its handler's 404 (no such id) while the made-up verb got "
+                f"{made_up.status}: the route serves {method}",
+            ), ""
+        if get is not None and get.status is not None and 200 <= get.status < 300:
+            # GET found the phantom resource "there", so 404 is not its absence.
+            return _phantom(
+                method,
+                Verdict.NOT_FOUND,
+                answer,
+                f"{where} got 404 while GET on it got {get.status}: no route serves {method}",
+            ), ""
+        if made_up is not None and get is not None and made_up.status == 404 == get.status:
+            if _signature(answer) == _signature(get) != _signature(made_up):
+                return _phantom(
+                    method,
+                    Verdict.ACCEPTED,
+                    answer,
+                    f"{where} got the same 404 as GET (no such id), not the made-up verb's",
+                ), ""
+            if _signature(answer) == _signature(made_up) != _signature(get):
+                return _phantom(
+                    method,
+                    Verdict.NOT_FOUND,
+                    answer,
+                    f"{where} got the made-up verb's 404, not GET's: no route serves it",
+                ), ""
+        return None, (
+            f"{where} got 404, and neither the made-up verb nor GET on the same URL tells a "
+            "missing id from a missing route"
+        )
+
+    def _from_allow(self, method: str, undecided: str) -> MethodCell:
+        source = self._allows[0]
+        said = f"{undecided}; " if undecided else ""
+        said += f"Allow on the {source.status} answer to {source.probe}"
+        listing = {a.lists(method) for a in self._allows}
+        if len(listing) > 1:
+            other = next(a for a in self._allows if a.lists(method) != source.lists(method))
+            return _unknown(
+                method,
+                f"{said} and Allow on the {other.status} answer to {other.probe} disagree "
+                f"about {method}",
+            )
+        gate = self._gate()
+        if gate:
+            return _unknown(method, f"{said} is beside the point: {gate}")
+        if source.lists(method):
+            return _inferred(method, Verdict.ACCEPTED, said)
+        verdict, why = self._absent(method)
+        if verdict is None:
+            return _unknown(method, f"{said} omits {method}, but {why}")
+        return _inferred(method, verdict, f"{said} omits {method}{why}")
+
+    def _gate(self) -> str:
+        """Why no Allow says what a method gets: something answers the made-up verb
+        before any route refuses it (a gateway rule, an auth or CSRF check, a catch-all)."""
+        made_up = self._unknown
+        if made_up is None or made_up.status is None:
+            return ""
+        if made_up.status in (401, 403, 407):
+            return (
+                f"the made-up verb got {made_up.status}, so a layer answers methods before "
+                "the route does (a gateway rule, an auth or CSRF check) and may answer "
+                "listed methods so too"
+            )
+        if 200 <= made_up.status < 300:
+            return (
+                f"the made-up verb got {made_up.status}: a catch-all answers any method, "
+                "whatever Allow says"
+            )
+        return ""
+
+    def _absent(self, method: str) -> tuple[Verdict | None, str]:
+        """What a method missing from Allow gets, with the reason when it is not the
+        plain 405/501 (or None and why it can't be told)."""
+        if self._fastapi:
+            return None, _FASTAPI_ALLOW
+        if Stack.EXPRESS in self._stacks:
+            if self._express_options():
+                return Verdict.NOT_FOUND, f": {_EXPRESS_404} ('Cannot {method} /…')"
+            return None, f"{_EXPRESS_404}, unless the app answers it itself"
+        made_up = self._unknown
+        if made_up is None or made_up.status is None or made_up.status in (405, 501):
+            return Verdict.REJECTED, ""
+        if made_up.status == 400:
+            return None, (
+                "the made-up verb got 400 (refused by the HTTP parser), so nothing shows "
+                "how the app answers a method no route serves"
+            )
+        return None, (
+            f"the made-up verb got {made_up.status}, not 405 or 501, so a method no route "
+            "serves may get that too"
+        )
+
+    def _express_options(self) -> bool:
+        """OPTIONS was answered by Express's router itself (its body is the Allow value),
+        so no middleware of the app handles methods on its own here."""
+        options = next((o for o in self._report.plain() if o.method == "OPTIONS"), None)
+        allow = options.header("allow") if options is not None else None
+        return bool(allow) and options is not None and options.body_excerpt.strip() == allow
+
+    def _from_preflight(self, method: str) -> MethodCell | None:
+        answer = self._preflight.get(method)
+        if answer is None or answer.status is None or not 200 <= answer.status < 300:
+            return None
+        advertised = parse_method_list(answer.header("access-control-allow-methods") or "")
+        if not advertised.lists(method):
+            return None
+        said = "Access-Control-Allow-Methods on its preflight"
+        if advertised.wildcard or all(advertised.lists(m) for m in PREFLIGHT_METHODS):
+            # flask-cors and the cors npm package advertise every verb by default,
+            # whatever the route serves.
+            return _unknown(
+                method,
+                f"{said} lists every verb (a CORS default like flask-cors'), whatever the "
+                "route serves",
+            )
+        return _inferred(method, Verdict.ACCEPTED, said)
+
+
+def _signature(observation: Observation) -> tuple[int | None, str | None]:
+    return observation.status, observation.header("content-type")
+
+
+def _phantom(method: str, verdict: Verdict, answer: Observation, source: str) -> MethodCell:
+    return MethodCell(method, verdict, answer.status, False, source=source, basis=Basis.PHANTOM)
+
+
+def _inferred(method: str, verdict: Verdict, source: str) -> MethodCell:
+    return MethodCell(method, verdict, None, False, source=source, basis=Basis.INFERRED)
+
+
+def _unknown(method: str, reason: str) -> MethodCell:
+    return MethodCell(method, Verdict.UNKNOWN, None, False, source=reason, basis=Basis.INFERRED)

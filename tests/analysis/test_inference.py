@@ -1,0 +1,176 @@
+"""The cross-checks of analysis/inference.py on answers too rare to keep a server for."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from diagnoser.analysis.facts import method_matrix
+from diagnoser.analysis.model import Basis, MethodCell, Verdict
+from diagnoser.probing.model import (
+    UNKNOWN_METHOD,
+    ErrorKind,
+    Observation,
+    ProbeKind,
+    ProbePolicy,
+    ProbeReport,
+    Target,
+)
+
+JSON = ("content-type", "application/json")
+HTML = ("content-type", "text/html")
+
+
+def answer(
+    probe: str, status: int | None, *headers: tuple[str, str], body: str = ""
+) -> Observation:
+    kind, _, method = probe.rpartition(":")
+    return Observation(
+        probe=probe,
+        kind=ProbeKind(kind) if kind else ProbeKind.PLAIN,
+        method=method,
+        status=status,
+        headers=headers,
+        body_bytes=len(body),
+        body_excerpt=body,
+        error_kind=ErrorKind.REFUSED if status is None else None,
+        error="connection refused" if status is None else None,
+        url="http://api.test/items/912345678901234" if kind == "phantom" else "",
+    )
+
+
+def cell(method: str, *observations: Observation) -> MethodCell:
+    target = Target("http://api.test/items/1", policy=ProbePolicy.SAFE)
+    report = ProbeReport(target, observations, datetime.now(UTC), 1.0)
+    found = method_matrix(report).cell(method)
+    assert found is not None
+    return found
+
+
+SAFE_BASE = (answer("GET", 200, JSON), answer("HEAD", 200, JSON))
+
+
+def test_allow_lists_that_disagree_about_a_method_leave_it_unknown() -> None:
+    put = cell(
+        "PUT",
+        *SAFE_BASE,
+        answer("OPTIONS", 200, ("allow", "GET, HEAD, PUT")),
+        answer(UNKNOWN_METHOD, 405, ("allow", "GET, HEAD")),
+    )
+
+    assert put.verdict is Verdict.UNKNOWN
+    assert "disagree about PUT" in put.source
+
+
+def test_a_method_outside_allow_is_refused_when_the_made_up_verb_got_405() -> None:
+    put = cell(
+        "PUT",
+        *SAFE_BASE,
+        answer("OPTIONS", 200, ("allow", "GET, HEAD, OPTIONS")),
+        answer(UNKNOWN_METHOD, 405, ("allow", "GET, HEAD, OPTIONS")),
+    )
+
+    assert (put.verdict, put.basis) == (Verdict.REJECTED, Basis.INFERRED)
+
+
+@pytest.mark.parametrize(("status", "why"), [(404, "got 404, not 405"), (400, "HTTP parser")])
+def test_a_method_outside_allow_is_unknown_when_the_made_up_verb_was_not_refused_as_a_method(
+    status: int, why: str
+) -> None:
+    put = cell(
+        "PUT",
+        *SAFE_BASE,
+        answer("OPTIONS", 200, ("allow", "GET, HEAD, OPTIONS")),
+        answer(UNKNOWN_METHOD, status),
+    )
+
+    assert put.verdict is Verdict.UNKNOWN
+    assert why in put.source
+
+
+def test_a_cors_list_of_every_verb_says_nothing_about_the_route() -> None:
+    every = ("access-control-allow-methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+    patch = cell("PATCH", *SAFE_BASE, answer("preflight:PATCH", 200, every))
+
+    assert patch.verdict is Verdict.UNKNOWN
+    assert "lists every verb" in patch.source
+
+
+def test_a_specific_cors_list_still_counts_for_the_methods_it_names() -> None:
+    some = ("access-control-allow-methods", "GET, PATCH")
+    patch = cell("PATCH", *SAFE_BASE, answer("preflight:PATCH", 200, some))
+
+    assert (patch.verdict, patch.basis) == (Verdict.ACCEPTED, Basis.INFERRED)
+
+
+PHANTOM_404S = (
+    answer("phantom:GET", 404, JSON, body='{"error": "no such item"}'),
+    answer(f"phantom:{UNKNOWN_METHOD}", 404, HTML, body="<h1>Not Found</h1>"),
+)
+
+
+def test_a_phantom_404_like_gets_and_unlike_the_made_up_verbs_is_a_handlers() -> None:
+    patch = cell("PATCH", *SAFE_BASE, *PHANTOM_404S, answer("phantom:PATCH", 404, JSON, body="{}"))
+
+    assert (patch.verdict, patch.basis, patch.status) == (Verdict.ACCEPTED, Basis.PHANTOM, 404)
+
+
+def test_a_phantom_404_like_the_made_up_verbs_is_the_routers() -> None:
+    patch = cell("PATCH", *SAFE_BASE, *PHANTOM_404S, answer("phantom:PATCH", 404, HTML))
+
+    assert (patch.verdict, patch.basis) == (Verdict.NOT_FOUND, Basis.PHANTOM)
+
+
+def test_a_phantom_404_nothing_else_explains_is_unknown_and_says_why() -> None:
+    same = (answer("phantom:GET", 404, HTML), answer(f"phantom:{UNKNOWN_METHOD}", 404, HTML))
+    patch = cell("PATCH", *SAFE_BASE, *same, answer("phantom:PATCH", 404, HTML))
+
+    assert patch.verdict is Verdict.UNKNOWN
+    assert "neither the made-up verb nor GET" in patch.source
+
+
+def test_a_failed_phantom_probe_falls_back_to_allow_and_says_so() -> None:
+    delete = cell(
+        "DELETE",
+        *SAFE_BASE,
+        answer("OPTIONS", 200, ("allow", "GET, HEAD, DELETE")),
+        answer("phantom:DELETE", None),
+    )
+
+    assert (delete.verdict, delete.basis) == (Verdict.ACCEPTED, Basis.INFERRED)
+    assert delete.source.startswith("DELETE on a phantom id")
+    assert "failed: connection refused" in delete.source
+
+
+def test_a_cells_basis_follows_observed_unless_given() -> None:
+    assert MethodCell("GET", Verdict.ACCEPTED, 200, True).basis is Basis.OBSERVED
+    assert MethodCell("PUT", Verdict.REJECTED, None, False).basis is Basis.INFERRED
+    with pytest.raises(ValueError, match="observed"):
+        MethodCell("PATCH", Verdict.ACCEPTED, 404, True, basis=Basis.PHANTOM)
+
+
+@pytest.mark.parametrize(("status", "why"), [(403, "before the route"), (200, "catch-all")])
+def test_allow_says_nothing_when_something_answers_the_made_up_verb_first(
+    status: int, why: str
+) -> None:
+    post = cell(
+        "POST",
+        *SAFE_BASE,
+        answer("OPTIONS", 200, ("allow", "GET, HEAD, POST")),
+        answer(UNKNOWN_METHOD, status),
+    )
+
+    assert post.verdict is Verdict.UNKNOWN
+    assert why in post.source
+
+
+def test_express_behind_middleware_that_answers_options_itself_stays_unknown() -> None:
+    express = ("x-powered-by", "Express")
+    put = cell(
+        "PUT",
+        answer("GET", 200, express),
+        answer("OPTIONS", 204, express, ("allow", "GET, HEAD")),
+        answer(UNKNOWN_METHOD, 400),
+    )
+
+    assert put.verdict is Verdict.UNKNOWN
+    assert "unless the app answers it itself" in put.source
