@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from diagnoser import analysis
 from diagnoser.analysis.diagnose import diagnose
@@ -202,6 +203,7 @@ def run(stacks: set[str] | None) -> dict[tuple[bool, ProbePolicy], Tally]:
                     url=servers[c.stack].url(c.path),
                     origin=ORIGIN if origin else None,
                     policy=policy,
+                    **_as_registered(servers[c.stack].url(c.path)),
                 )
                 for c in cases
             ]
@@ -216,6 +218,21 @@ def run(stacks: set[str] | None) -> dict[tuple[bool, ProbePolicy], Tally]:
                     tally=tally,
                 )
     return tallies
+
+
+def _as_registered(url: str) -> dict[str, Any]:
+    """An item URL the way a user registers it: a route template and its sample (the
+    corpus's item ids are numeric path segments), so the safe policy can probe a phantom
+    id as it does for registered endpoints."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    for index in range(len(segments) - 1, -1, -1):
+        if segments[index].isdigit():
+            sample = segments[index]
+            segments[index] = "{id}"
+            template = urlunsplit(parts._replace(path="/".join(segments)))
+            return {"template": template, "samples": (("id", sample),)}
+    return {}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -34,6 +34,13 @@ _FULL: tuple[ProbeSpec, ...] = (
 _STRICT: tuple[ProbeSpec, ...] = tuple(
     spec for spec in _FULL if spec.kind is ProbeKind.PREFLIGHT or spec.method in _STRICT_PLAIN
 )
+# TRACE is safe by RFC 9110 (9.2.1) and goes without stored credentials (9.3.8): the safe
+# policy sends it, so trace_enabled and TRACE's own answer need no inference.
+_SAFE: tuple[ProbeSpec, ...] = tuple(
+    spec
+    for spec in _FULL
+    if spec.kind is ProbeKind.PREFLIGHT or spec.method in _STRICT_PLAIN | {"TRACE"}
+)
 _PHANTOM: tuple[ProbeSpec, ...] = tuple(
     ProbeSpec(ProbeKind.PHANTOM, method) for method in PHANTOM_METHODS
 )
@@ -47,7 +54,9 @@ def plan_probes(
     template), the phantom probes; plus the one method the user asked to send."""
     if policy is ProbePolicy.FULL:
         return _FULL
-    planned = _STRICT + (_PHANTOM if phantom and policy is ProbePolicy.SAFE else ())
+    planned = _STRICT
+    if policy is ProbePolicy.SAFE:
+        planned = _SAFE + (_PHANTOM if phantom else ())
     if send_method is not None:
         if send_method not in UNSAFE_METHODS:
             raise ValueError(f"only an unsafe method is sent on request, not {send_method!r}")
@@ -123,7 +132,8 @@ def describe_policy(policy: ProbePolicy) -> str:
         return f"Strict: sends {strict}. Nothing else; unsafe verbs are inferred or unknown."
     if policy is ProbePolicy.SAFE:
         return (
-            f"Safe: sends {strict}. When the endpoint is a route template (/items/{{id}}), "
+            f"Safe: sends {strict}, and TRACE (safe by RFC 9110, without credentials). "
+            "When the endpoint is a route template (/items/{{id}}), "
             f"also GET, PATCH, DELETE and {UNKNOWN_METHOD} to the same template filled with "
             f"an id that cannot exist (never the sample id), PATCH and DELETE {_GUARD}: a "
             "missing resource cannot be changed. Never PUT (it may create) or POST."

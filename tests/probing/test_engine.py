@@ -59,7 +59,7 @@ def test_safe_policy_sends_no_unsafe_verb(engine: ProbeEngine, echo: EchoServer)
     report = _report(engine, echo, policy=ProbePolicy.SAFE)
 
     sent = {r["method"] for r in echo.stats.requests}
-    assert sent == {"GET", "HEAD", "OPTIONS", "XDIAGNOSE"}
+    assert sent == {"GET", "HEAD", "OPTIONS", "TRACE", "XDIAGNOSE"}
     assert [o.probe for o in report.preflights()] == [
         "preflight:POST", "preflight:PUT", "preflight:PATCH", "preflight:DELETE",
     ]  # fmt: skip

@@ -21,9 +21,9 @@ def test_full_policy_plans_every_verb_then_the_preflights() -> None:
     ]  # fmt: skip
 
 
-def test_safe_policy_plans_no_unsafe_verb_and_no_trace() -> None:
+def test_safe_policy_plans_no_unsafe_verb_and_trace_which_rfc_9110_calls_safe() -> None:
     assert [spec.name for spec in plan_probes(ProbePolicy.SAFE)] == [
-        "GET", "HEAD", "OPTIONS", "XDIAGNOSE",
+        "GET", "HEAD", "OPTIONS", "TRACE", "XDIAGNOSE",
         "preflight:POST", "preflight:PUT", "preflight:PATCH", "preflight:DELETE",
     ]  # fmt: skip
 
