@@ -102,6 +102,8 @@ def rate_text(rate: str, unit: str = "") -> str:
     """ "30/10m" -> "30 per 10 minutes" ("30 requests per 10 minutes" with a unit)."""
     count, _, period = rate.partition("/")
     multiple, name = period[:-1], _UNITS[period[-1]][0]
+    if count == "1":
+        unit = unit.removesuffix("s")
     counted = f"{count} {unit}" if unit else count
     return f"{counted} per {multiple} {name}s" if multiple else f"{counted} per {name}"
 
