@@ -3,6 +3,10 @@ send; public share lookups per client address; failed logins per user name and a
 Each refusal says when to try again, and whoever did not use the limit up is still
 served. (Run now and test alerts: test_limits_drift.py.)"""
 
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -10,7 +14,14 @@ from django.urls import reverse
 from diagnoser.inventory.models import Endpoint
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import ProbeRun
-from diagnoser.security.limits import rate_text, wait_text
+from diagnoser.security.limits import (
+    PROBES_PER_USER,
+    Charge,
+    Refusal,
+    charges_take,
+    rate_text,
+    wait_text,
+)
 from tests.monitoring.fixtures import LOOPBACK
 from tests.servers.fixtures import free_port
 from tests.web.conftest import PASSWORD, Trio
@@ -324,3 +335,32 @@ def test_rates_read_as_words(rate, text):
 )  # fmt: skip
 def test_waits_round_up_to_a_unit_read_at_a_glance(seconds, text):
     assert wait_text(seconds) == text
+
+
+# --- Charging many requests at once ---
+
+
+def test_charges_from_many_threads_never_pass_the_limit_on_redis(settings, redis_server):
+    """Redis adds atomically: 12 threads each charging 13 against 40 fit exactly 3."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server,
+            "KEY_PREFIX": f"limits-test-{uuid.uuid4()}",
+        }
+    }
+    settings.DIAGNOSER_LIMIT_PROBES_PER_USER = "40/h"
+    start = threading.Barrier(12)
+
+    def charge() -> bool:
+        start.wait()
+        return charges_take([Charge(PROBES_PER_USER, "user:1", 13)]) is None
+
+    with ThreadPoolExecutor(12) as pool:
+        taken = list(pool.map(lambda _: charge(), range(12)))
+
+    assert taken.count(True) == 3
+    refused = charges_take([Charge(PROBES_PER_USER, "user:1", 2)])
+    assert isinstance(refused, Refusal)
+    assert "this needs 2 and 1 is left" in refused.message  # the refusals took nothing
+    assert charges_take([Charge(PROBES_PER_USER, "user:1", 1)]) is None  # the 40th of 40
