@@ -162,7 +162,7 @@ def _cache() -> Any:
     return caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
 
 
-_CACHE_DOWN = Refusal("Rate limits can't be checked right now (the cache is down): retry.", 30)
+CACHE_DOWN = Refusal("Rate limits can't be checked right now (the cache is down): retry.", 30)
 
 
 def _charge(charge: Charge) -> tuple[Refusal | None, str | None]:
@@ -192,7 +192,7 @@ def _charge(charge: Charge) -> tuple[Refusal | None, str | None]:
             total = charge.amount
     except Exception:  # any backend failure: fail closed, limits must hold
         log.exception("rate limit %s could not be counted", charge.limit.group)
-        return _CACHE_DOWN, None
+        return CACHE_DOWN, None
     if total <= count:
         return None, key
     _refund(key, charge.amount)
@@ -259,7 +259,7 @@ def webhook_tests_take(request: HttpRequest, *, url: str) -> Refusal | None:
 
 def _shares_refusal(usage: dict[str, Any]) -> Refusal:
     if usage["limit"] == 0:  # django-ratelimit's answer when the cache can't count
-        return _CACHE_DOWN
+        return CACHE_DOWN
     wait = max(int(usage["time_left"]), 1)
     message = (
         f"Limit reached: {rate_text(SHARES_PER_IP.rate)} {SHARES_PER_IP.what}. "

@@ -162,10 +162,13 @@ def test_probe_now_past_the_per_user_limit_queues_nothing_and_says_when(trio, li
     for _ in range(2):
         bob.post(url, HTTP_HX_REQUEST="true")
 
-    html = bob.post(url, HTTP_HX_REQUEST="true").text
+    refused = bob.post(url, HTTP_HX_REQUEST="true")
 
-    assert "Limit reached: 26 requests per 10 minutes for on-demand probes by one user" in html
-    assert "Try again in " in html
+    assert "Limit reached: 26 requests per 10 minutes for on-demand probes by one user" in (
+        refused.text
+    )
+    assert "Try again in " in refused.text
+    assert 1 <= int(refused["Retry-After"]) <= 600
     assert runs_of(url) == 2
 
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from diagnoser.monitoring.models import DriftCheck, DriftReport, Trigger
 from diagnoser.monitoring.services.drift_checks import drift_check_targets
 from diagnoser.monitoring.services.drift_reports import drift_report_start
-from diagnoser.security.limits import Refusal
+from diagnoser.security.limits import CACHE_DOWN, Refusal
 from diagnoser.web.setup.limits import inventory_probes_take
 
 # Longer than creating a report's runs takes; a crashed request frees the check after it.
@@ -40,7 +40,11 @@ def drift_check_run_now(*, request: HttpRequest, check: DriftCheck) -> DriftRepo
     BrokerUnavailable passes through (the report is then failed, not running)."""
     cache = caches["default"]
     lock = f"diagnoser-run-now:{check.id}"
-    if not cache.add(lock, 1, _LOCK_SECONDS):
+    try:
+        free = cache.add(lock, 1, _LOCK_SECONDS)
+    except Exception:  # the cache limits count in is down: refuse, as the limits do
+        return CACHE_DOWN
+    if not free:
         return Busy(None)
     try:
         running = running_report(check=check)

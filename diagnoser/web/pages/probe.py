@@ -65,6 +65,7 @@ def endpoint_probe(request: HtmxHttpRequest, service_id: int, endpoint_id: int) 
     endpoint = member_endpoint(request, service_id, endpoint_id)
     page = reverse("web:endpoint", args=[service_id, endpoint_id])
     environments = list(endpoint.service.environments.all())
+    refusal = None
     if not environments:
         error = "This service has no environments yet: add one, then probe."
     elif refusal := inventory_probes_take(
@@ -90,7 +91,10 @@ def endpoint_probe(request: HtmxHttpRequest, service_id: int, endpoint_id: int) 
             return redirect(page)
     if request.htmx:
         # 200 so htmx swaps the message in (it ignores error statuses by default).
-        return render(request, "web/pages/_progress.html", {"error": error})
+        response = render(request, "web/pages/_progress.html", {"error": error})
+        if refusal is not None:
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
     messages.error(request, error)
     return redirect(page)
 
