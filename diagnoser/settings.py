@@ -322,10 +322,24 @@ else:
         }
     }
 RATELIMIT_VIEW = "diagnoser.security.views.too_many_requests"
-# "Diagnose a URL" and "Probe now" send a dozen requests each: per user, and per target
-# host whoever asks, so the server can't be turned on a third party.
-DIAGNOSER_LIMIT_PROBES_PER_USER = env_rate("DIAGNOSER_LIMIT_PROBES_PER_USER", "30/10m")
-DIAGNOSER_LIMIT_PROBES_PER_HOST = env_rate("DIAGNOSER_LIMIT_PROBES_PER_HOST", "60/10m")
+# On-demand probes ("Diagnose a URL", "Probe now", a drift check's "Run now") are charged
+# per request they will send (8 per target under the safe policy, 13 under full), per user
+# and per target host whoever asks, so the server can't be turned on a third party. 400
+# is about 30 full probes of one URL; a check needing more than a limit at once runs only
+# on its schedule.
+DIAGNOSER_LIMIT_PROBES_PER_USER = env_rate("DIAGNOSER_LIMIT_PROBES_PER_USER", "400/10m")
+DIAGNOSER_LIMIT_PROBES_PER_HOST = env_rate("DIAGNOSER_LIMIT_PROBES_PER_HOST", "800/10m")
+# A drift check's test alert: one POST to its webhook, per user and per webhook host.
+DIAGNOSER_LIMIT_TEST_ALERTS_PER_USER = env_rate("DIAGNOSER_LIMIT_TEST_ALERTS_PER_USER", "10/10m")
+DIAGNOSER_LIMIT_TEST_ALERTS_PER_HOST = env_rate("DIAGNOSER_LIMIT_TEST_ALERTS_PER_HOST", "20/10m")
 # Public share pages and their exports, per client address (tokens are unguessable; this
 # stops hammering).
 DIAGNOSER_LIMIT_SHARES_PER_IP = env_rate("DIAGNOSER_LIMIT_SHARES_PER_IP", "120/m")
+# What one service may hold, so no member can make a sweep (or a page) unbounded; every
+# way in (forms, bulk paste, YAML import, registering a diagnosed URL) checks them.
+DIAGNOSER_MAX_ENDPOINTS_PER_SERVICE = env_int("DIAGNOSER_MAX_ENDPOINTS_PER_SERVICE", 500, minimum=1)
+DIAGNOSER_MAX_ENVIRONMENTS_PER_SERVICE = env_int(
+    "DIAGNOSER_MAX_ENVIRONMENTS_PER_SERVICE", 20, minimum=1
+)
+# A bulk paste of endpoints, in characters: 500 paths of 100 characters fit.
+DIAGNOSER_MAX_BULK_PASTE_CHARS = env_int("DIAGNOSER_MAX_BULK_PASTE_CHARS", 50_000, minimum=1)

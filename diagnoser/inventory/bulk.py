@@ -6,11 +6,12 @@ endpoint_create like every other way in.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from diagnoser.inventory.models import Endpoint, Service
-from diagnoser.inventory.services import endpoint_create
+from diagnoser.inventory.services import endpoint_create, service_room_validate
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.probing.urls import InvalidTarget, fill_path
 
@@ -63,7 +64,19 @@ def _bulk_line(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def endpoints_bulk_parse(*, service: Service, text: str) -> BulkParse:
-    """Read pasted paths, one per line ("/items" or "GET,POST /items"); # starts a comment."""
+    """Read pasted paths, one per line ("/items" or "GET,POST /items"); # starts a comment.
+
+    A paste longer than DIAGNOSER_MAX_BULK_PASTE_CHARS is not read, and one that would take
+    the service past its endpoint cap is refused whole, naming the cap."""
+    size, most = len(text), settings.DIAGNOSER_MAX_BULK_PASTE_CHARS
+    if size > most:
+        return BulkParse(
+            lines=(),
+            errors=(
+                f"the paste is {size:,} characters, more than the {most:,} one paste may "
+                "have (DIAGNOSER_MAX_BULK_PASTE_CHARS): paste it in parts",
+            ),
+        )
     found: dict[str, BulkLine] = {}
     errors = []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -88,6 +101,11 @@ def endpoints_bulk_parse(*, service: Service, text: str) -> BulkParse:
         BulkLine(line.line, line.path, line.methods, exists=line.path in existing)
         for line in found.values()
     )
+    new = sum(1 for line in lines if not line.exists)
+    try:
+        service_room_validate(service=service, endpoints=new)
+    except ValidationError as error:
+        errors.extend(error.messages)
     return BulkParse(lines=lines, errors=tuple(errors))
 
 

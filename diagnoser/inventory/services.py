@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -98,6 +99,33 @@ def endpoint_path_validate(*, service: Service, path: str) -> None:
     )
 
 
+def service_room_validate(*, service: Service, endpoints: int = 0, environments: int = 0) -> None:
+    """Refuse adding this many endpoints or environments past the per-service caps
+    (settings), so no member can make a sweep or a page unbounded."""
+    caps = (
+        ("endpoints", "path", endpoints, settings.DIAGNOSER_MAX_ENDPOINTS_PER_SERVICE),
+        ("environments", "name", environments, settings.DIAGNOSER_MAX_ENVIRONMENTS_PER_SERVICE),
+    )
+    for kind, field, adding, cap in caps:
+        if not adding:
+            continue
+        have = getattr(service, kind).count()
+        if have + adding > cap:
+            setting = f"DIAGNOSER_MAX_{kind.upper()}_PER_SERVICE"
+            raise ValidationError(
+                {
+                    field: f"{service.name} has {have} {kind}; adding {adding} would pass the "
+                    f"cap of {cap} {kind} per service ({setting}): nothing was added"
+                }
+            )
+
+
+def _service_lock(service: Service) -> None:
+    """Inside a writer's transaction: lock the service row where the database can
+    (PostgreSQL), so two writers can't both take the last room under a cap."""
+    Service.objects.select_for_update().filter(id=service.id).exists()
+
+
 def service_create(*, workspace: Workspace, name: str) -> Service:
     name = name.strip()
     if not name:
@@ -136,6 +164,8 @@ def environment_create(
     _validate_policy(probe_policy, "probe_policy")
     environment_name_validate(service=service, name=name)
     with transaction.atomic():
+        _service_lock(service)
+        service_room_validate(service=service, environments=1)
         environment = Environment.objects.create(
             service=service,
             name=name,
@@ -224,13 +254,16 @@ def endpoint_create(
     validate_endpoint(path=path, samples=samples, declared_methods=declared)
     _validate_policy(policy_override, "policy_override")
     endpoint_path_validate(service=service, path=path)
-    return Endpoint.objects.create(
-        service=service,
-        path=path,
-        samples=samples,
-        policy_override=policy_override or "",
-        declared_methods=declared,
-    )
+    with transaction.atomic():
+        _service_lock(service)
+        service_room_validate(service=service, endpoints=1)
+        return Endpoint.objects.create(
+            service=service,
+            path=path,
+            samples=samples,
+            policy_override=policy_override or "",
+            declared_methods=declared,
+        )
 
 
 def endpoint_update(

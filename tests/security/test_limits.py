@@ -1,6 +1,11 @@
-"""Abuse limits: on-demand probes per user and per target host, public share lookups per
-client address, failed logins per user name and address. Each refusal says when to try
-again, and whoever did not use the limit up is still served."""
+"""Abuse limits: on-demand probes per user and per target host, charged per request they
+send; public share lookups per client address; failed logins per user name and address.
+Each refusal says when to try again, and whoever did not use the limit up is still
+served. (Run now and test alerts: test_limits_drift.py.)"""
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.test import Client
@@ -9,7 +14,14 @@ from django.urls import reverse
 from diagnoser.inventory.models import Endpoint
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import ProbeRun
-from diagnoser.security.limits import rate_text, wait_text
+from diagnoser.security.limits import (
+    PROBES_PER_USER,
+    Charge,
+    Refusal,
+    charges_take,
+    rate_text,
+    wait_text,
+)
 from tests.monitoring.fixtures import LOOPBACK
 from tests.servers.fixtures import free_port
 from tests.web.conftest import PASSWORD, Trio
@@ -34,32 +46,54 @@ def closed_url(host: str) -> str:
     return f"http://{host}:{free_port()}/items"
 
 
-def diagnose(client: Client, url: str, *, htmx: bool = False) -> str:
+def diagnose(client: Client, url: str, *, htmx: bool = False, policy: str = "safe") -> str:
     headers = {"HX-Request": "true"} if htmx else {}
-    return client.post(DIAGNOSE, {"url": url, "policy": "safe"}, headers=headers).text
+    return client.post(DIAGNOSE, {"url": url, "policy": policy}, headers=headers).text
 
 
 def probed(html: str) -> bool:
     return "did not answer" in html and "Limit reached" not in html
 
 
-# --- Diagnose a URL ---
+# --- Diagnose a URL (the safe policy sends 8 requests, full 13) ---
 
 
 def test_diagnose_past_the_per_user_limit_says_when_to_retry(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "2/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "16/h"
     alice = trio.client_for(trio.alice)
     assert all(probed(diagnose(alice, closed_url("127.0.0.2"))) for _ in range(2))
 
     html = diagnose(alice, closed_url("127.0.0.3"))
 
-    assert "Limit reached: 2 per hour for on-demand probes by one user." in html
+    assert (
+        "Limit reached: 16 requests per hour for on-demand probes by one user; "
+        "this needs 8 and 0 are left." in html
+    )
     assert "Try again in " in html
     assert "did not answer" not in html  # nothing was sent
 
 
+def test_diagnose_is_charged_what_its_policy_sends(trio, limits):
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "20/h"
+    alice = trio.client_for(trio.alice)
+    assert probed(diagnose(alice, closed_url("127.0.0.2"), policy="full"))  # 13 requests
+
+    html = diagnose(alice, closed_url("127.0.0.2"))
+
+    assert "this needs 8 and 7 are left" in html
+
+
+def test_a_diagnosis_bigger_than_the_limit_is_refused_saying_so(trio, limits):
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "5/h"
+
+    html = diagnose(trio.client_for(trio.alice), closed_url("127.0.0.2"))
+
+    assert "Too much at once: this sends 8 requests, more than the limit of 5 requests" in html
+    assert "did not answer" not in html
+
+
 def test_diagnose_limit_of_one_user_leaves_another_user_free(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "1/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "8/h"
     alice = trio.client_for(trio.alice)
     diagnose(alice, closed_url("127.0.0.2"))
     assert "Limit reached" in diagnose(alice, closed_url("127.0.0.2"))
@@ -68,7 +102,7 @@ def test_diagnose_limit_of_one_user_leaves_another_user_free(trio, limits):
 
 
 def test_diagnose_past_the_per_host_limit_refuses_everyone_for_that_host_only(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "2/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "16/h"
     diagnose(trio.client_for(trio.alice), closed_url("127.0.0.2"))
     diagnose(trio.client_for(trio.charlie), closed_url("127.0.0.2"))
     bob = trio.client_for(trio.bob)
@@ -80,17 +114,17 @@ def test_diagnose_past_the_per_host_limit_refuses_everyone_for_that_host_only(tr
 
 
 def test_a_refused_diagnosis_counts_against_no_limit(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "2/h"
-    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "1/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "16/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "8/h"
     alice = trio.client_for(trio.alice)
     diagnose(alice, closed_url("127.0.0.2"))
     assert "whoever asks" in diagnose(alice, closed_url("127.0.0.2"))
 
-    assert probed(diagnose(alice, closed_url("127.0.0.3")))  # the 2nd of alice's 2
+    assert probed(diagnose(alice, closed_url("127.0.0.3")))  # the 2nd 8 of alice's 16
 
 
 def test_htmx_gets_the_refusal_inline_in_the_region(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "1/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "8/h"
     alice = trio.client_for(trio.alice)
     diagnose(alice, closed_url("127.0.0.2"), htmx=True)
 
@@ -101,15 +135,16 @@ def test_htmx_gets_the_refusal_inline_in_the_region(trio, limits):
     assert "Limit reached" in html
 
 
-# --- Probe now ---
+# --- Probe now (each environment a target; "prod" here is not production: full, 13) ---
 
 
-def probe_now_urls(trio: Trio, *hosts: str) -> list[str]:
-    """One endpoint per host, each in a service of acme whose one environment is there."""
+def probe_now_urls(trio: Trio, *hosts: str, environments: int = 1) -> list[str]:
+    """One endpoint per host, each in a service of acme with `environments` there."""
     urls = []
     for host in hosts:
         service = service_create(workspace=trio.acme, name=f"api {host}")
-        environment_create(service=service, name="prod", base_url=f"https://{host}")
+        for n in range(environments):
+            environment_create(service=service, name=f"prod{n}", base_url=f"https://{host}/{n}")
         endpoint = endpoint_create(service=service, path="/items")
         urls.append(reverse("web:endpoint_probe", args=[service.id, endpoint.id]))
     return urls
@@ -121,21 +156,36 @@ def runs_of(url: str) -> int:
 
 
 def test_probe_now_past_the_per_user_limit_queues_nothing_and_says_when(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "2/10m"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "26/10m"
     [url] = probe_now_urls(trio, "a.example")
     bob = trio.client_for(trio.bob)
     for _ in range(2):
         bob.post(url, HTTP_HX_REQUEST="true")
 
-    html = bob.post(url, HTTP_HX_REQUEST="true").text
+    refused = bob.post(url, HTTP_HX_REQUEST="true")
 
-    assert "Limit reached: 2 per 10 minutes for on-demand probes by one user." in html
-    assert "Try again in " in html
+    assert "Limit reached: 26 requests per 10 minutes for on-demand probes by one user" in (
+        refused.text
+    )
+    assert "Try again in " in refused.text
+    assert 1 <= int(refused["Retry-After"]) <= 600
     assert runs_of(url) == 2
 
 
+def test_probe_now_charges_every_environment(trio, limits):
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "50/10m"
+    [url] = probe_now_urls(trio, "a.example", environments=3)
+    bob = trio.client_for(trio.bob)
+    bob.post(url, HTTP_HX_REQUEST="true")
+
+    html = bob.post(url, HTTP_HX_REQUEST="true").text
+
+    assert "this needs 39 and 11 are left" in html
+    assert runs_of(url) == 3
+
+
 def test_probe_now_without_htmx_shows_the_refusal_on_the_endpoint_page(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "1/10m"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "13/10m"
     [url] = probe_now_urls(trio, "a.example")
     bob = trio.client_for(trio.bob)
     bob.post(url)
@@ -147,7 +197,7 @@ def test_probe_now_without_htmx_shows_the_refusal_on_the_endpoint_page(trio, lim
 
 
 def test_probe_now_limit_of_one_user_leaves_another_user_free(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "1/10m"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "13/10m"
     [url] = probe_now_urls(trio, "a.example")
     trio.client_for(trio.bob).post(url, HTTP_HX_REQUEST="true")
 
@@ -157,7 +207,7 @@ def test_probe_now_limit_of_one_user_leaves_another_user_free(trio, limits):
 
 
 def test_probe_now_past_the_per_host_limit_refuses_that_host_only(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "1/10m"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "13/10m"
     busy, quiet = probe_now_urls(trio, "a.example", "b.example")
     trio.client_for(trio.bob).post(busy, HTTP_HX_REQUEST="true")
     alice = trio.client_for(trio.alice)
@@ -170,13 +220,14 @@ def test_probe_now_past_the_per_host_limit_refuses_that_host_only(trio, limits):
 
 
 def test_diagnose_and_probe_now_share_the_per_host_budget(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "1/10m"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "13/10m"
     [url] = probe_now_urls(trio, "127.0.0.2")
-    diagnose(trio.client_for(trio.alice), closed_url("127.0.0.2"))
+    diagnose(trio.client_for(trio.alice), closed_url("127.0.0.2"))  # 8 of 13
 
     html = trio.client_for(trio.bob).post(url, HTTP_HX_REQUEST="true").text
 
     assert "whoever asks" in html
+    assert "this needs 13 and 5 are left" in html
     assert runs_of(url) == 0
 
 
@@ -287,3 +338,32 @@ def test_rates_read_as_words(rate, text):
 )  # fmt: skip
 def test_waits_round_up_to_a_unit_read_at_a_glance(seconds, text):
     assert wait_text(seconds) == text
+
+
+# --- Charging many requests at once ---
+
+
+def test_charges_from_many_threads_never_pass_the_limit_on_redis(settings, redis_server):
+    """Redis adds atomically: 12 threads each charging 13 against 40 fit exactly 3."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server,
+            "KEY_PREFIX": f"limits-test-{uuid.uuid4()}",
+        }
+    }
+    settings.DIAGNOSER_LIMIT_PROBES_PER_USER = "40/h"
+    start = threading.Barrier(12)
+
+    def charge() -> bool:
+        start.wait()
+        return charges_take([Charge(PROBES_PER_USER, "user:1", 13)]) is None
+
+    with ThreadPoolExecutor(12) as pool:
+        taken = list(pool.map(lambda _: charge(), range(12)))
+
+    assert taken.count(True) == 3
+    refused = charges_take([Charge(PROBES_PER_USER, "user:1", 2)])
+    assert isinstance(refused, Refusal)
+    assert "this needs 2 and 1 is left" in refused.message  # the refusals took nothing
+    assert charges_take([Charge(PROBES_PER_USER, "user:1", 1)]) is None  # the 40th of 40

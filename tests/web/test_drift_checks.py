@@ -211,6 +211,8 @@ def test_toggling_switches_the_beat_entry_off_and_on_again(trio, check):
     assert on["Location"] == reverse("web:drift", args=[check.service_id])
 
 
+# Committed for real: Run now publishes its report's runs when the report commits.
+@pytest.mark.django_db(transaction=True)
 def test_run_now_with_the_broker_down_says_what_to_do_and_keeps_the_check(trio, check):
     with broker_down():
         response = trio.client_for(trio.alice).post(_urls(check)["run"], follow=True)

@@ -9,11 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from diagnoser.access import member_drift_check, member_drift_report, member_service
 from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.inventory.models import Service
 from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.selectors import newest_report
@@ -23,8 +26,9 @@ from diagnoser.monitoring.services.drift_checks import (
     drift_check_rename,
     drift_check_update,
 )
-from diagnoser.monitoring.services.drift_reports import drift_check_enqueue
+from diagnoser.security.limits import Refusal, webhook_tests_take
 from diagnoser.web.drift.forms import CRONTAB, EVERY, DriftCheckForm
+from diagnoser.web.drift.run_now import Busy, drift_check_run_now
 from diagnoser.web.drift.tables import check_row, check_rows, drift_rows
 from diagnoser.web.setup.forms import add_service_errors
 
@@ -32,7 +36,10 @@ from diagnoser.web.setup.forms import add_service_errors
 @require_GET
 @login_required
 def drift(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
-    service = member_service(request, service_id)
+    return _drift_page(request, member_service(request, service_id))
+
+
+def _drift_page(request: HtmxHttpRequest, service: Service, status: int = 200) -> HttpResponse:
     environments, rows = drift_rows(service=service)
     context = {
         "service": service,
@@ -41,7 +48,7 @@ def drift(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
         "drifting": sum(1 for row in rows if row.findings),
         "checks": check_rows(service=service),
     }
-    return render(request, "web/drift/drift.html", context)
+    return render(request, "web/drift/drift.html", context, status=status)
 
 
 def _save(form: DriftCheckForm, check: DriftCheck | None) -> DriftCheck | None:
@@ -124,7 +131,7 @@ def drift_check_toggle(request: HtmxHttpRequest, service_id: int, check_id: int)
 def drift_check_run(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
     check = member_drift_check(request, service_id, check_id)
     try:
-        drift_check_enqueue(check=check)
+        started = drift_check_run_now(request=request, check=check)
     except BrokerUnavailable as error:
         messages.error(
             request,
@@ -133,12 +140,37 @@ def drift_check_run(request: HtmxHttpRequest, service_id: int, check_id: int) ->
             "then press Run now again. The drift check itself is saved.",
         )
     else:
+        if isinstance(started, Busy):
+            messages.error(request, _busy_text(check, started))
+            return _drift_page(request, check.service, status=409)
+        if isinstance(started, Refusal):
+            messages.error(request, f"{check.name} was not run. {started.message}")
+            response = _drift_page(request, check.service, status=429)
+            response["Retry-After"] = str(started.retry_after)
+            return response
         messages.success(
             request,
-            f"{check.name} is queued: a worker probes every target, then the report shows "
-            "under Last report (reload in a few seconds).",
+            format_html(
+                '{} is queued: a worker probes every target, then <a href="{}">its report</a> '
+                "shows under Last report (reload in a few seconds).",
+                check.name,
+                reverse("web:drift_report", args=[started.id]),
+            ),
         )
     return redirect("web:drift", service_id=service_id)
+
+
+def _busy_text(check: DriftCheck, busy: Busy) -> str:
+    if busy.report is None:
+        return f"{check.name} is being started by another Run now: reload in a few seconds."
+    return format_html(
+        '{} is still running <a href="{}">report {}</a>, started {} UTC: wait for it to '
+        "finish, then press Run now again.",
+        check.name,
+        reverse("web:drift_report", args=[busy.report.id]),
+        busy.report.id,
+        busy.report.created_at.strftime("%H:%M:%S"),
+    )
 
 
 @require_POST
@@ -147,20 +179,29 @@ def drift_check_run(request: HtmxHttpRequest, service_id: int, check_id: int) ->
 def drift_check_test(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
     """POST a test payload to the saved webhook now and show what came back."""
     check = member_drift_check(request, service_id, check_id)
-    try:
-        attempt = drift_check_test_alert(check=check)
-    except ValidationError as error:
-        context: dict[str, object] = {"problem": " ".join(error.messages)}
+    refusal = webhook_tests_take(request, url=check.webhook_url) if check.webhook_url else None
+    context: dict[str, object]
+    if refusal is not None:
+        context = {"problem": refusal.message}
     else:
-        context = {"attempt": attempt}
+        try:
+            context = {"attempt": drift_check_test_alert(check=check)}
+        except ValidationError as error:
+            context = {"problem": " ".join(error.messages)}
     if request.htmx:
-        return render(request, "web/drift/_test_alert.html", context)
-    form = DriftCheckForm(service=check.service, instance=check)
-    return render(
-        request,
-        "web/drift/check_form.html",
-        {"form": form, "service": check.service, "check": check, **context},
-    )
+        # 200 so htmx swaps the refusal in (it ignores error statuses by default).
+        response = render(request, "web/drift/_test_alert.html", context)
+    else:
+        form = DriftCheckForm(service=check.service, instance=check)
+        response = render(
+            request,
+            "web/drift/check_form.html",
+            {"form": form, "service": check.service, "check": check, **context},
+            status=200 if refusal is None else 429,
+        )
+    if refusal is not None:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 @require_GET

@@ -18,7 +18,7 @@ from diagnoser.inventory.models import Endpoint
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.services.runs import runs_request
-from diagnoser.security.limits import probes_take
+from diagnoser.web.setup.limits import inventory_probes_take
 
 # Runs still queued after this long most likely have no worker to take them.
 NO_WORKER_AFTER = timedelta(seconds=15)
@@ -65,9 +65,13 @@ def endpoint_probe(request: HtmxHttpRequest, service_id: int, endpoint_id: int) 
     endpoint = member_endpoint(request, service_id, endpoint_id)
     page = reverse("web:endpoint", args=[service_id, endpoint_id])
     environments = list(endpoint.service.environments.all())
+    refusal = None
     if not environments:
         error = "This service has no environments yet: add one, then probe."
-    elif refusal := probes_take(request, urls=[env.base_url for env in environments]):
+    elif refusal := inventory_probes_take(
+        request, targets=[(endpoint, env) for env in environments]
+    ):
+        # Every environment is a target: each is charged what its policy sends.
         error = refusal.message
     else:
         try:
@@ -87,7 +91,10 @@ def endpoint_probe(request: HtmxHttpRequest, service_id: int, endpoint_id: int) 
             return redirect(page)
     if request.htmx:
         # 200 so htmx swaps the message in (it ignores error statuses by default).
-        return render(request, "web/pages/_progress.html", {"error": error})
+        response = render(request, "web/pages/_progress.html", {"error": error})
+        if refusal is not None:
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
     messages.error(request, error)
     return redirect(page)
 
