@@ -55,19 +55,19 @@ def probed(html: str) -> bool:
     return "did not answer" in html and "Limit reached" not in html
 
 
-# --- Diagnose a URL (the safe policy sends 8 requests, full 13) ---
+# --- Diagnose a URL (the safe policy sends 9 requests, full 13) ---
 
 
 def test_diagnose_past_the_per_user_limit_says_when_to_retry(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "16/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "18/h"
     alice = trio.client_for(trio.alice)
     assert all(probed(diagnose(alice, closed_url("127.0.0.2"))) for _ in range(2))
 
     html = diagnose(alice, closed_url("127.0.0.3"))
 
     assert (
-        "Limit reached: 16 requests per hour for on-demand probes by one user; "
-        "this needs 8 and 0 are left." in html
+        "Limit reached: 18 requests per hour for on-demand probes by one user; "
+        "this needs 9 and 0 are left." in html
     )
     assert "Try again in " in html
     assert "did not answer" not in html  # nothing was sent
@@ -80,7 +80,7 @@ def test_diagnose_is_charged_what_its_policy_sends(trio, limits):
 
     html = diagnose(alice, closed_url("127.0.0.2"))
 
-    assert "this needs 8 and 7 are left" in html
+    assert "this needs 9 and 7 are left" in html
 
 
 def test_a_diagnosis_bigger_than_the_limit_is_refused_saying_so(trio, limits):
@@ -88,12 +88,12 @@ def test_a_diagnosis_bigger_than_the_limit_is_refused_saying_so(trio, limits):
 
     html = diagnose(trio.client_for(trio.alice), closed_url("127.0.0.2"))
 
-    assert "Too much at once: this sends 8 requests, more than the limit of 5 requests" in html
+    assert "Too much at once: this sends 9 requests, more than the limit of 5 requests" in html
     assert "did not answer" not in html
 
 
 def test_diagnose_limit_of_one_user_leaves_another_user_free(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "8/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "9/h"
     alice = trio.client_for(trio.alice)
     diagnose(alice, closed_url("127.0.0.2"))
     assert "Limit reached" in diagnose(alice, closed_url("127.0.0.2"))
@@ -102,7 +102,7 @@ def test_diagnose_limit_of_one_user_leaves_another_user_free(trio, limits):
 
 
 def test_diagnose_past_the_per_host_limit_refuses_everyone_for_that_host_only(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "16/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "18/h"
     diagnose(trio.client_for(trio.alice), closed_url("127.0.0.2"))
     diagnose(trio.client_for(trio.charlie), closed_url("127.0.0.2"))
     bob = trio.client_for(trio.bob)
@@ -114,17 +114,17 @@ def test_diagnose_past_the_per_host_limit_refuses_everyone_for_that_host_only(tr
 
 
 def test_a_refused_diagnosis_counts_against_no_limit(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "16/h"
-    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "8/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "18/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "9/h"
     alice = trio.client_for(trio.alice)
     diagnose(alice, closed_url("127.0.0.2"))
     assert "whoever asks" in diagnose(alice, closed_url("127.0.0.2"))
 
-    assert probed(diagnose(alice, closed_url("127.0.0.3")))  # the 2nd 8 of alice's 16
+    assert probed(diagnose(alice, closed_url("127.0.0.3")))  # the 2nd 9 of alice's 18
 
 
 def test_htmx_gets_the_refusal_inline_in_the_region(trio, limits):
-    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "8/h"
+    limits.DIAGNOSER_LIMIT_PROBES_PER_USER = "9/h"
     alice = trio.client_for(trio.alice)
     diagnose(alice, closed_url("127.0.0.2"), htmx=True)
 
@@ -139,12 +139,18 @@ def test_htmx_gets_the_refusal_inline_in_the_region(trio, limits):
 
 
 def probe_now_urls(trio: Trio, *hosts: str, environments: int = 1) -> list[str]:
-    """One endpoint per host, each in a service of acme with `environments` there."""
+    """One endpoint per host, each in a service of acme with `environments` there, probed
+    `full` (13 requests each)."""
     urls = []
     for host in hosts:
         service = service_create(workspace=trio.acme, name=f"api {host}")
         for n in range(environments):
-            environment_create(service=service, name=f"prod{n}", base_url=f"https://{host}/{n}")
+            environment_create(
+                service=service,
+                name=f"prod{n}",
+                base_url=f"https://{host}/{n}",
+                probe_policy="full",
+            )
         endpoint = endpoint_create(service=service, path="/items")
         urls.append(reverse("web:endpoint_probe", args=[service.id, endpoint.id]))
     return urls
@@ -222,12 +228,12 @@ def test_probe_now_past_the_per_host_limit_refuses_that_host_only(trio, limits):
 def test_diagnose_and_probe_now_share_the_per_host_budget(trio, limits):
     limits.DIAGNOSER_LIMIT_PROBES_PER_HOST = "13/10m"
     [url] = probe_now_urls(trio, "127.0.0.2")
-    diagnose(trio.client_for(trio.alice), closed_url("127.0.0.2"))  # 8 of 13
+    diagnose(trio.client_for(trio.alice), closed_url("127.0.0.2"))  # 9 of 13
 
     html = trio.client_for(trio.bob).post(url, HTTP_HX_REQUEST="true").text
 
     assert "whoever asks" in html
-    assert "this needs 13 and 5 are left" in html
+    assert "this needs 13 and 4 are left" in html
     assert runs_of(url) == 0
 
 

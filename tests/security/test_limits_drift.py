@@ -43,10 +43,12 @@ def alert_test(client: Client, check: DriftCheck, *, htmx: bool = True):
 
 
 def shop(trio, *, base_url: str = "https://shop.test", environments: int = 2) -> Service:
-    """Two endpoints in `environments` non-production environments: 13 requests each."""
+    """Two endpoints in `environments` environments probed `full`: 13 requests each."""
     service = service_create(workspace=trio.acme, name="shop")
     for n in range(environments):
-        environment_create(service=service, name=f"env{n}", base_url=f"{base_url}/{n}")
+        environment_create(
+            service=service, name=f"env{n}", base_url=f"{base_url}/{n}", probe_policy="full"
+        )
     endpoint_create(service=service, path="/items")
     endpoint_create(service=service, path="/orders")
     return service
