@@ -39,4 +39,5 @@ def target_for(*, endpoint: Endpoint, environment: Environment) -> Target:
         policy=effective_policy(endpoint=endpoint, environment=environment),
         template=environment.base_url.rstrip("/") + endpoint.path if templated else None,
         samples=tuple((str(k), str(v)) for k, v in endpoint.samples.items()) if templated else (),
+        scope=f"service:{environment.service_id}",
     )

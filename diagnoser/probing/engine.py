@@ -7,6 +7,8 @@ before they take a worker, so a busy host never holds workers another host could
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,6 +19,7 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
+import requests
 from requests.adapters import HTTPAdapter
 from urllib3.response import BaseHTTPResponse
 
@@ -50,6 +53,7 @@ class _Prepared:
     host_key: _HostKey
     display_host: str
     requests: tuple[Request, ...]
+    pool: str  # the connection pool partition (pool_partition)
 
 
 @dataclass(frozen=True)
@@ -60,13 +64,23 @@ class _Outcome:
     end: float
 
 
+def pool_partition(target: Target) -> str:
+    """Targets that may share kept-alive connections: same scope (a workspace) and same
+    extra headers. A connection one scope's odd headers left in a bad state, or that a
+    server tied to one caller's credentials, never carries another scope's probe."""
+    digest = hashlib.sha256(target.scope.encode())
+    for name, value in sorted(target.headers):
+        digest.update(f"\0{name.lower()}\0{value}".encode())
+    return digest.hexdigest()
+
+
 class ProbeEngine:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
-        self._session = guarded_session(config)
-        adapter = self._session.get_adapter("http://")
-        assert isinstance(adapter, HTTPAdapter)
-        self._adapter = adapter
+        # One guarded session (and so one set of connection pools) per partition: a
+        # connection is never reused by a target of another scope or other extra headers.
+        self._sessions: dict[str, requests.Session] = {}
+        self._sessions_lock = threading.Lock()
         self._timeout = (config.connect_timeout, config.read_timeout)
         self._executor = ThreadPoolExecutor(config.max_workers, "diagnoser-probe")
         self._gates: HostGates[_Outcome] = HostGates(self._executor, config.per_host_concurrency)
@@ -86,7 +100,19 @@ class ProbeEngine:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         self._watchdog.close()
-        self._session.close()
+        with self._sessions_lock:
+            sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            session.close()
+
+    def _adapter_for(self, pool: str) -> HTTPAdapter:
+        with self._sessions_lock:
+            session = self._sessions.get(pool)
+            if session is None:
+                session = self._sessions[pool] = guarded_session(self.config)
+        adapter = session.get_adapter("http://")
+        assert isinstance(adapter, HTTPAdapter)
+        return adapter
 
     def probe(self, target: Target) -> ProbeReport:
         """Every planned probe of `target`, sent concurrently."""
@@ -165,7 +191,7 @@ class ProbeEngine:
         planned = tuple(
             request_for(spec, base, extra, target.origin, phantom) for spec in plan_for(target)
         )
-        return _Prepared(url, (host, port), parts.netloc, planned)
+        return _Prepared(url, (host, port), parts.netloc, planned, pool_partition(target))
 
     def _send(self, prepared: _Prepared, request: Request) -> _Outcome:
         started = time.time()
@@ -177,14 +203,18 @@ class ProbeEngine:
         error: BaseException | None = None
         with watching(watch):
             try:
-                response = self._adapter.send(
-                    prepared_request(
-                        spec.http_method, request.url or prepared.url, request.headers
-                    ),
-                    stream=True,
-                    timeout=self._timeout,
-                    verify=True,
-                ).raw
+                response = (
+                    self._adapter_for(prepared.pool)
+                    .send(
+                        prepared_request(
+                            spec.http_method, request.url or prepared.url, request.headers
+                        ),
+                        stream=True,
+                        timeout=self._timeout,
+                        verify=True,
+                    )
+                    .raw
+                )
                 if spec.http_method == "HEAD":
                     body = stray_head_body(response, self.config.excerpt_chars)
                     response.read()  # nothing, by HTTP framing: releases the connection

@@ -126,6 +126,9 @@ class Target:
     # The one unsafe method the user asked to send to the URL itself, once and guarded,
     # after being told what it risks (`diagnose --method PATCH --send-method`).
     send_method: str | None = None
+    # Whom the probe is for (a service, so within one workspace): connections are never
+    # shared across scopes.
+    scope: str = ""
 
 
 DEFAULT_ORIGIN = "https://diagnoser.invalid"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 from diagnoser.probing.engine import PRECONDITION, ProbeEngine
@@ -256,3 +257,25 @@ def test_probe_many_returns_reports_in_input_order(engine: ProbeEngine, echo: Ec
     assert [r.target.url for r in reports] == [echo_url(echo, path) for path in paths]
     for report, path in zip(reports, paths, strict=True):
         assert json.loads(_excerpt(report.get("GET")))["path"] == path
+
+
+def _new_connections(engine: ProbeEngine, echo: EchoServer, target: Target) -> int:
+    echo.stats.reset()
+    engine.probe(target)
+    return echo.stats.connections
+
+
+def test_targets_of_different_scopes_or_headers_never_share_a_connection(
+    echo: EchoServer,
+) -> None:
+    mine = Target(echo_url(echo), policy=ProbePolicy.STRICT, scope="service:1")
+    # One request at a time: each probe reuses the connection the last one left open.
+    with ProbeEngine(local_config(per_host_concurrency=1)) as engine:
+        fresh = _new_connections(engine, echo, mine)
+        again = _new_connections(engine, echo, mine)
+        other_scope = _new_connections(engine, echo, replace(mine, scope="service:2"))
+        other_headers = _new_connections(engine, echo, replace(mine, headers=(("X-Key", "k"),)))
+
+    assert again < fresh  # the same scope and headers start on their kept-alive connection
+    assert other_scope == fresh  # another scope starts as if nothing had run before
+    assert other_headers == fresh
