@@ -82,14 +82,17 @@ def _cause_hint(cause: str | None) -> str:
     return f"Rule {cause}: {rule.summary}" if rule else f"Rule {cause}"
 
 
-def _question(method: str | None, status: int | None, verdict: str) -> str:
+def _question(method: str | None, status: int | None, verdict: str, *, overall: bool) -> str:
     if method is None:
         return "The answer"
     if status is not None:
-        return f"Why does {method} get {status}?"
-    if verdict == Verdict.FAILED.value:
-        return f"Why does {method} fail?"
-    return f"What happens to {method}?"
+        question = f"Why does {method} get {status}?"
+    elif verdict == Verdict.FAILED.value:
+        question = f"Why does {method} fail?"
+    else:
+        question = f"What happens to {method}?"
+    # Nobody asked about this method: it is where the most severe cause shows.
+    return f"The most severe cause: {question[0].lower()}{question[1:]}" if overall else question
 
 
 def answer_panel(
@@ -98,15 +101,17 @@ def answer_panel(
     finding_rules: Iterable[str] = (),
     anchor: str = "finding",
     question: str = "",
+    overall: bool = False,
 ) -> AnswerPanel:
     """finding_rules: the rules of the findings shown below, so the cause links to its
-    finding only when it is there; anchor: the prefix of those findings' element ids."""
+    finding only when it is there; anchor: the prefix of those findings' element ids;
+    overall: the answer is the diagnosis' most severe cause, not for an asked method."""
     data = dataclasses.asdict(answer) if isinstance(answer, Answer) else dict(answer)
     method, status, cause = data["method"], data["status"], data["cause"]
     verdict, verdict_hint, verdict_css = _verdict(data["verdict"], cause)
     return AnswerPanel(
         method=method,
-        question=question or _question(method, status, data["verdict"]),
+        question=question or _question(method, status, data["verdict"], overall=overall),
         verdict=verdict,
         verdict_hint=verdict_hint,
         verdict_css=verdict_css,

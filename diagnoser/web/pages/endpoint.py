@@ -109,6 +109,7 @@ def panel_for(diagnosis: StoredDiagnosis, *, method: str | None, anchor: str) ->
         answer_for(diagnosis.diagnosis, method),
         finding_rules=(f.rule for f in diagnosis.findings),
         anchor=anchor,
+        overall=method is None,
     )
 
 

@@ -76,6 +76,7 @@ def present(
         document["answer"],
         finding_rules=(f["rule"] for f in document["findings"]),
         question=focus.question if focus else "",
+        overall=focus is None,
     )
     shown = {id(f) for f in focus.findings} if focus else set()
     others = [f for f in document["findings"] if id(f) not in shown]
