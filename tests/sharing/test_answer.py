@@ -73,3 +73,18 @@ def test_a_probe_side_effect_is_a_caution_in_the_snapshot_never_counted(api, rec
     assert "precondition_ignored" in caution
     assert "precondition_ignored" not in page[page.index("<h2>Findings</h2>") :]
     assert "**Caution about our probes:**" in text
+
+
+def test_server_text_in_the_answer_is_escaped_on_the_page_and_in_markdown(shared_run):
+    link, token = shared_run
+
+    page = anonymous().get(reverse("sharing:public", args=[token])).content.decode()
+    text = anonymous().get(reverse("sharing:public_export_md", args=[token])).content.decode()
+
+    assert "<script>" in link.snapshot["answer"]["layer"]  # the hostile Server header
+    panel = page[page.index('<section class="answer"') : page.index("<h2>Methods</h2>")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in panel
+    assert "<script>" not in panel
+    answered_by = next(line for line in text.splitlines() if "**Answered by:**" in line)
+    assert "&lt;script&gt;" in answered_by
+    assert "[click](" not in answered_by
