@@ -313,3 +313,26 @@ def test_the_answers_curl_line_names_secret_headers_without_their_values(
     assert "curl " in panel
     assert "Authorization" in panel
     assert "top-secret-token" not in panel
+
+
+def _performs_guarded_put(request: Request) -> Reply:
+    """Serves GET and performs our guarded PUT anyway; refuses the rest with a right Allow."""
+    allow = {"Allow": "GET, HEAD, PUT, OPTIONS"}
+    replies = {
+        "GET": Reply(200),
+        "HEAD": Reply(200),
+        "PUT": Reply(204),
+        "OPTIONS": Reply(200, b"", allow),
+    }
+    return replies.get(request.method, Reply(405, b"", allow))
+
+
+def test_a_probe_side_effect_is_a_caution_beside_the_policy_not_a_finding(trio, loopback):
+    with serving(_performs_guarded_put) as server:
+        html = _diagnosis(trio, server.url("/items/1"), policy="full")
+
+    caution = html[html.index('class="caution"') : html.index('<section class="answer"')]
+    assert "precondition_ignored" in caution
+    assert html.count("precondition_ignored") == 1  # in no finding, no checklist step
+    assert ">0 warning<" in html
+    assert ">0 error<" in html
