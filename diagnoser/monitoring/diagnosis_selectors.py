@@ -1,16 +1,20 @@
 """A stored observation turned back into the analysis vocabulary: what the endpoint page,
 the run permalink and shared snapshots show.
 
-Findings are shown as they were stored (frozen with the run); the checklist is not
-stored, so it is rebuilt from the stored observations and those same findings.
+Findings are shown as they were stored (frozen with the run). The checklist, the answers
+and the notes are not stored: the report is rebuilt from the stored observations and
+diagnosed again (pure, no query), and the checklist is judged from the stored findings
+for the asked method.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from diagnoser.analysis.catalog import NOTE_RULES
 from diagnoser.analysis.checklist import build_checklist
+from diagnoser.analysis.diagnose import diagnose
 from diagnoser.analysis.facts import read_facts
-from diagnoser.analysis.model import ChecklistStep, Finding, MethodMatrix
+from diagnoser.analysis.model import Answer, ChecklistStep, Diagnosis, Finding, MethodMatrix
 from diagnoser.monitoring.models import StoredFinding, StoredObservation
 from diagnoser.monitoring.serialize import (
     finding_from_json,
@@ -38,6 +42,20 @@ class StoredDiagnosis:
     matrix: MethodMatrix
     findings: tuple[Finding, ...]
     checklist: tuple[ChecklistStep, ...]
+    notes: tuple[Finding, ...] = ()
+    answers: tuple[Answer, ...] = ()
+    answer: Answer | None = None
+
+    @property
+    def diagnosis(self) -> Diagnosis:
+        return Diagnosis(
+            matrix=self.matrix,
+            findings=self.findings,
+            checklist=self.checklist,
+            notes=self.notes,
+            answers=self.answers,
+            answer=self.answer,
+        )
 
 
 def finding_from_row(row: StoredFinding) -> Finding:
@@ -64,8 +82,12 @@ def _target(url: str, policy: str, observations: tuple[Observation, ...]) -> Tar
 
 
 def stored_diagnosis(
-    *, observation: StoredObservation, findings: Iterable[StoredFinding]
+    *,
+    observation: StoredObservation,
+    findings: Iterable[StoredFinding],
+    method: str | None = None,
 ) -> StoredDiagnosis:
+    """method: the one the user asks about; the checklist judges its steps for it."""
     observations = tuple(observation_from_json(o) for o in observation.observations)
     unknown = next(
         (
@@ -83,15 +105,20 @@ def stored_diagnosis(
         unknown_method=unknown,
         notes=tuple(observation.notes),
     )
+    stored = [finding_from_row(f) for f in findings]
+    # Rows stored before notes were set apart may hold one: it is shown as a note.
     ordered = tuple(
-        sorted(
-            (finding_from_row(f) for f in findings),
-            key=lambda f: f.severity.rank,
-        )
+        sorted((f for f in stored if f.rule not in NOTE_RULES), key=lambda f: f.severity.rank)
     )
+    fresh = diagnose(report, method=method)
+    noted = {n.rule for n in fresh.notes}
+    notes = fresh.notes + tuple(f for f in stored if f.rule in NOTE_RULES and f.rule not in noted)
     return StoredDiagnosis(
         report=report,
         matrix=matrix_from_json(observation.matrix),
         findings=ordered,
-        checklist=build_checklist(read_facts(report), ordered),
+        checklist=build_checklist(read_facts(report), ordered, method=method),
+        notes=notes,
+        answers=fresh.answers,
+        answer=fresh.answer,
     )

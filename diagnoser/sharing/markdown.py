@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from diagnoser.presentation.answer import AnswerPanel
 from diagnoser.sharing.present import DriftView, RunView
 
 # Inline Markdown that could open links, emphasis, code spans or table cells mid-line.
@@ -64,6 +65,12 @@ def run_markdown(view: RunView, *, snapshot_of: datetime | None = None) -> str:
     ]
     if snapshot_of is not None:
         lines.append(f"- **Shared snapshot of** {_when(snapshot_of)}")
+    for note in view.notes:
+        lines.append(
+            f"- **Caution about our probes:** {_text(note['title'])} ({_text(note['rule'])})"
+        )
+    if view.answer is not None:
+        _answer(lines, view.answer)
     lines += ["", "## Methods", ""]
     lines.append(_row(["Method", "Status", "Verdict", "Allow", "Allow-Methods", "Answered by"]))
     lines.append(_row(["---"] * 6))
@@ -111,6 +118,21 @@ def run_markdown(view: RunView, *, snapshot_of: datetime | None = None) -> str:
             lines.append("")
             _fenced(lines, command, "sh", indent="  ")
     return "\n".join(lines) + "\n"
+
+
+def _answer(lines: list[str], answer: AnswerPanel) -> None:
+    """The answer first, as on the page: verdict, cause, layer, sentence, fix, curl."""
+    status = f" {_text(answer.status)}" if answer.status else ""
+    lines += ["", f"## {_text(answer.question)}", ""]
+    lines.append(f"**{_text(answer.verdict)}**{status}: {_text(answer.sentence)}")
+    lines.append("")
+    lines.append(f"- **Cause:** {_text(answer.cause) if answer.cause else 'none'}")
+    lines.append(f"- **Answered by:** {_text(answer.layer) if answer.layer else 'not identified'}")
+    if answer.fix:
+        lines.append(f"- **Fix:** {_text(answer.fix)}")
+    if answer.reproduce:
+        lines.append("")
+        _fenced(lines, answer.reproduce, "sh")
 
 
 def _finding(lines: list[str], finding: dict[str, Any], prefix: str) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from diagnoser.analysis.model import Severity
+from diagnoser.presentation.answer import AnswerPanel, answer_panel
 from diagnoser.presentation.build import document_cells, method_table, preflight_table
 from diagnoser.presentation.cells import Cell
 from diagnoser.presentation.tables import Table
@@ -24,6 +25,9 @@ class RunView:
     origin: str | None
     probed_at: datetime
     summary: dict[str, int]
+    # None in snapshots frozen before diagnoses carried an answer.
+    answer: AnswerPanel | None
+    notes: list[dict[str, Any]]  # what our probing did: shown beside the policy, never counted
     allow: str | None
     allow_methods: str | None
     methods: list[Cell]  # the plain methods of the matrix, observed or inferred
@@ -62,6 +66,14 @@ def severity_groups(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [g for g in groups if g["findings"]]
 
 
+def _answer(document: dict[str, Any]) -> AnswerPanel | None:
+    answer = document.get("answer")
+    if answer is None or (answer["method"] is None and answer["verdict"] == "unknown"):
+        return None  # frozen before stored runs were diagnosed again: nothing to lead with
+    rules = (f["rule"] for f in document["findings"])
+    return answer_panel(answer, finding_rules=rules, overall=True)
+
+
 def run_view(document: dict[str, Any]) -> RunView:
     methods, preflights, responses = document_cells(document)
     return RunView(
@@ -73,6 +85,8 @@ def run_view(document: dict[str, Any]) -> RunView:
         origin=document["origin"],
         probed_at=datetime.fromisoformat(document["started_at"]),
         summary=document["summary"],
+        answer=_answer(document),
+        notes=document.get("notes", []),
         allow=document["matrix"]["allow"],
         allow_methods=document["matrix"]["allow_methods"],
         methods=methods,

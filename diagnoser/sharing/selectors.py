@@ -44,7 +44,7 @@ def run_diagnosis(*, run: ProbeRun) -> RunDiagnosis | None:
     report = replace(
         loaded.report, started_at=run.started_at or stored.created_at, elapsed_ms=elapsed_ms
     )
-    return RunDiagnosis(report, Diagnosis(loaded.matrix, loaded.findings, loaded.checklist))
+    return RunDiagnosis(report, loaded.diagnosis)
 
 
 def run_title(*, run: ProbeRun) -> str:

@@ -266,3 +266,73 @@ def test_the_matrix_legend_uses_the_endpoint_pages_words(trio, loopback, broken_
     assert re.search(
         r'<span class="inferred-note"[^>]*>(accepted|rejected|unknown) \(inferred\)<', html
     )
+
+
+def _answer_panel(html: str) -> str:
+    start = html.index('<section class="answer"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_answer_for_the_failed_method_comes_first(trio, loopback, broken_gateway):
+    html = _diagnosis(trio, broken_gateway.url("/broken"), policy="full", failed_method="PATCH")
+
+    panel = _answer_panel(html)
+    assert html.index('<section class="answer"') < html.index('class="register"')
+    assert "<h3>Why does PATCH get 405?</h3>" in panel
+    cause = re.search(r'<a href="#finding-(\w+)"><code title="Rule \1: [^"]+">\1</code></a>', panel)
+    assert cause, panel
+    assert f'id="finding-{cause.group(1)}"' in html  # the link lands on the finding
+    assert "Answered by" in panel
+    assert 'title="405 Method Not Allowed"' in panel
+    assert "curl -sS -i -X PATCH" in panel
+
+
+def test_without_a_failed_method_the_answer_is_the_most_severe_cause(
+    trio, loopback, broken_gateway
+):
+    html = _diagnosis(trio, broken_gateway.url("/broken"), policy="full")
+
+    panel = _answer_panel(html)
+    assert "<h3>The most severe cause: why does " in panel
+    assert 'class="sev sev-error"' in panel
+    assert '<a href="#finding-' in panel
+
+
+def test_the_answers_curl_line_names_secret_headers_without_their_values(
+    trio, loopback, echo_server
+):
+    html = _diagnosis(
+        trio,
+        echo_server.url("/debug"),
+        policy="full",
+        headers=f"Authorization: {SECRET}",
+        failed_method="GET",
+    )
+
+    panel = _answer_panel(html)
+    assert "curl " in panel
+    assert "Authorization" in panel
+    assert "top-secret-token" not in panel
+
+
+def _performs_guarded_put(request: Request) -> Reply:
+    """Serves GET and performs our guarded PUT anyway; refuses the rest with a right Allow."""
+    allow = {"Allow": "GET, HEAD, PUT, OPTIONS"}
+    replies = {
+        "GET": Reply(200),
+        "HEAD": Reply(200),
+        "PUT": Reply(204),
+        "OPTIONS": Reply(200, b"", allow),
+    }
+    return replies.get(request.method, Reply(405, b"", allow))
+
+
+def test_a_probe_side_effect_is_a_caution_beside_the_policy_not_a_finding(trio, loopback):
+    with serving(_performs_guarded_put) as server:
+        html = _diagnosis(trio, server.url("/items/1"), policy="full")
+
+    caution = html[html.index('class="caution"') : html.index('<section class="answer"')]
+    assert "precondition_ignored" in caution
+    assert html.count("precondition_ignored") == 1  # in no finding, no checklist step
+    assert ">0 warning<" in html
+    assert ">0 error<" in html

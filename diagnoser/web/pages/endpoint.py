@@ -3,17 +3,20 @@ environments, each one's latest run with its stored observation and findings, an
 the per-method history of every environment."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Subquery
 
+from diagnoser.analysis.answer import answer_for
 from diagnoser.analysis.model import Finding, Severity
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.monitoring.diagnosis_selectors import StoredDiagnosis, stored_diagnosis
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
 from diagnoser.monitoring.selectors import HistoryPage, latest_of, method_histories
+from diagnoser.presentation.answer import AnswerPanel, answer_panel
 from diagnoser.presentation.build import build_matrix
 from diagnoser.presentation.tables import Column, Table
+from diagnoser.probing.model import PLAIN_METHODS
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ class Side:
     diagnosis: StoredDiagnosis | None
     groups: list[SeverityGroup]
     history: HistoryPage  # the newest method changes; older ones are a link away
+    answer: AnswerPanel | None = None
+
+    @property
+    def anchor(self) -> str:
+        """The prefix of this environment's finding ids, which its answer links to."""
+        return f"finding-{self.environment.id}"
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,14 @@ class EndpointView:
     endpoint: Endpoint
     matrix: Table
     sides: list[Side]
+    method: str | None  # the method whose answer is shown, None for the worst cause
+    methods: tuple[str, ...] = PLAIN_METHODS  # the methods a visitor can ask about
+
+
+def asked_method(value: str | None) -> str | None:
+    """The ?method= a visitor asked about, when it is one the matrix has."""
+    method = (value or "").upper()
+    return method if method in PLAIN_METHODS else None
 
 
 def group_by_severity(findings: tuple[Finding, ...]) -> list[SeverityGroup]:
@@ -48,8 +65,10 @@ def group_by_severity(findings: tuple[Finding, ...]) -> list[SeverityGroup]:
     ]
 
 
-def diagnoses(runs: list[ProbeRun], findings: list[StoredFinding]) -> dict[int, StoredDiagnosis]:
-    """Stored diagnosis per run id; each observation parsed once."""
+def diagnoses(
+    runs: list[ProbeRun], findings: list[StoredFinding], *, method: str | None = None
+) -> dict[int, StoredDiagnosis]:
+    """Stored diagnosis per run id, for the asked method; each observation parsed once."""
     by_observation: dict[int, list[StoredFinding]] = defaultdict(list)
     for finding in findings:
         by_observation[finding.observation_id].append(finding)
@@ -58,7 +77,7 @@ def diagnoses(runs: list[ProbeRun], findings: list[StoredFinding]) -> dict[int, 
         observation: StoredObservation | None = run.observation
         if observation is not None:
             result[run.id] = stored_diagnosis(
-                observation=observation, findings=by_observation[observation.id]
+                observation=observation, findings=by_observation[observation.id], method=method
             )
     return result
 
@@ -68,13 +87,29 @@ def side_for(
     run: ProbeRun | None,
     diagnosis: StoredDiagnosis | None,
     history: HistoryPage,
+    *,
+    method: str | None = None,
 ) -> Side:
-    return Side(
+    side = Side(
         environment=environment,
         run=run,
         diagnosis=diagnosis,
         groups=group_by_severity(diagnosis.findings) if diagnosis else [],
         history=history,
+    )
+    if diagnosis is None:
+        return side
+    return replace(side, answer=panel_for(diagnosis, method=method, anchor=side.anchor))
+
+
+def panel_for(diagnosis: StoredDiagnosis, *, method: str | None, anchor: str) -> AnswerPanel:
+    """The stored diagnosis' answer for `method` (else its worst cause), linked to the
+    finding ids under `anchor`."""
+    return answer_panel(
+        answer_for(diagnosis.diagnosis, method),
+        finding_rules=(f.rule for f in diagnosis.findings),
+        anchor=anchor,
+        overall=method is None,
     )
 
 
@@ -90,8 +125,8 @@ def column_for(
     )
 
 
-def endpoint_view(*, endpoint: Endpoint) -> EndpointView:
-    """Four queries whatever the history holds."""
+def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointView:
+    """Four queries whatever the history holds; method: the one the visitor asks about."""
     environments = list(Environment.objects.filter(service_id=endpoint.service_id))
     latest = latest_of(endpoints=Endpoint.objects.filter(id=endpoint.id))
     runs = list(
@@ -105,15 +140,18 @@ def endpoint_view(*, endpoint: Endpoint) -> EndpointView:
         ).order_by("id")
     )
     histories = method_histories(endpoint=endpoint)
-    parsed = diagnoses(runs, findings)
+    parsed = diagnoses(runs, findings, method=method)
     run_of = {run.environment_id: run for run in runs}
     sides, columns = [], []
     for environment in environments:
         run = run_of.get(environment.id)
         diagnosis = parsed.get(run.id) if run else None
         history = histories.get(environment.id, HistoryPage([], None, None))
-        sides.append(side_for(environment, run, diagnosis, history))
+        sides.append(side_for(environment, run, diagnosis, history, method=method))
         columns.append(column_for(environment, run, diagnosis))
     return EndpointView(
-        endpoint=endpoint, matrix=build_matrix(columns, path=endpoint.path), sides=sides
+        endpoint=endpoint,
+        matrix=build_matrix(columns, path=endpoint.path),
+        sides=sides,
+        method=method,
     )

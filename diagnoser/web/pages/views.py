@@ -18,7 +18,14 @@ from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.models import StoredFinding
 from diagnoser.monitoring.selectors import HISTORY_CHANGES, method_history
 from diagnoser.presentation.build import build_matrix
-from diagnoser.web.pages.endpoint import column_for, endpoint_view, group_by_severity
+from diagnoser.probing.model import PLAIN_METHODS
+from diagnoser.web.pages.endpoint import (
+    asked_method,
+    column_for,
+    endpoint_view,
+    group_by_severity,
+    panel_for,
+)
 from diagnoser.web.pages.overview import overview_blocks
 from diagnoser.web.pages.service import service_grid
 
@@ -48,8 +55,9 @@ def service(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def endpoint(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
     found = member_endpoint(request, service_id, endpoint_id)
+    method = asked_method(request.GET.get("method"))
     context = {
-        "view": endpoint_view(endpoint=found),
+        "view": endpoint_view(endpoint=found, method=method),
         "focus": request.GET.get("env", ""),
         "page_size": HISTORY_CHANGES,
     }
@@ -88,17 +96,23 @@ def endpoint_history(
 @require_GET
 @login_required
 def run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
-    """One run as it was stored, for links in chat and tickets."""
+    """One run as it was stored, for links in chat and tickets; ?method=M leads with M's
+    answer and judges the checklist for it."""
     found = member_run(request, run_id)
+    method = asked_method(request.GET.get("method"))
     diagnosis = None
     if found.observation is not None:
         diagnosis = stored_diagnosis(
             observation=found.observation,
             findings=StoredFinding.objects.filter(observation=found.observation).order_by("id"),
+            method=method,
         )
     context = {
         "run": found,
         "diagnosis": diagnosis,
+        "method": method,
+        "methods": PLAIN_METHODS,
+        "answer": panel_for(diagnosis, method=method, anchor="finding") if diagnosis else None,
         "groups": group_by_severity(diagnosis.findings) if diagnosis else [],
         "matrix": build_matrix(
             [column_for(found.environment, found, diagnosis)], path=found.endpoint.path

@@ -32,7 +32,8 @@ def diagnose(request: HtmxHttpRequest) -> HttpResponse:
             form.add_error(None, refusal)
         else:
             try:
-                report, diagnosis = probe_url(target=form.target())
+                method = form.cleaned_data["failed_method"]
+                report, diagnosis = probe_url(target=form.target(), method=method)
             except Unprobeable as problem:
                 form.add_error("url", str(problem))
             else:

@@ -5,13 +5,13 @@ string the page shows (a server may echo them in a body or a header)."""
 from dataclasses import dataclass
 from typing import Any
 
-from diagnoser.analysis.model import Diagnosis, Verdict
+from diagnoser.analysis.model import Diagnosis
 from diagnoser.monitoring.export import diagnosis_document
 from diagnoser.monitoring.services.adhoc import ProbeRefused, adhoc_diagnose
+from diagnoser.presentation.answer import AnswerPanel, answer_panel
 from diagnoser.presentation.build import probe_cells, probe_table
 from diagnoser.presentation.cells import Cell
 from diagnoser.presentation.tables import Table
-from diagnoser.presentation.verdicts import VERDICT_GLOSSARY
 from diagnoser.probing.guard import ALLOW_SETTING
 from diagnoser.probing.model import ProbeReport, Target
 from diagnoser.probing.scrub import scrub_value, secret_forms
@@ -27,7 +27,6 @@ class Focus:
 
     method: str
     question: str
-    answer: str
     findings: list[dict[str, Any]]
     checklist: list[dict[str, Any]]
 
@@ -35,6 +34,7 @@ class Focus:
 @dataclass(frozen=True)
 class LiveDiagnosis:
     document: dict[str, Any]  # the public diagnosis JSON, secrets scrubbed
+    answer: AnswerPanel  # for the method that failed, else the most severe cause
     cells: list[Cell]  # every probe sent, then every method inferred
     table: Table
     focus: Focus | None
@@ -42,10 +42,11 @@ class LiveDiagnosis:
     other_checklist: list[dict[str, Any]]  # the steps the focus does not show
 
 
-def probe_url(*, target: Target) -> tuple[ProbeReport, Diagnosis]:
-    """Probe and diagnose; Unprobeable when the guard refused or nothing answered."""
+def probe_url(*, target: Target, method: str = "") -> tuple[ProbeReport, Diagnosis]:
+    """Probe and diagnose (for `method`, the one that failed, when given); Unprobeable
+    when the guard refused or nothing answered."""
     try:
-        result = adhoc_diagnose(target=target)
+        result = adhoc_diagnose(target=target, method=method or None)
     except ProbeRefused as refused:
         advice = (
             f" Whoever runs diagnoser can admit the network with {ALLOW_SETTING} "
@@ -66,14 +67,23 @@ def present(
     failed_method: str = "",
 ) -> LiveDiagnosis:
     secrets = secret_forms(value for _, value in report.target.headers)
-    document = scrub_value(diagnosis_document(report, diagnosis), secrets)
+    document = scrub_value(
+        diagnosis_document(report, diagnosis, method=failed_method or None), secrets
+    )
     cells = scrub_value(probe_cells(report.observations, diagnosis.matrix), secrets)
     focus = _focus(document, cells, failed_method) if failed_method else None
+    answer = answer_panel(
+        document["answer"],
+        finding_rules=(f["rule"] for f in document["findings"]),
+        question=focus.question if focus else "",
+        overall=focus is None,
+    )
     shown = {id(f) for f in focus.findings} if focus else set()
     others = [f for f in document["findings"] if id(f) not in shown]
     steps = {id(s) for s in focus.checklist} if focus else set()
     return LiveDiagnosis(
         document=document,
+        answer=answer,
         cells=cells,
         table=probe_table(cells),
         focus=focus,
@@ -94,7 +104,6 @@ def _mentions(finding: dict[str, Any], method: str) -> bool:
 
 def _focus(document: dict[str, Any], cells: list[Cell], method: str) -> Focus:
     cell = next((c for c in cells if c.probe == method), None)
-    verdict = cell.verdict.verdict if cell and cell.verdict else Verdict.UNKNOWN
     if cell is None or cell.observation is None:
         question = f"What happens to {method}? (not sent: safe policy)"
     elif cell.failed:
@@ -107,7 +116,6 @@ def _focus(document: dict[str, Any], cells: list[Cell], method: str) -> Focus:
     return Focus(
         method=method,
         question=question,
-        answer=VERDICT_GLOSSARY[verdict].answer,
         findings=findings,
         checklist=checklist,
     )
