@@ -59,20 +59,22 @@ def probe_every_format(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def service_schedule_update(*, service: Service, probe_every: int, paused: bool) -> Service:
-    service.probe_every = probe_every_parse(probe_every)
-    service.probing_paused = paused
-    service.save(update_fields=["probe_every", "probing_paused"])
+def service_schedule_update(*, service: Service, probe_every: str | int, paused: bool) -> Service:
+    every = probe_every_parse(probe_every)
+    if (service.probe_every, service.probing_paused) != (every, paused):
+        service.probe_every, service.probing_paused = every, paused
+        service.save(update_fields=["probe_every", "probing_paused"])
     return service
 
 
 def environment_schedule_update(
-    *, environment: Environment, probe_every: int | None, paused: bool
+    *, environment: Environment, probe_every: str | int | None, paused: bool
 ) -> Environment:
     """probe_every None: follow the service's interval."""
-    environment.probe_every = None if probe_every is None else probe_every_parse(probe_every)
-    environment.probing_paused = paused
-    environment.save(update_fields=["probe_every", "probing_paused"])
+    every = None if probe_every is None else probe_every_parse(probe_every)
+    if (environment.probe_every, environment.probing_paused) != (every, paused):
+        environment.probe_every, environment.probing_paused = every, paused
+        environment.save(update_fields=["probe_every", "probing_paused"])
     return environment
 
 
