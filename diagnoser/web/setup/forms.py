@@ -28,6 +28,7 @@ from diagnoser.probing.urls import (
     validate_header,
     validate_target_url,
 )
+from diagnoser.web.setup.probing import EnvironmentScheduleForm, ServiceScheduleForm
 
 SAFE_LABEL = (
     "Safe: sends GET, HEAD, OPTIONS, CORS preflights and one made-up verb. POST, PUT, PATCH "
@@ -168,7 +169,7 @@ class RegisterForm(forms.Form):
         return clean_origin(self.cleaned_data["origin"])
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(ServiceScheduleForm):
     name = forms.CharField(max_length=100, help_text="What the team calls the API, like billing.")
 
     def __init__(
@@ -184,7 +185,7 @@ class ServiceForm(forms.Form):
         return name
 
 
-class EnvironmentForm(forms.Form):
+class EnvironmentForm(EnvironmentScheduleForm):
     name = forms.CharField(max_length=50, help_text="Like staging or prod.")
     base_url = forms.CharField(
         label="Base URL",
