@@ -8,4 +8,4 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [("inventory", "0001_initial")]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = []
