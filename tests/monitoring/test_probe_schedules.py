@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from diagnoser.monitoring.models import ProbeRun, Trigger
@@ -177,3 +178,21 @@ def test_two_passes_at_once_queue_each_target_once(specimens):
     assert sorted(len(ids) for ids in queued) == [0, 6]
     assert ProbeRun.objects.count() == 6
     assert _scheduled() == _targets(service)
+
+
+def _queries_of_a_pass() -> int:
+    with CaptureQueriesContext(connection) as queries:
+        runs_enqueue_due()
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_a_pass_reads_as_few_statements_for_many_targets_as_for_one(specimens):
+    secret_specimen_service(specimens, paths={"/items"}, name="one")
+    few = _queries_of_a_pass()
+    ProbeRun.objects.all().delete()
+    for name in ("two", "three"):
+        secret_specimen_service(specimens, name=name)
+
+    assert _queries_of_a_pass() == few
+    assert ProbeRun.objects.count() > 10

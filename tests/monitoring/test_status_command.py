@@ -7,6 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from diagnoser.inventory.services import workspace_create
 from tests.factories import specimen_service
@@ -116,3 +118,14 @@ def test_a_service_name_two_workspaces_share_needs_the_workspace(specimens):
 def test_an_unknown_service_is_an_error(specimens):
     with pytest.raises(CommandError, match="no service named 'nope'"):
         _status("nope")
+
+
+def test_the_status_reads_as_few_statements_for_many_targets_as_for_one(specimens, settings):
+    probed_specimen(specimens, settings, workspace=workspace_create(name="a"), paths=["/items"])
+    with CaptureQueriesContext(connection) as one:
+        _status("--json")
+    probed_specimen(specimens, settings, workspace=workspace_create(name="b"), name="more")
+    with CaptureQueriesContext(connection) as many:
+        assert len(json.loads(_status("--json"))) > 10
+
+    assert len(many) == len(one)

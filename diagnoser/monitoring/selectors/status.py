@@ -14,7 +14,7 @@ from typing import Any
 from diagnoser.analysis.drift import drifting_methods
 from diagnoser.inventory.models import Endpoint, Service
 from diagnoser.inventory.selectors import target_url
-from diagnoser.monitoring.models import LatestRun
+from diagnoser.monitoring.selectors.latest import latest_of
 from diagnoser.monitoring.serialize import matrix_from_verdicts
 
 
@@ -51,12 +51,13 @@ def target_statuses(*, services: list[Service]) -> list[TargetStatus]:
         .prefetch_related("environments")
         .order_by("workspace__name", "name")
     )
+    of_services = Endpoint.objects.filter(service__in=services)
     endpoints = defaultdict(list)
-    for endpoint in Endpoint.objects.filter(service__in=services).order_by("path"):
+    for endpoint in of_services.order_by("path"):
         endpoints[endpoint.service_id].append(endpoint)
     latest = {
         (row[0], row[1]): row[2:]
-        for row in LatestRun.objects.filter(endpoint__service__in=services).values_list(
+        for row in latest_of(endpoints=of_services).values_list(
             "endpoint_id",
             "environment_id",
             "finished_at",
