@@ -168,3 +168,12 @@ def test_with_the_broker_down_a_registration_is_kept_and_probed_on_schedule(trio
     assert "probing will happen on schedule" in _flash(response)
     assert shop.endpoints.filter(path="/carts").exists()
     assert _queued() == {("/carts", "staging")}  # the sweeper publishes it again
+
+
+def test_registering_a_diagnosed_url_probes_it(trio):
+    trio.client_for(trio.bob).post(
+        reverse("web:diagnose_register"),
+        {"url": "https://api.shop.test/items", "policy": "safe", "origin": ""},
+    )
+
+    assert _queued() == {("/items", "default")}
