@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from diagnoser.inventory.models import Endpoint, Environment
@@ -57,21 +57,31 @@ def targets_due(
     ).values_list("id", "service_id"):
         by_service[service_id].append(endpoint_id)
     window = now - timedelta(seconds=max(e.every for e in environments))
-    recent = {
-        (endpoint_id, environment_id): (last, pending)
-        for endpoint_id, environment_id, last, pending in ProbeRun.objects.filter(
-            Q(queued_at__gte=window) | Q(state__in=PENDING)
+    # Two reads, each along its own index (queued_at; state), where one with OR between
+    # them may scan every run ever made.
+    # Newest last, without GROUP BY: grouping lets a planner walk a target index over
+    # every run instead of the queued_at range.
+    recent = ProbeRun.objects.filter(queued_at__gte=window).order_by("queued_at")
+    last_queued = {
+        (endpoint_id, env_id): queued_at
+        for endpoint_id, env_id, queued_at in recent.values_list(
+            "endpoint_id", "environment_id", "queued_at"
         )
-        .values("endpoint_id", "environment_id")
-        .annotate(last=Max("queued_at"), pending=Count("id", filter=Q(state__in=PENDING)))
-        .values_list("endpoint_id", "environment_id", "last", "pending")
-        .order_by()
     }
+    pending = set(
+        ProbeRun.objects.filter(state__in=PENDING)
+        .values_list("endpoint_id", "environment_id")
+        .order_by()
+        .distinct()
+    )
     due = []
     for environment in environments:
         cutoff = now - timedelta(seconds=environment.every) + TICK_SLACK
         for endpoint_id in by_service[environment.service_id]:
-            last, pending = recent.get((endpoint_id, environment.id), (None, 0))
-            if not pending and (last is None or last <= cutoff):
-                due.append((endpoint_id, environment.id))
+            target = (endpoint_id, environment.id)
+            if target in pending:
+                continue
+            last = last_queued.get(target)
+            if last is None or last <= cutoff:
+                due.append(target)
     return due
