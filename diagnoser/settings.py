@@ -233,6 +233,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # per schedule slot: one beat is enough, and a second one left running sends nothing twice.
 CELERY_BEAT_SCHEDULER = "diagnoser.monitoring.beat:SlotScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Each target is probed on its service's schedule (monitoring/services/probe_schedules.py):
+    # a pass a minute finds the targets due; one run each, however many beats send it.
+    "schedule-probes": {"task": "diagnoser.monitoring.tasks.schedule_probes", "schedule": 60.0},
     "sweep-stale-runs": {
         "task": "diagnoser.monitoring.tasks.sweep_stale_runs",
         "schedule": env_float("DIAGNOSER_SWEEP_EVERY", 60.0, minimum=1),

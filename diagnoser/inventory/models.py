@@ -36,9 +36,21 @@ class Membership(models.Model):
         return f"{self.user} in {self.workspace} ({self.role})"
 
 
+# Every target is probed this often unless its service or environment says otherwise.
+DEFAULT_PROBE_EVERY = 15 * 60
+# Beat looks for due targets once a minute, so a shorter interval could not be kept; a
+# day is the longest so a target's last run stays within what the scheduler reads back.
+MIN_PROBE_EVERY = 60
+MAX_PROBE_EVERY = 86400
+
+
 class Service(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="services")
     name = models.CharField(max_length=100)
+    # Seconds between scheduled probes of each of its targets (monitoring/services/
+    # probe_schedules.py); paused: none at all, though "Probe now" still works.
+    probe_every = models.PositiveIntegerField(default=DEFAULT_PROBE_EVERY)
+    probing_paused = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,6 +78,9 @@ class Environment(models.Model):
     )
     cors_origin = models.CharField(max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # null: the service's interval. A production environment may be probed less often.
+    probe_every = models.PositiveIntegerField(null=True, blank=True)
+    probing_paused = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position", "name"]

@@ -31,6 +31,7 @@ from diagnoser.monitoring.services import (
     alerts,
     drift_reports,
     drift_schedules,
+    probe_schedules,
     recovery,
     retention,
     runs,
@@ -136,6 +137,15 @@ def notify_webhook(self: Any, report_id: int, event: str, attempt: int = 1) -> b
     else:
         log.error("webhook for report %s (%s) failed %s times", report_id, event, attempt)
     return False
+
+
+@shared_task(name=probe_schedules.SCHEDULE_TASK)
+def schedule_probes() -> int:
+    """Beat runs this every minute: a run for each target whose interval has passed.
+    Two at once (two beats) queue each run once: the pass locks what it reads."""
+    close_old_connections()
+    queued = with_db_retry(probe_schedules.runs_enqueue_due, what="scheduled probes")
+    return len(queued)
 
 
 @shared_task(name="diagnoser.monitoring.tasks.sweep_stale_runs")

@@ -10,20 +10,34 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from diagnoser.inventory.models import Service, Workspace
+from diagnoser.inventory.models import DEFAULT_PROBE_EVERY, Service, Workspace
 from diagnoser.inventory.services import service_create
 from diagnoser.monitoring.as_code.checks import import_check
 from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, Summary, at, parse
 from diagnoser.monitoring.as_code.entries import import_endpoint, import_environment
+from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.services.drift_checks import drift_check_delete
+from diagnoser.monitoring.services.probe_schedules import (
+    service_schedule_update,
+    targets_probe_now,
+)
 
-SERVICE_KEYS = {"name", "environments", "endpoints", "drift_checks"}
+SERVICE_KEYS = {"name", "environments", "endpoints", "drift_checks", "probe_every", "paused"}
 
 
 def import_inventory(
-    text: str, *, workspace_name: str | None = None, source: str = "", prune: bool = False
+    text: str,
+    *,
+    workspace_name: str | None = None,
+    source: str = "",
+    prune: bool = False,
+    probe: bool = True,
 ) -> Summary:
-    """Apply a file to the database, all or nothing. Raises InventoryError with the line."""
+    """Apply a file to the database, all or nothing. Raises InventoryError with the line.
+
+    With probe, what was created or changed in a way that changes its answers is probed
+    once the import commits (summary.probes_queued; probes_deferred when the broker is
+    down: the sweeper and the schedule catch up)."""
     try:
         root = Reader(parse(text, source=source), "the file", {"workspace", "services"})
         name = workspace_name or root.get("workspace", str, "default")
@@ -34,9 +48,11 @@ def import_inventory(
                 f"the workspace name must be 1 to {longest} characters",
                 line=node.line if node is not None else None,
             )
+        summary = Summary()
         with transaction.atomic():
             workspace, created = Workspace.objects.get_or_create(name=name)
-            summary = Summary(created=[f"workspace {name}"] if created else [])
+            if created:
+                summary.created.append(f"workspace {name}")
             seen: set[str] = set()
             for node in root.items("services"):
                 service = _import_service(workspace, node, summary, prune=prune)
@@ -45,20 +61,38 @@ def import_inventory(
                         f"service {service.name!r} is listed twice", line=node.line
                     )
                 seen.add(service.name)
+            if probe:
+                queued = targets_probe_now(
+                    endpoints=summary.probe_endpoints, environments=summary.probe_environments
+                )
+                summary.probes_queued = len(queued)
     except InventoryError as error:
         error.source = source
         raise
+    except BrokerUnavailable as error:
+        # Raised as the import committed: it is saved, and the runs stay queued.
+        summary.probes_deferred = str(error.error)
     return summary
 
 
 def _import_service(workspace: Workspace, node: Node, summary: Summary, *, prune: bool) -> Service:
     spec = Reader(node, "a service", SERVICE_KEYS)
     name = spec.get("name", str, required=True)
+    # Absent: the default interval, not paused (the file says the whole truth).
+    probe_every = spec.get("probe_every", (str, int), DEFAULT_PROBE_EVERY)
+    paused = spec.get("paused", bool, False)
     service = Service.objects.filter(workspace=workspace, name=name).first()
     if service is None:
         with at(spec):
             service = service_create(workspace=workspace, name=name)
+            service_schedule_update(service=service, probe_every=probe_every, paused=paused)
         summary.created.append(f"service {name}")
+    else:
+        before = (service.probe_every, service.probing_paused)
+        with at(spec):
+            service_schedule_update(service=service, probe_every=probe_every, paused=paused)
+        if (service.probe_every, service.probing_paused) != before:
+            summary.updated.append(f"service {name}")
 
     env_names: set[str] = set()
     for env_node in spec.items("environments"):

@@ -42,6 +42,13 @@ class Summary:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    # What was created or changed in a way that changes its answers (URL, policy, origin,
+    # headers, samples): probed at once when the import commits.
+    probe_endpoints: list[Any] = field(default_factory=list)
+    probe_environments: list[Any] = field(default_factory=list)
+    probes_queued: int = 0
+    # Set when the broker was down: the import is saved, probing waits for the schedule.
+    probes_deferred: str = ""
 
     @property
     def changed(self) -> bool:
@@ -179,6 +186,7 @@ _FILE_KEYS = {
     "policy_override": "policy",
     "declared_methods": "methods",
     "webhook_url": "webhook",
+    "probing_paused": "paused",
 }
 
 

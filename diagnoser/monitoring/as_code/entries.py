@@ -15,8 +15,18 @@ from diagnoser.inventory.services import (
     secret_header_set,
 )
 from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, Summary, at
+from diagnoser.monitoring.services.probe_schedules import environment_schedule_update
 
-ENVIRONMENT_KEYS = {"name", "base_url", "production", "policy", "cors_origin", "headers"}
+ENVIRONMENT_KEYS = {
+    "name",
+    "base_url",
+    "production",
+    "policy",
+    "cors_origin",
+    "headers",
+    "probe_every",
+    "paused",
+}
 ENDPOINT_KEYS = {"path", "samples", "policy", "methods"}
 
 
@@ -53,6 +63,9 @@ def import_environment(service: Service, node: Node, summary: Summary) -> str:
     production = spec.get("production", bool, False)
     policy = spec.get("policy", str)
     cors_origin = spec.get("cors_origin", str, "")
+    # Absent: the service's interval, not paused (the file says the whole truth).
+    probe_every = spec.get("probe_every", (str, int))
+    paused = spec.get("paused", bool, False)
     headers_node = spec.raw("headers")
     headers: dict[str, Node] = {}
     if headers_node is not None and headers_node.value is not None:
@@ -64,7 +77,7 @@ def import_environment(service: Service, node: Node, summary: Summary) -> str:
     values = {h: header_value(environment, h, v) for h, v in headers.items()}
     with at(spec):
         if environment is None:
-            environment_create(
+            environment = environment_create(
                 service=service,
                 name=name,
                 base_url=base_url,
@@ -73,7 +86,11 @@ def import_environment(service: Service, node: Node, summary: Summary) -> str:
                 cors_origin=cors_origin,
                 headers={h: v for h, v in values.items() if v is not None},
             )
+            environment_schedule_update(
+                environment=environment, probe_every=probe_every, paused=paused
+            )
             summary.created.append(label)
+            summary.probe_environments.append(environment)
             return str(name)
         before = _environment_state(environment)
         environment_update(
@@ -89,8 +106,12 @@ def import_environment(service: Service, node: Node, summary: Summary) -> str:
         for stored in environment.secret_headers.all():
             if stored.name.lower() not in {h.lower() for h in headers}:
                 secret_header_delete(environment=environment, name=stored.name)
-        if _environment_state(environment) != before:
+        environment_schedule_update(environment=environment, probe_every=probe_every, paused=paused)
+        after = _environment_state(environment)
+        if after != before:
             summary.updated.append(label)
+        if after[:-2] != before[:-2]:  # what is probed changed, not only when
+            summary.probe_environments.append(environment)
     return str(name)
 
 
@@ -102,6 +123,8 @@ def _environment_state(environment: Environment) -> tuple[Any, ...]:
         environment.probe_policy,
         environment.cors_origin,
         tuple((h.name, h.value) for h in environment.secret_headers.order_by("name")),
+        environment.probe_every,
+        environment.probing_paused,
     )
 
 
@@ -118,7 +141,7 @@ def import_endpoint(service: Service, node: Node, summary: Summary) -> str:
     endpoint = Endpoint.objects.filter(service=service, path=path).first()
     with at(spec):
         if endpoint is None:
-            endpoint_create(
+            endpoint = endpoint_create(
                 service=service,
                 path=path,
                 samples=samples,
@@ -126,6 +149,7 @@ def import_endpoint(service: Service, node: Node, summary: Summary) -> str:
                 declared_methods=methods,
             )
             summary.created.append(f"endpoint {service.name} {path}")
+            summary.probe_endpoints.append(endpoint)
             return str(path)
         before = (endpoint.samples, endpoint.policy_override, endpoint.declared_methods)
         endpoint_update(
@@ -135,6 +159,9 @@ def import_endpoint(service: Service, node: Node, summary: Summary) -> str:
             clear_policy_override=policy is None,
             declared_methods=methods,
         )
-    if (endpoint.samples, endpoint.policy_override, endpoint.declared_methods) != before:
+    after = (endpoint.samples, endpoint.policy_override, endpoint.declared_methods)
+    if after != before:
         summary.updated.append(f"endpoint {service.name} {path}")
+    if after[:2] != before[:2]:  # declared methods change no probe
+        summary.probe_endpoints.append(endpoint)
     return str(path)

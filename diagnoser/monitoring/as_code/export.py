@@ -9,6 +9,7 @@ from typing import Any
 from diagnoser.inventory import crypto
 from diagnoser.inventory.models import SecretHeader, Workspace
 from diagnoser.monitoring.services.drift_schedules import format_every
+from diagnoser.monitoring.services.probe_schedules import probe_every_format
 
 
 def export_inventory(*, workspace: Workspace) -> dict[str, Any]:
@@ -25,6 +26,10 @@ def export_inventory(*, workspace: Workspace) -> dict[str, Any]:
             item["policy"] = env.probe_policy
             if env.cors_origin:
                 item["cors_origin"] = env.cors_origin
+            if env.probe_every is not None:
+                item["probe_every"] = probe_every_format(env.probe_every)
+            if env.probing_paused:
+                item["paused"] = True
             headers: list[SecretHeader] = list(env.secret_headers.all())
             if headers:
                 item["headers"] = {
@@ -59,9 +64,13 @@ def export_inventory(*, workspace: Workspace) -> dict[str, Any]:
             if selected_paths:
                 spec["endpoints"] = selected_paths
             checks.append(spec)
+        schedule: dict[str, Any] = {"probe_every": probe_every_format(service.probe_every)}
+        if service.probing_paused:
+            schedule["paused"] = True
         services.append(
             {
                 "name": service.name,
+                **schedule,
                 "environments": environments,
                 "endpoints": endpoints,
                 "drift_checks": checks,

@@ -1,6 +1,7 @@
 """Reads of monitoring state, shaped for the dashboard and the commands: the newest run
 of each target (latest), a target's method history (history), drift checks and their
-reports (reports). Importers may name the package or a module."""
+reports (reports), the targets due a scheduled probe (schedule) and the overview as a
+list of targets (status). Importers may name the package or a module."""
 
 from diagnoser.monitoring.selectors.history import (
     HISTORY_CHANGES,
@@ -32,6 +33,12 @@ from diagnoser.monitoring.selectors.reports import (
     report_as_dict,
     report_side_by_side,
 )
+from diagnoser.monitoring.selectors.schedule import (
+    ScheduledEnvironment,
+    environments_scheduled,
+    targets_due,
+)
+from diagnoser.monitoring.selectors.status import TargetStatus, target_statuses
 
 __all__ = [
     "HISTORY_CHANGES",
@@ -41,8 +48,11 @@ __all__ = [
     "HistoryPage",
     "LatestResult",
     "MethodChange",
+    "ScheduledEnvironment",
+    "TargetStatus",
     "drift_checks_with_last_report",
     "endpoint_page",
+    "environments_scheduled",
     "latest_of",
     "latest_results",
     "latest_runs",
@@ -55,6 +65,8 @@ __all__ = [
     "report_side_by_side",
     "service_endpoints",
     "service_environments",
+    "target_statuses",
+    "targets_due",
     "workspace_endpoints",
     "workspace_services",
     "workspace_verdicts",

@@ -17,6 +17,7 @@ from diagnoser.inventory.services import endpoint_register_url
 from diagnoser.web.setup.forms import DiagnoseForm, RegisterForm
 from diagnoser.web.setup.limits import diagnose_refusal
 from diagnoser.web.setup.live import Unprobeable, present, probe_url
+from diagnoser.web.setup.probing import save_and_probe
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,11 +64,14 @@ def diagnose_register(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("web:diagnose")
     data = form.cleaned_data
     try:
-        endpoint = endpoint_register_url(
-            workspace=workspace,
-            url=data["url"],
-            probe_policy=data["policy"],
-            cors_origin=data["origin"],
+        endpoint, probing = save_and_probe(
+            lambda: endpoint_register_url(
+                workspace=workspace,
+                url=data["url"],
+                probe_policy=data["policy"],
+                cors_origin=data["origin"],
+            ),
+            endpoints=lambda endpoint: [endpoint],
         )
     except ValidationError as error:
         messages.error(request, f"Could not register it: {' '.join(error.messages)}")
@@ -75,6 +79,7 @@ def diagnose_register(request: HtmxHttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"Registered {endpoint.path} in {endpoint.service.name} ({workspace.name}). "
+        f"{probing + ' ' if probing else ''}"
         "Add secret headers on the environment if the API needs credentials.",
     )
     return redirect("web:endpoint", service_id=endpoint.service_id, endpoint_id=endpoint.id)

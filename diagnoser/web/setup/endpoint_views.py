@@ -15,6 +15,7 @@ from diagnoser.inventory.services import (
     endpoint_update,
 )
 from diagnoser.web.setup.forms import BulkEndpointsForm, EndpointForm, add_service_errors
+from diagnoser.web.setup.probing import save_and_probe
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,17 +26,20 @@ def endpoint_new(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            endpoint = endpoint_create(
-                service=service,
-                path=data["path"],
-                samples=data["samples"],
-                policy_override=data["policy_override"] or None,
-                declared_methods=data["declared_methods"],
+            endpoint, probing = save_and_probe(
+                lambda: endpoint_create(
+                    service=service,
+                    path=data["path"],
+                    samples=data["samples"],
+                    policy_override=data["policy_override"] or None,
+                    declared_methods=data["declared_methods"],
+                ),
+                endpoints=lambda endpoint: [endpoint],
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Endpoint {endpoint.path} added.")
+            messages.success(request, f"Endpoint {endpoint.path} added. {probing}".strip())
             return redirect("web:endpoint", service_id=service.id, endpoint_id=endpoint.id)
     return render(request, "web/setup/endpoint_form.html", {"form": form, "service": service})
 
@@ -55,18 +59,25 @@ def endpoint_edit(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -
     )
     if form.is_valid():
         data = form.cleaned_data
+        # Declared methods change what is compared, not what is probed.
+        before = (dict(endpoint.samples), endpoint.policy_override)
         try:
-            endpoint_update(
-                endpoint=endpoint,
-                samples=data["samples"],
-                policy_override=data["policy_override"] or None,
-                clear_policy_override=not data["policy_override"],
-                declared_methods=data["declared_methods"],
+            _, probing = save_and_probe(
+                lambda: endpoint_update(
+                    endpoint=endpoint,
+                    samples=data["samples"],
+                    policy_override=data["policy_override"] or None,
+                    clear_policy_override=not data["policy_override"],
+                    declared_methods=data["declared_methods"],
+                ),
+                endpoints=lambda saved: (
+                    [saved] if (saved.samples, saved.policy_override) != before else []
+                ),
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Endpoint {endpoint.path} saved.")
+            messages.success(request, f"Endpoint {endpoint.path} saved. {probing}".strip())
             return redirect("web:endpoint", service_id=service_id, endpoint_id=endpoint.id)
     return render(
         request,
@@ -98,7 +109,10 @@ def endpoints_bulk(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
         context["parsed"] = parsed
         if request.POST.get("action") == "create" and not parsed.errors:
             try:
-                created = endpoints_bulk_create(service=service, text=text)
+                created, probing = save_and_probe(
+                    lambda: endpoints_bulk_create(service=service, text=text),
+                    endpoints=lambda created: created,
+                )
             except ValidationError as error:
                 form.add_error("text", error)
             else:
@@ -106,7 +120,8 @@ def endpoints_bulk(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
                 messages.success(
                     request,
                     f"Added {len(created)} endpoint{'s' if len(created) != 1 else ''}"
-                    + (f"; {kept} already registered, left as they were." if kept else "."),
+                    + (f"; {kept} already registered, left as they were." if kept else ".")
+                    + (f" {probing}" if probing else ""),
                 )
                 return redirect("web:service", service_id=service.id)
         elif parsed.errors:

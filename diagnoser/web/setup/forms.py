@@ -29,6 +29,7 @@ from diagnoser.probing.urls import (
     validate_header,
     validate_target_url,
 )
+from diagnoser.web.setup.probing import EnvironmentScheduleForm, ServiceScheduleForm
 
 # Each label lists exactly the requests its policy sends (a team whose WAF pages on any
 # DELETE must be able to tell); safe first, as it is the default everywhere.
@@ -164,7 +165,7 @@ class RegisterForm(forms.Form):
         return clean_origin(self.cleaned_data["origin"])
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(ServiceScheduleForm):
     name = forms.CharField(max_length=100, help_text="What the team calls the API, like billing.")
 
     def __init__(
@@ -180,7 +181,7 @@ class ServiceForm(forms.Form):
         return name
 
 
-class EnvironmentForm(forms.Form):
+class EnvironmentForm(EnvironmentScheduleForm):
     name = forms.CharField(max_length=50, help_text="Like staging or prod.")
     base_url = forms.CharField(
         label="Base URL",

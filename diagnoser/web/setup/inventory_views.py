@@ -19,7 +19,7 @@ from diagnoser.access import (
     member_service,
 )
 from diagnoser.htmx import HtmxHttpRequest
-from diagnoser.inventory.models import Environment
+from diagnoser.inventory.models import DEFAULT_PROBE_EVERY, Environment, Service
 from diagnoser.inventory.services import (
     environment_create,
     environment_rename,
@@ -30,12 +30,18 @@ from diagnoser.inventory.services import (
     service_rename,
     validate_base_url,
 )
+from diagnoser.monitoring.services.probe_schedules import (
+    environment_schedule_update,
+    probe_every_format,
+    service_schedule_update,
+)
 from diagnoser.web.setup.forms import (
     EnvironmentForm,
     SecretHeaderForm,
     ServiceForm,
     add_service_errors,
 )
+from diagnoser.web.setup.probing import save_and_probe, schedule_initial
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,16 +50,33 @@ def service_new(request: HtmxHttpRequest) -> HttpResponse:
     workspace = current_workspace(request)
     if workspace is None:
         raise Http404("no workspace to add a service to")
-    form = ServiceForm(request.POST if request.method == "POST" else None, workspace=workspace)
+    form = ServiceForm(
+        request.POST if request.method == "POST" else None,
+        workspace=workspace,
+        initial=schedule_initial(DEFAULT_PROBE_EVERY, False),
+    )
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            service = service_create(workspace=workspace, name=form.cleaned_data["name"])
+            with transaction.atomic():
+                service = service_create(workspace=workspace, name=data["name"])
+                service_schedule_update(
+                    service=service,
+                    probe_every=data["probe_every"] or DEFAULT_PROBE_EVERY,
+                    paused=data["probing_paused"],
+                )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"Service {service.name} created: add its environments.")
             return redirect("web:environment_new", service_id=service.id)
     return render(request, "web/setup/service_form.html", {"form": form, "workspace": workspace})
+
+
+def _schedule_text(service: Service) -> str:
+    if service.probing_paused:
+        return "scheduled probing is paused"
+    return f"each endpoint is probed every {probe_every_format(service.probe_every)}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,15 +87,26 @@ def service_edit(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         workspace=service.workspace,
         instance=service,
-        initial={"name": service.name},
+        initial={
+            "name": service.name,
+            **schedule_initial(service.probe_every, service.probing_paused),
+        },
     )
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            service_rename(service=service, name=form.cleaned_data["name"])
+            with transaction.atomic():
+                service_rename(service=service, name=data["name"])
+                service_schedule_update(
+                    service=service,
+                    probe_every=data["probe_every"] or service.probe_every,
+                    paused=data["probing_paused"],
+                )
         except ValidationError as error:
+            service.refresh_from_db()
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Service {service.name} saved.")
+            messages.success(request, f"Service {service.name} saved; {_schedule_text(service)}.")
             return redirect("web:service", service_id=service.id)
     return render(
         request,
@@ -88,27 +122,40 @@ def environment_new(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     form = EnvironmentForm(request.POST if request.method == "POST" else None, service=service)
     if form.is_valid():
         data = form.cleaned_data
+
+        def save() -> Environment:
+            environment = environment_create(
+                service=service,
+                name=data["name"],
+                base_url=data["base_url"],
+                is_production=data["is_production"],
+                probe_policy=data["probe_policy"] or None,
+                cors_origin=data["cors_origin"],
+                headers=dict(data["headers"]),
+            )
+            return environment_schedule_update(
+                environment=environment,
+                probe_every=data["probe_every"],
+                paused=data["probing_paused"],
+            )
+
         try:
-            with transaction.atomic():
-                environment = environment_create(
-                    service=service,
-                    name=data["name"],
-                    base_url=data["base_url"],
-                    is_production=data["is_production"],
-                    probe_policy=data["probe_policy"] or None,
-                    cors_origin=data["cors_origin"],
-                    headers=dict(data["headers"]),
-                )
+            environment, probing = save_and_probe(save, environments=lambda env: [env])
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(
                 request,
                 f"Environment {environment.name} added, probed with the "
-                f"{environment.probe_policy} policy.",
+                f"{environment.probe_policy} policy. {probing}".strip(),
             )
             return redirect("web:service", service_id=service.id)
     return render(request, "web/setup/environment_form.html", {"form": form, "service": service})
+
+
+def _probed_as(environment: Environment) -> tuple[str, str, str]:
+    """What changes the answers an environment gives: an edit of these probes it again."""
+    return (environment.base_url, environment.probe_policy, environment.cors_origin)
 
 
 def _edit_form(environment: Environment, data: QueryDict | None = None) -> EnvironmentForm:
@@ -118,6 +165,7 @@ def _edit_form(environment: Environment, data: QueryDict | None = None) -> Envir
         "is_production": environment.is_production,
         "probe_policy": environment.probe_policy,
         "cors_origin": environment.cors_origin,
+        **schedule_initial(environment.probe_every, environment.probing_paused),
     }
     return EnvironmentForm(data, service=environment.service, instance=environment, initial=initial)
 
@@ -152,16 +200,28 @@ def environment_edit(
         data = form.cleaned_data
         # An untouched policy is not sent, so flipping Production applies the new default.
         policy = data["probe_policy"] if data["probe_policy"] != environment.probe_policy else None
+        before = _probed_as(environment)
+
+        def save() -> Environment:
+            environment_rename(environment=environment, name=data["name"])
+            environment_update(
+                environment=environment,
+                base_url=data["base_url"],
+                is_production=data["is_production"],
+                probe_policy=policy,
+                cors_origin=data["cors_origin"],
+            )
+            return environment_schedule_update(
+                environment=environment,
+                probe_every=data["probe_every"],
+                paused=data["probing_paused"],
+            )
+
         try:
-            with transaction.atomic():
-                environment_rename(environment=environment, name=data["name"])
-                environment_update(
-                    environment=environment,
-                    base_url=data["base_url"],
-                    is_production=data["is_production"],
-                    probe_policy=policy,
-                    cors_origin=data["cors_origin"],
-                )
+            _, probing = save_and_probe(
+                save,
+                environments=lambda env: [env] if _probed_as(env) != before else [],
+            )
         except ValidationError as error:
             environment.refresh_from_db()
             add_service_errors(form, error)
@@ -169,7 +229,7 @@ def environment_edit(
             messages.success(
                 request,
                 f"Environment {environment.name} saved; probed with the "
-                f"{environment.probe_policy} policy.",
+                f"{environment.probe_policy} policy. {probing}".strip(),
             )
             return redirect("web:service", service_id=environment.service_id)
     return _environment_page(request, environment, form)
@@ -202,10 +262,13 @@ def secret_header_save(
     form = SecretHeaderForm(request.POST)
     if form.is_valid():
         try:
-            secret_header_set(
-                environment=environment,
-                name=form.cleaned_data["name"],
-                value=form.cleaned_data["value"],
+            save_and_probe(
+                lambda: secret_header_set(
+                    environment=environment,
+                    name=form.cleaned_data["name"],
+                    value=form.cleaned_data["value"],
+                ),
+                environments=lambda _: [environment],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -231,7 +294,10 @@ def secret_header_remove(
     request: HtmxHttpRequest, service_id: int, environment_id: int, header_id: int
 ) -> HttpResponse:
     header = member_secret_header(request, service_id, environment_id, header_id)
-    secret_header_delete(environment=header.environment, name=header.name)
+    save_and_probe(
+        lambda: secret_header_delete(environment=header.environment, name=header.name),
+        environments=lambda _: [header.environment],
+    )
     return _headers_answer(request, header.environment)
 
 

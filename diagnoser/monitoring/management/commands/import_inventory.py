@@ -44,3 +44,12 @@ class Command(BaseCommand):
         ):
             for item in items:
                 self.stdout.write(f"{verb} {item}")
+        if summary.probes_deferred:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"broker unavailable ({summary.probes_deferred}): the import is saved and "
+                    "its targets will be probed on schedule once the broker is back"
+                )
+            )
+        elif summary.probes_queued:
+            self.stdout.write(f"probing {summary.probes_queued} new or changed targets now")
