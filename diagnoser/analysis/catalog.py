@@ -19,6 +19,15 @@ class Rule:
     # A note says what our own probing did (e.g. a guarded PUT the server performed):
     # worth telling, but not a problem of the resource, so it is never counted as a finding.
     note: bool = False
+    # When the severity depends on the target (cors_not_enabled: error with a declared
+    # origin), the words the rule table uses for it.
+    severity_words: str = ""
+
+    @property
+    def severity_text(self) -> str:
+        if self.severity_words:
+            return self.severity_words
+        return "note" if self.note else self.severity.value
 
 
 _RULES = (
@@ -82,7 +91,11 @@ _RULES = (
     Rule(
         "options_not_supported",
         Severity.ERROR,
-        "OPTIONS is not supported",
+        (
+            "OPTIONS is not supported and preflights fail for a served method (info when "
+            "real preflights pass or no preflighted method is served; folded into "
+            "`cors_not_enabled` when there is no CORS at all)"
+        ),
         "OPTIONS asks what the resource supports (RFC 9110 9.3.7) and is how browsers "
         "preflight cross-origin PUT, PATCH, DELETE and JSON POST requests. A 404, 405, 501 "
         "or 5xx to OPTIONS breaks those calls from browsers.",
@@ -117,7 +130,10 @@ _RULES = (
     Rule(
         "preflight_missing_allow_origin",
         Severity.ERROR,
-        "the CORS preflight answer lacks Access-Control-Allow-Origin for the origin",
+        (
+            "the CORS preflight answer (2xx, or a CORS layer's refusal) lacks "
+            "Access-Control-Allow-Origin for the origin"
+        ),
         "A preflight passes only if Access-Control-Allow-Origin matches the requesting "
         "origin (or is '*' for requests without credentials), per the Fetch standard's "
         "CORS check. Without it the browser blocks the request.",
@@ -139,13 +155,17 @@ _RULES = (
     Rule(
         "cors_not_enabled",
         Severity.INFO,
-        "no CORS headers: browsers on other origins can't call unsafe methods",
+        (
+            "no answer carries any Access-Control-* header: one finding, never split into "
+            "per-header symptoms"
+        ),
         "No response carried Access-Control-* headers: the server does no CORS at all for "
         "this origin. Fine for an API only servers call (then it is info); when an origin is "
         "declared for the target, a browser app there can't read answers nor send PUT, "
         "PATCH, DELETE or JSON POST (Fetch standard, CORS protocol), so it is an error. One "
         "cause: the failing preflights, missing Allow-Origin and OPTIONS answers are its "
         "evidence, not findings of their own.",
+        severity_words="error with a declared origin, else info",
     ),
     Rule(
         "head_not_supported",
@@ -188,7 +208,12 @@ _RULES = (
     Rule(
         "gateway_forbids_method",
         Severity.WARNING,
-        "a gateway, proxy, WAF or the web server's own configuration forbids a method",
+        (
+            "a gateway, proxy, WAF or the web server's own configuration forbids a method "
+            "(403 without Allow; IIS 404.6): names the directive (nginx `limit_except`, "
+            "Apache `<Limit>`/`<LimitExcept>` with `Require`, IIS request filtering "
+            "verbs)"
+        ),
         "A 403 (RFC 9110 15.5.4) from a layer in front of the application, for a method "
         "the resource advertises, or in the web server's own default error page means the "
         "method never reached the app: a server or proxy rule blocks it (nginx "
@@ -214,7 +239,10 @@ _RULES = (
     Rule(
         "precondition_ignored",
         Severity.INFO,
-        "an unsafe probe with a failing If-Match precondition was accepted",
+        (
+            "an unsafe probe with a failing If-Match precondition was accepted: the probe "
+            "may have changed data"
+        ),
         "Unsafe probes carry If-Match with an ETag no resource has; a server that evaluates "
         "preconditions answers 412 (RFC 9110 13.1.1). A 2xx means the precondition was "
         "ignored and the probe may have changed data. Use the 'safe' probe policy for "
@@ -245,7 +273,10 @@ _RULES = (
     Rule(
         "rejected_before_routing",
         Severity.ERROR,
-        "every method gets the same pre-routing answer: no route was reached",
+        (
+            "every method gets the same pre-routing answer (400, 413, 414, 431, a WAF "
+            "page): the request never reached a route"
+        ),
         "A server parses and screens a request before it routes it: a malformed request "
         "(400), a body, URL or header block over its limits (413, 414, 431; RFC 9110 "
         "15.5.14-15, RFC 6585 5) or a WAF block page. When every method gets the same such "

@@ -13,7 +13,7 @@ def test_the_diagnose_page_leads_with_the_answer_for_the_failed_method(
     page = logged_in(user)
 
     page.goto(f"{e2e.url}/diagnose/")
-    page.get_by_label("URL").fill(f"{specimens.url('prod')}/items/0")
+    page.get_by_role("textbox", name="URL").fill(f"{specimens.url('prod')}/items/0")
     page.get_by_label("Method that failed").select_option("PATCH")
     page.locator("input[name=policy][value=full]").check()
     page.get_by_role("button", name="Diagnose").click()

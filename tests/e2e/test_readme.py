@@ -38,4 +38,4 @@ def test_the_settings_table_lists_every_environment_variable_settings_read():
 
 def test_the_rule_table_lists_every_rule_with_its_severity():
     for rule in RULES.values():
-        assert f"| `{rule.id}` | {rule.severity.value} | {rule.summary} |" in README
+        assert f"| `{rule.id}` | {rule.severity_text} | {rule.summary} |" in README

@@ -53,7 +53,7 @@ def test_screenshots_of_every_main_page(e2e, demo, logged_in, browser: Browser, 
     save(page, shots, "endpoint")
 
     page.goto(f"{e2e.url}/diagnose/")
-    page.get_by_label("URL").fill(f"{specimens.url('prod')}/items/0")
+    page.get_by_role("textbox", name="URL").fill(f"{specimens.url('prod')}/items/0")
     page.get_by_label("Method that failed").select_option("PATCH")
     page.locator("input[name=policy][value=full]").check()
     page.get_by_role("button", name="Diagnose").click()
