@@ -20,8 +20,8 @@ from diagnoser.inventory.services import (
     validate_base_url,
     validate_endpoint,
 )
-from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy, Target
-from diagnoser.probing.plan import describe_policy
+from diagnoser.probing.model import PLAIN_METHODS, UNSAFE_METHODS, ProbePolicy, Target
+from diagnoser.probing.plan import describe_policy, send_method_risk
 from diagnoser.probing.urls import (
     InvalidTarget,
     parse_header,
@@ -131,6 +131,22 @@ class DiagnoseForm(forms.Form):
         initial=ProbePolicy.SAFE.value,
         widget=forms.RadioSelect,
     )
+    send_method = forms.BooleanField(
+        label="Also send the method that failed, once",
+        required=False,
+        help_text="Only with the safe or strict policy, for the unsafe method they infer: "
+        + send_method_risk("that one request"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("send_method") and data.get("failed_method") not in UNSAFE_METHODS:
+            self.add_error(
+                "send_method",
+                "Pick the unsafe method that failed (POST, PUT, PATCH or DELETE) to send it "
+                "once; the others are sent by every policy.",
+            )
+        return data
 
     def clean_url(self) -> str:
         try:
@@ -146,11 +162,15 @@ class DiagnoseForm(forms.Form):
 
     def target(self) -> Target:
         data = self.cleaned_data
+        policy = ProbePolicy(data["policy"])
+        # The full policy sends it anyway.
+        send = data["send_method"] and policy is not ProbePolicy.FULL
         return Target(
             url=data["url"],
             headers=data["headers"],
             origin=data["origin"] or None,
-            policy=ProbePolicy(data["policy"]),
+            policy=policy,
+            send_method=data["failed_method"] if send else None,
         )
 
 

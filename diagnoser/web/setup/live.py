@@ -5,7 +5,7 @@ string the page shows (a server may echo them in a body or a header)."""
 from dataclasses import dataclass
 from typing import Any
 
-from diagnoser.analysis.model import Diagnosis
+from diagnoser.analysis.model import Basis, Diagnosis
 from diagnoser.monitoring.export import diagnosis_document
 from diagnoser.monitoring.services.adhoc import ProbeRefused, adhoc_diagnose
 from diagnoser.presentation.answer import AnswerPanel, answer_panel
@@ -13,7 +13,8 @@ from diagnoser.presentation.build import probe_cells, probe_table
 from diagnoser.presentation.cells import Cell
 from diagnoser.presentation.tables import Table
 from diagnoser.probing.guard import ALLOW_SETTING
-from diagnoser.probing.model import ProbeReport, Target
+from diagnoser.probing.model import UNSAFE_METHODS, ProbePolicy, ProbeReport, Target
+from diagnoser.probing.plan import send_method_risk
 from diagnoser.probing.scrub import scrub_value, secret_forms
 
 
@@ -40,6 +41,9 @@ class LiveDiagnosis:
     focus: Focus | None
     other_findings: list[dict[str, Any]]
     other_checklist: list[dict[str, Any]]  # the steps the focus does not show
+    # Why the failed method was not sent to the URL and what sending it once risks, when
+    # the policy held it back: the page offers the "send once" choice with these words.
+    send_offer: str = ""
 
 
 def probe_url(*, target: Target, method: str = "") -> tuple[ProbeReport, Diagnosis]:
@@ -89,6 +93,22 @@ def present(
         focus=focus,
         other_findings=others,
         other_checklist=[s for s in document["checklist"] if id(s) not in steps],
+        send_offer=_send_offer(report, diagnosis, failed_method),
+    )
+
+
+def _send_offer(report: ProbeReport, diagnosis: Diagnosis, method: str) -> str:
+    target = report.target
+    if method not in UNSAFE_METHODS or target.policy is ProbePolicy.FULL:
+        return ""
+    cell = diagnosis.matrix.cell(method)
+    if cell is None or cell.basis is Basis.OBSERVED:
+        return ""
+    seen = "observed on a phantom id only" if cell.basis is Basis.PHANTOM else cell.basis.value
+    return (
+        f"{method} was not sent to this URL ({seen}: {cell.source or 'nothing tells'}). "
+        f"To see its own answer, tick “Also send the method that failed, once” and diagnose "
+        f"again: {send_method_risk(f'one {method}')}"
     )
 
 
