@@ -132,7 +132,7 @@ class DiagnoseForm(forms.Form):
         widget=forms.RadioSelect,
     )
     send_method = forms.BooleanField(
-        label="Also send the method that failed, once",
+        label="Also send that unsafe method once",
         required=False,
         help_text="Only with the safe or strict policy, for the unsafe method they infer: "
         + send_method_risk("that one request"),

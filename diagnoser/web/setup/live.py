@@ -107,7 +107,7 @@ def _send_offer(report: ProbeReport, diagnosis: Diagnosis, method: str) -> str:
     seen = "observed on a phantom id only" if cell.basis is Basis.PHANTOM else cell.basis.value
     return (
         f"{method} was not sent to this URL ({seen}: {cell.source or 'nothing tells'}). "
-        f"To see its own answer, tick “Also send the method that failed, once” and diagnose "
+        f"To see its own answer, tick “Also send that unsafe method once” and diagnose "
         f"again: {send_method_risk(f'one {method}')}"
     )
 
