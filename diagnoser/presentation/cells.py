@@ -7,13 +7,24 @@ from dataclasses import dataclass
 from diagnoser.analysis.layers import Layer, identify
 from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
 from diagnoser.presentation.verdicts import VERDICT_GLOSSARY, status_class, verdict_label
-from diagnoser.probing.model import Observation
+from diagnoser.probing.model import UNKNOWN_METHOD, Observation, ProbeKind
 
 # Shown in the cell itself where a table has no header columns of its own (the rest of
 # the kept headers are in the opened panel): what the resource says it allows, and for
 # preflights what CORS allows.
 _PLAIN_SUMMARY = ("allow",)
 _PREFLIGHT_SUMMARY = ("access-control-allow-methods",)
+
+
+def _preflight_passed(observation: Observation) -> bool:
+    """2xx with Access-Control-Allow-Origin and the requested method (or *) allowed."""
+    if observation.status is None or not 200 <= observation.status < 300:
+        return False
+    if not observation.header("access-control-allow-origin"):
+        return False
+    allowed = observation.header("access-control-allow-methods") or ""
+    tokens = {token.strip().upper() for token in allowed.split(",")}
+    return observation.method.upper() in tokens or "*" in tokens
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,20 @@ class Cell:
 
     @property
     def status_css(self) -> str:
-        return status_class(self.status)
+        """The colour says what the answer means, not only its class of status: a 412 to
+        the guarded probe is the route accepting the method, the made-up verb's 501 is
+        the right answer, and a preflight 200 without CORS headers is a failure."""
+        observation = self.observation
+        if observation is None or observation.status is None:
+            return status_class(self.status)
+        status = observation.status
+        if observation.kind is ProbeKind.PREFLIGHT:
+            return status_class(status) if _preflight_passed(observation) else "s4xx"
+        if observation.method == UNKNOWN_METHOD and status in (405, 501):
+            return "sright"
+        if self.verdict is not None and self.verdict.verdict is Verdict.ACCEPTED:
+            return "s2xx"
+        return status_class(status)
 
     @property
     def answer(self) -> str:
