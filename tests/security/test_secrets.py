@@ -117,7 +117,8 @@ def test_the_column_holds_a_fernet_token_not_the_value(keyed):
 def test_scrubbing_replaces_the_value_and_the_credential_alone():
     forms = secret_forms(["Bearer abc-123456", "key"])
 
-    assert forms == ("Bearer abc-123456", "abc-123456")  # "key" is too short to scrub
+    assert {"Bearer abc-123456", "abc-123456"} <= set(forms)
+    assert "key" not in forms  # too short to scrub
     assert scrub_text("token=abc-123456; auth=Bearer abc-123456", forms) == (
         f"token={REDACTED}; auth={REDACTED}"
     )
