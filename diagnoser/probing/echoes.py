@@ -53,7 +53,7 @@ def _entities() -> dict[str, str]:
 
 def _spelled(match: re.Match[str]) -> Iterator[tuple[str, int]]:
     """The characters an escape spells, each with the offset its spelling starts at;
-    nothing if it spells none (an unknown name, bytes that are not UTF-8)."""
+    nothing if it spells none (an unknown name, a code point past Unicode)."""
     start = match.start()
     if (number := match["hex"] or match["dec"]) is not None:
         code = int(number, 16 if match["hex"] else 10)
@@ -67,14 +67,12 @@ def _spelled(match: re.Match[str]) -> Iterator[tuple[str, int]]:
     elif match["short"] is not None:
         yield _JSON_SHORT[match["short"].lower()], start
     else:
-        run = match["percent"]
-        try:
-            text = bytes.fromhex(run.replace("%", "")).decode()
-        except UnicodeDecodeError:
-            return
+        # A byte that is not UTF-8 stays one character of its own (a lone surrogate that
+        # matches no form), so the characters around it still decode.
+        text = bytes.fromhex(match["percent"].replace("%", "")).decode(errors="surrogateescape")
         for char in text:
             yield char, start
-            start += 3 * len(char.encode())
+            start += 3 if "\udc80" <= char <= "\udcff" else 3 * len(char.encode())
 
 
 @dataclass(frozen=True)

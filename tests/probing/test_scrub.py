@@ -163,3 +163,9 @@ def test_an_excerpt_ending_in_the_scheme_alone_is_left_alone():
 
 def test_two_overlapping_forms_leave_one_placeholder():
     assert scrub_text(f"[{BEARER}]", secret_forms([BEARER, CREDENTIAL])) == f"[{REDACTED}]"
+
+
+def test_a_byte_that_is_not_utf8_does_not_hide_the_secret_next_to_it():
+    echoed = "%FF" + quote(CREDENTIAL, safe="") + "%FE"
+
+    assert scrub_text(echoed, secret_forms([BEARER])) == f"%FF{REDACTED}%FE"
