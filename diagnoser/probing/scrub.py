@@ -11,41 +11,45 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from .echoes import echoes_of
 from .model import Observation
+from .secret_forms import MIN_ENCODED_LENGTH, MIN_SECRET_LENGTH, forms_of
 
 REDACTED = "[redacted]"
-# Shorter values would blank out unrelated text (a "1" is in every status code), and a
-# credential that short protects nothing anyway.
-MIN_SECRET_LENGTH = 4
-# "Bearer abc", "Basic dXNlcjpw", "Token abc": servers often echo only the credential.
-_SCHEME_CREDENTIAL = re.compile(r"^[A-Za-z][\w.-]*\s+(\S+)$")
+
+__all__ = [
+    "MIN_ENCODED_LENGTH",
+    "MIN_SECRET_LENGTH",
+    "REDACTED",
+    "scrub_observation",
+    "scrub_text",
+    "scrub_value",
+    "secret_forms",
+]
 
 
 def secret_forms(values: Iterable[str]) -> tuple[str, ...]:
-    """Each value and, for "Scheme credential" values, the credential alone; longest
-    first so no secret is left half-replaced."""
+    """What to look for, longest first: each value, the credential after its scheme,
+    a Basic credential decoded and its password, and the base64 spellings of each of
+    those (secret_forms.py). Their escaped and case-changed spellings are found by
+    decoding the text (echoes.py), not listed."""
     forms: set[str] = set()
     for value in values:
-        forms.add(value.strip())
-        if match := _SCHEME_CREDENTIAL.match(value.strip()):
-            forms.add(match.group(1))
-    return tuple(sorted((f for f in forms if len(f) >= MIN_SECRET_LENGTH), key=len, reverse=True))
+        forms |= forms_of(value)
+    return tuple(sorted(forms, key=_longest_first))
+
+
+def _longest_first(form: str) -> tuple[int, str]:
+    return -len(form), form
 
 
 def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, REDACTED)
-    # An excerpt cut at its cap can end in the first characters of a secret.
-    for secret in secrets:
-        for size in range(len(secret) - 1, MIN_SECRET_LENGTH - 1, -1):
-            if text.endswith(secret[:size]):
-                return text[:-size] + REDACTED
-    return text
+    """The text with every form of every secret, in any spelling, replaced."""
+    return echoes_of(tuple(secrets)).replace(text, REDACTED)
 
 
 def scrub_value(value: Any, secrets: tuple[str, ...] | list[str]) -> Any:

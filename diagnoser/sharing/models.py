@@ -2,7 +2,9 @@
 
 The token is shown once to its creator and never stored: the row keeps its sha256, so a
 leaked database does not leak working links. The snapshot is taken at creation with
-secrets redacted, so later runs, edits or pruning never change what a link shows.
+secrets redacted, so later runs, edits or pruning never change what a link shows; it
+holds only what a stranger may see (no address connected to; no response bodies of a
+target probed with secret headers unless the sharer opts in).
 """
 
 from datetime import timedelta
@@ -53,6 +55,10 @@ class ShareLink(models.Model):
     )
     token_hash = models.CharField(max_length=64, unique=True)  # sha256 hex of the token
     snapshot = models.JSONField()  # the document the public page and exports render
+    # The sharer's choice to keep response bodies in the snapshot of a target probed with
+    # secret headers. Off by default: a server can echo a secret in a form no scrubber
+    # knows (hashed, encrypted, split across lines), and a link needs no login.
+    include_bodies = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

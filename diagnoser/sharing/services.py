@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.sharing.models import Expiry, ShareLink
+from diagnoser.sharing.redact import carries_secrets, public_snapshot
 from diagnoser.sharing.selectors import (
     drift_report_document,
     drift_report_title,
@@ -23,10 +24,13 @@ def share_link_create(
     report: DriftReport | None = None,
     user: User,
     expires_in: Expiry = Expiry.WEEK,
+    include_bodies: bool = False,
 ) -> tuple[ShareLink, str]:
     """A link to a frozen snapshot of the run or the report, and its token.
 
-    The token is returned here and nowhere else: only its sha256 is stored.
+    The token is returned here and nowhere else: only its sha256 is stored. The snapshot
+    holds what a stranger may see (redact.public_snapshot): the response bodies of a run
+    of a target probed with secret headers only if `include_bodies`.
     """
     if (run is None) == (report is None):
         raise ValueError("share exactly one of a run or a drift report")
@@ -42,13 +46,16 @@ def share_link_create(
             )
         kind, title = ShareLink.Kind.RUN, run_title(run=run)
         workspace = run.endpoint.service.workspace
+        withhold = not include_bodies and carries_secrets(environments=[run.environment])
+        document = public_snapshot(document, withhold_bodies=withhold)
     else:
         assert report is not None
         if report.state not in (DriftReport.State.DONE, DriftReport.State.FAILED):
             raise ValidationError(
                 f"drift report {report.id} is still {report.state}; share it once it finishes."
             )
-        document = drift_report_document(report=report)
+        # A drift report holds findings, not bodies.
+        document = public_snapshot(drift_report_document(report=report), withhold_bodies=False)
         kind, title = ShareLink.Kind.DRIFT_REPORT, drift_report_title(report=report)
         workspace = report.drift_check.service.workspace
     token = secrets.token_urlsafe(32)
@@ -64,6 +71,7 @@ def share_link_create(
         expires_at=now + Expiry(expires_in).delta,
         token_hash=token_digest(token),
         snapshot=document,
+        include_bodies=include_bodies,
     )
     return link, token
 

@@ -20,6 +20,7 @@ from diagnoser.sharing.forms import ShareForm
 from diagnoser.sharing.markdown import drift_markdown, run_markdown
 from diagnoser.sharing.models import Expiry, ShareLink
 from diagnoser.sharing.present import drift_view, run_view
+from diagnoser.sharing.redact import carries_secrets
 from diagnoser.sharing.selectors import (
     drift_report_document,
     drift_report_title,
@@ -39,14 +40,17 @@ def _share(
     request: HtmxHttpRequest,
     *,
     title: str,
-    create: Callable[[Expiry], tuple[ShareLink, str]],
+    create: Callable[[Expiry, bool], tuple[ShareLink, str]],
+    bodies_choice: bool = False,
 ) -> HttpResponse:
-    """GET: the form; POST: make the link and show its URL, the only time it is shown."""
+    """GET: the form; POST: make the link and show its URL, the only time it is shown.
+    `bodies_choice`: the snapshot would leave response bodies out unless asked."""
     form = ShareForm(request.POST if request.method == "POST" else None)
     status = 200
     if form.is_valid():
+        include_bodies = bodies_choice and form.cleaned_data["include_bodies"]
         try:
-            link, token = create(Expiry(form.cleaned_data["expires_in"]))
+            link, token = create(Expiry(form.cleaned_data["expires_in"]), include_bodies)
         except ValidationError as error:
             form.add_error(None, error)
             status = 409
@@ -60,7 +64,7 @@ def _share(
             return response
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "title": title, "action": request.path}
+    context = {"form": form, "title": title, "action": request.path, "bodies_choice": bodies_choice}
     if request.htmx:
         # htmx 2 swaps no 4xx answer: the form with its errors comes back as a 200.
         return render(request, "sharing/_share_form.html", context)
@@ -76,7 +80,10 @@ def run_share(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     return _share(
         request,
         title=run_title(run=run),
-        create=lambda expires_in: share_link_create(run=run, user=user, expires_in=expires_in),
+        create=lambda expires_in, include_bodies: share_link_create(
+            run=run, user=user, expires_in=expires_in, include_bodies=include_bodies
+        ),
+        bodies_choice=carries_secrets(environments=[run.environment]),
     )
 
 
@@ -89,7 +96,7 @@ def drift_report_share(request: HtmxHttpRequest, report_id: int) -> HttpResponse
     return _share(
         request,
         title=drift_report_title(report=report),
-        create=lambda expires_in: share_link_create(
+        create=lambda expires_in, _: share_link_create(
             report=report, user=user, expires_in=expires_in
         ),
     )
