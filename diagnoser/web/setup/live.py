@@ -104,7 +104,7 @@ def _send_offer(report: ProbeReport, diagnosis: Diagnosis, method: str) -> str:
     cell = diagnosis.matrix.cell(method)
     if cell is None or cell.basis is Basis.OBSERVED:
         return ""
-    seen = "observed on a phantom id only" if cell.basis is Basis.PHANTOM else cell.basis.value
+    seen = "observed on a phantom id only" if cell.basis is Basis.PHANTOM else "inferred"
     return (
         f"{method} was not sent to this URL ({seen}: {cell.source or 'nothing tells'}). "
         f"To see its own answer, tick “Also send that unsafe method once” and diagnose "
