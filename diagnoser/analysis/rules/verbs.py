@@ -84,10 +84,12 @@ def _method_falls_to_404(facts: Facts) -> list[Finding]:
         return []
     advertised = facts.advertised_allow
     listed = advertised.allow.methods if advertised else frozenset()
+    # A phantom cell is NOT_FOUND only when the router's 404 was told from a handler's
+    # "no such id" (inference.py), so it counts as the route's answer.
     fallen = [
         m
         for m in PLAIN_METHODS
-        if facts.observed(m)
+        if facts.answered(m) is not None
         and facts.verdict(m) is Verdict.NOT_FOUND
         and m not in listed
         # HEAD 404 beside a served GET is the HEAD rules' symptom (head_get_mismatch).
@@ -104,9 +106,11 @@ def _method_falls_to_404(facts: Facts) -> list[Finding]:
                 f"{join_methods(served)} {'is' if len(served) == 1 else 'are'} served: "
                 "unsupported methods should get 405 with Allow"
             ),
-            probes=[*fallen, served[0]],
+            probes=[*(facts.probe_for(m) for m in fallen), served[0]],
             methods=fallen,
-            layer=(layer.label if (layer := facts.layers.get(fallen[0])) else None),
+            layer=(
+                layer.label if (layer := facts.layers.get(facts.probe_for(fallen[0]))) else None
+            ),
         )
     ]
 
