@@ -147,3 +147,23 @@ def test_no_unsent_verb_is_inferred_wrong_on_these_stacks_either(
         and cell.verdict is not _cell(truth, cell.method).verdict
     ]
     assert wrong == []
+
+
+def test_a_redirect_every_method_gets_is_the_unsent_verbs_cause_too(
+    loopback_engine: ProbeEngine, django_server: Server
+) -> None:
+    diagnosis = _safe(loopback_engine, django_server, "/items")
+
+    finding = _finding(diagnosis, "redirect_changes_method")
+    assert set(finding.evidence.methods) == {"POST", "PUT", "PATCH", "DELETE"}
+    assert "not sent" in finding.title
+    assert answer_for(diagnosis, "PATCH").cause == "redirect_changes_method"
+
+
+def test_expresss_inferred_404_for_a_verb_outside_allow_is_method_falls_to_404(
+    loopback_engine: ProbeEngine, express_server: Server
+) -> None:
+    diagnosis = _safe(loopback_engine, express_server, "/items")
+
+    assert "PATCH" in _finding(diagnosis, "method_falls_to_404").evidence.methods
+    assert answer_for(diagnosis, "PATCH").cause == "method_falls_to_404"
