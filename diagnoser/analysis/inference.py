@@ -88,7 +88,7 @@ class Inference:
             return _inferred(method, self._verdict_for(status), said)
         if self._allows:
             return self._from_allow(method, undecided)
-        cell = self._from_preflight(method)
+        cell = self._from_routed_preflights(method) or self._from_preflight(method)
         if cell is not None:
             return cell
         return _unknown(method, undecided or self._not_sent(method) + "; nothing to infer")
@@ -272,6 +272,31 @@ class Inference:
         options = next((o for o in self._report.plain() if o.method == "OPTIONS"), None)
         allow = options.header("allow") if options is not None else None
         return bool(allow) and options is not None and options.body_excerpt.strip() == allow
+
+    def _from_routed_preflights(self, method: str) -> MethodCell | None:
+        """Preflights that a route answers per method (hapi's CORS answers a preflight
+        only for a method the path has a route for): when some pass and the others get
+        exactly TRACE's refusal, a method whose preflight passed is routed, and one whose
+        preflight got TRACE's answer is served no more than TRACE is."""
+        trace = next((o for o in self._report.plain() if o.method == "TRACE"), None)
+        mine = self._preflight.get(method)
+        if trace is None or mine is None or mine.status is None:
+            return None
+        if trace.status is None or trace.status < 400 or trace.status in (401, 403, 407):
+            return None  # TRACE not refused as a method (or refused for credentials)
+        answers = [o for o in self._preflight.values() if o.status is not None]
+        passed = [o for o in answers if o.status is not None and 200 <= o.status < 300]
+        like_trace = [o for o in answers if _fingerprint(o) == _fingerprint(trace)]
+        if not passed or not like_trace or len(passed) + len(like_trace) != len(answers):
+            return None
+        said = (
+            f"the preflights for {', '.join(o.method for o in passed)} passed while the "
+            f"others got the same {trace.status} as TRACE: the route answers preflights "
+            "only for the methods it serves"
+        )
+        if mine in passed:
+            return _inferred(method, Verdict.ACCEPTED, said)
+        return _inferred(method, self._verdict_for(trace.status), said)
 
     def _from_preflight(self, method: str) -> MethodCell | None:
         answer = self._preflight.get(method)

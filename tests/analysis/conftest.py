@@ -59,6 +59,12 @@ def hapi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def hapi_cors_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with _node("hapi_cors", tmp_path_factory) as server:
+        yield server
+
+
 @contextmanager
 def _node(name: str, factory: pytest.TempPathFactory) -> Iterator[Server]:
     script, mode = NODE_STACKS[name]

@@ -116,6 +116,30 @@ def test_a_redirect_the_made_up_verb_does_not_get_is_not_inferred(
         assert _cell(diagnosis, method).verdict is Verdict.UNKNOWN, method
 
 
+def test_preflights_a_route_answers_per_method_tell_its_methods(
+    loopback_engine: ProbeEngine, hapi_cors_server: Server
+) -> None:
+    # hapi answers a preflight only for a method the path has a route for; the others
+    # get its 404, the same as TRACE's.
+    diagnosis = _safe(loopback_engine, hapi_cors_server, "/items")
+
+    assert _cell(diagnosis, "POST").verdict is Verdict.ACCEPTED
+    for method in ("PUT", "PATCH", "DELETE"):
+        cell = _cell(diagnosis, method)
+        assert (cell.verdict, cell.basis) == (Verdict.NOT_FOUND, Basis.INFERRED), method
+        assert "same 404 as TRACE" in cell.source
+    assert answer_for(diagnosis, "PATCH").cause == "method_falls_to_404"
+
+
+def test_preflights_that_all_get_traces_answer_tell_nothing(
+    loopback_engine: ProbeEngine, hapi_server: Server
+) -> None:
+    diagnosis = _safe(loopback_engine, hapi_server, "/items")  # no CORS: every one 404s
+
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        assert _cell(diagnosis, method).verdict is Verdict.UNKNOWN, method
+
+
 NEW_STACKS = [
     ("aiohttp_server", "/items"),
     ("aiohttp_server", "/items/{id}"),
@@ -127,6 +151,9 @@ NEW_STACKS = [
     ("fastify_cors_server", "/items"),
     ("fastify_cors_server", "/items/{id}"),
     ("hapi_server", "/items/{id}"),
+    ("hapi_cors_server", "/items"),
+    ("hapi_cors_server", "/items/{id}"),
+    ("hapi_cors_server", "/readonly"),
     ("django_server", "/items"),
 ]
 
