@@ -194,3 +194,20 @@ def test_expresss_inferred_404_for_a_verb_outside_allow_is_method_falls_to_404(
 
     assert "PATCH" in _finding(diagnosis, "method_falls_to_404").evidence.methods
     assert answer_for(diagnosis, "PATCH").cause == "method_falls_to_404"
+
+
+def test_the_checklist_counts_a_verb_refused_on_a_phantom_id_as_rejected(
+    loopback_engine: ProbeEngine, flask_server: Server
+) -> None:
+    target = Target(
+        flask_server.url("/items/1"),
+        policy=ProbePolicy.SAFE,
+        template=flask_server.url("/items/{id}"),
+        samples=(("id", "1"),),
+    )
+    diagnosis = diagnose(loopback_engine.probe(target), method="PATCH")
+
+    step = next(s for s in diagnosis.checklist if s.title.startswith("2."))
+    assert step.state == "problem"
+    assert "PATCH: rejected (405 on a phantom id)" in step.detail
+    assert "PATCH (on a phantom id)" in step.detail.split("Rejected:")[1]
