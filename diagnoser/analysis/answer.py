@@ -102,7 +102,20 @@ def _for_method(facts: Facts, findings: tuple[Finding, ...], cell: MethodCell) -
             sentence += f" (inferred: {cell.source})"
         return _answer(facts, cell, NOT_SUPPORTED, sentence + ".", fix)
     sentence, fix = _no_cause(facts, cell)
-    return _answer(facts, cell, None, sentence + _unreadable(findings, cell), fix)
+    sentence += _unreadable(findings, cell) + _behind_gateway(findings, cell)
+    return _answer(facts, cell, None, sentence, fix)
+
+
+def _behind_gateway(findings: tuple[Finding, ...], cell: MethodCell) -> str:
+    """An unknown verb beside a layer that forbids the others we sent: not a verdict
+    (the layer may let this one through), but the likeliest reason to check first."""
+    gateway = next((f for f in findings if f.rule == "gateway_forbids_method"), None)
+    if gateway is None or cell.verdict is not Verdict.UNKNOWN:
+        return ""
+    return (
+        f" If it gets 403, look first at what forbids the others: {gateway.title} "
+        "(gateway_forbids_method)."
+    )
 
 
 def _unreadable(findings: tuple[Finding, ...], cell: MethodCell) -> str:

@@ -211,3 +211,14 @@ def test_the_checklist_counts_a_verb_refused_on_a_phantom_id_as_rejected(
     assert step.state == "problem"
     assert "PATCH: rejected (405 on a phantom id)" in step.detail
     assert "PATCH (on a phantom id)" in step.detail.split("Rejected:")[1]
+
+
+def test_an_unknown_verb_beside_a_gateway_that_forbids_the_others_points_at_it(
+    loopback_engine: ProbeEngine, nginx_server: Server
+) -> None:
+    diagnosis = _safe(loopback_engine, nginx_server, "/api/items")  # limit_except GET
+
+    answer = answer_for(diagnosis, "PUT")
+    assert (answer.verdict, answer.cause) == ("unknown", None)
+    assert "gateway_forbids_method" in answer.sentence
+    assert "limit_except" in answer.sentence
