@@ -94,7 +94,7 @@ def _for_method(facts: Facts, findings: tuple[Finding, ...], cell: MethodCell) -
             return gateway
         return _from_finding(facts, cause, method, cell)
     if cause == NOT_SUPPORTED:
-        observation = facts.plain.get(method)
+        observation = facts.answered(method)
         allow = (observation.header("allow") if observation else None) or facts.matrix.allow
         status = cell.status or (405 if allow else 501)
         sentence, fix = not_supported(_stack(facts, method), method, allow, status)
@@ -102,7 +102,20 @@ def _for_method(facts: Facts, findings: tuple[Finding, ...], cell: MethodCell) -
             sentence += f" (inferred: {cell.source})"
         return _answer(facts, cell, NOT_SUPPORTED, sentence + ".", fix)
     sentence, fix = _no_cause(facts, cell)
-    return _answer(facts, cell, None, sentence + _unreadable(findings, cell), fix)
+    sentence += _unreadable(findings, cell) + _behind_gateway(findings, cell)
+    return _answer(facts, cell, None, sentence, fix)
+
+
+def _behind_gateway(findings: tuple[Finding, ...], cell: MethodCell) -> str:
+    """An unknown verb beside a layer that forbids the others we sent: not a verdict
+    (the layer may let this one through), but the likeliest reason to check first."""
+    gateway = next((f for f in findings if f.rule == "gateway_forbids_method"), None)
+    if gateway is None or cell.verdict is not Verdict.UNKNOWN:
+        return ""
+    return (
+        f" If it gets 403, look first at what forbids the others: {gateway.title} "
+        "(gateway_forbids_method)."
+    )
 
 
 def _unreadable(findings: tuple[Finding, ...], cell: MethodCell) -> str:
@@ -151,7 +164,7 @@ def _works(cell: MethodCell) -> bool:
 def _gateway_words(facts: Facts, finding: Finding, cell: MethodCell) -> Answer | None:
     if finding.rule != "gateway_forbids_method":
         return None
-    layer = facts.layers.get(cell.method)
+    layer = facts.layers.get(facts.probe_for(cell.method))
     if layer is None or not layer.certain:
         return None
     words = gateway_forbids(layer.stack, cell.method, layer.label, cell.status)
@@ -164,7 +177,7 @@ def _from_finding(
     facts: Facts, finding: Finding, method: str | None, cell: MethodCell | None
 ) -> Answer:
     probe = _probe(facts, finding, method)
-    layer = facts.layers.get(method) if method else None
+    layer = facts.layers.get(facts.probe_for(method)) if method else None
     return Answer(
         method=method,
         verdict=cell.verdict.value if cell else "unknown",
@@ -183,8 +196,8 @@ def _probe(facts: Facts, finding: Finding, method: str | None) -> str | None:
         preflight = f"preflight:{method}"
         if facts.report.get(preflight) is not None:
             return preflight
-    if method and facts.report.get(method) is not None:
-        return method
+    if method and facts.answered(method) is not None:
+        return facts.probe_for(method)
     return next((p for p, _ in finding.evidence.statuses), None)
 
 
@@ -199,7 +212,7 @@ def _no_cause(facts: Facts, cell: MethodCell) -> tuple[str, str]:
     if cell.verdict is Verdict.ACCEPTED:
         how = f"answered {status}" if status is not None else f"inferred from {cell.source}"
         return (f"{method} works: the resource {how}.", "")
-    layer = facts.layers.get(method)
+    layer = facts.layers.get(facts.probe_for(method))
     if cell.verdict is Verdict.FORBIDDEN and layer is not None and layer.is_gateway:
         return (
             f"{method} is refused with 403 by {layer.label}, a layer in front of the "
@@ -229,13 +242,14 @@ def _no_cause(facts: Facts, cell: MethodCell) -> tuple[str, str]:
 
 
 def _answer(facts: Facts, cell: MethodCell, cause: str | None, sentence: str, fix: str) -> Answer:
-    probe = cell.method if facts.report.get(cell.method) is not None else None
+    # A phantom cell's line goes to the phantom id, never the sample's URL.
+    probe = facts.probe_for(cell.method) if facts.answered(cell.method) else None
     return Answer(
         method=cell.method,
         verdict=cell.verdict.value,
         status=cell.status,
         cause=cause,
-        layer=_layer_label(facts.layers.get(cell.method)),
+        layer=_layer_label(facts.layers.get(facts.probe_for(cell.method))),
         sentence=sentence,
         fix=fix,
         reproduce=curl_for(facts.report, probe or cell.method),
@@ -243,7 +257,7 @@ def _answer(facts: Facts, cell: MethodCell, cause: str | None, sentence: str, fi
 
 
 def _stack(facts: Facts, method: str) -> Stack:
-    layer = facts.layers.get(method)
+    layer = facts.layers.get(facts.probe_for(method))
     if layer is not None and layer.stack is not Stack.UNKNOWN:
         return layer.stack
     return facts.stack

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from diagnoser.analysis.facts import Facts
 from diagnoser.analysis.headers import format_methods, parse_method_list
-from diagnoser.analysis.model import ChecklistStep, Finding, Verdict
+from diagnoser.analysis.model import Basis, ChecklistStep, Finding, MethodCell, Verdict
 from diagnoser.analysis.reproduce import curl_for
 from diagnoser.probing.model import PLAIN_METHODS, Observation
 
@@ -92,10 +92,11 @@ _FAILS = frozenset(
 
 def _method_step(facts: Facts, method: str | None) -> ChecklistStep:
     accepted = facts.matrix.accepted - {facts.report.unknown_method}
+    # Like "Accepted", from every cell with a verdict, each saying what it rests on.
     rejected = [
-        c.method
+        c.method + ("" if c.observed else f" ({_basis_words(c)})")
         for c in facts.matrix.cells
-        if c.verdict in (Verdict.REJECTED, Verdict.NOT_FOUND) and c.observed
+        if c.verdict in (Verdict.REJECTED, Verdict.NOT_FOUND)
     ]
     detail = (
         f"Accepted: {format_methods(set(accepted), PLAIN_METHODS) or 'none'}. "
@@ -112,10 +113,10 @@ def _method_step(facts: Facts, method: str | None) -> ChecklistStep:
             detail = f"{method}: not known ({cell.source if cell else 'not probed'}). {detail}"
         elif cell.verdict in _FAILS or cell.note:
             state = "problem"
-            detail = f"{method}: {cell.verdict.value} ({cell.status}). {detail}"
+            detail = f"{method}: {cell.verdict.value} ({_status_words(cell)}). {detail}"
         elif cell.verdict is Verdict.ACCEPTED:
             state = "ok"
-            detail = f"{method}: accepted ({cell.status}). {detail}"
+            detail = f"{method}: accepted ({_status_words(cell)}). {detail}"
         else:
             state = "todo"
     return ChecklistStep(
@@ -124,6 +125,18 @@ def _method_step(facts: Facts, method: str | None) -> ChecklistStep:
         (curl_for(facts.report, "OPTIONS"),),
         state=state,
     )
+
+
+def _basis_words(cell: MethodCell) -> str:
+    return "on a phantom id" if cell.basis is Basis.PHANTOM else "inferred"
+
+
+def _status_words(cell: MethodCell) -> str:
+    if cell.observed:
+        return str(cell.status)
+    if cell.basis is Basis.PHANTOM:
+        return f"{cell.status} on a phantom id"
+    return f"inferred from {cell.source}"
 
 
 def _gateway_step(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from diagnoser.analysis.headers import MethodList, parse_method_list
 from diagnoser.analysis.inference import Inference
 from diagnoser.analysis.layers import Layer, Stack, identify
-from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
+from diagnoser.analysis.model import Basis, MethodCell, MethodMatrix, Verdict
 from diagnoser.probing.model import (
     DEFAULT_ORIGIN,
     PLAIN_METHODS,
@@ -70,6 +70,8 @@ class Facts:
     report: ProbeReport
     plain: dict[str, Observation]  # method -> plain observation
     preflight: dict[str, Observation]  # requested method -> preflight observation
+    # method -> its answer on a phantom id of the route template (safe policy only)
+    phantom: dict[str, Observation]
     unknown: Observation | None
     allow_sources: tuple[AllowSource, ...]
     matrix: MethodMatrix
@@ -86,6 +88,21 @@ class Facts:
     def observed(self, method: str) -> bool:
         cell = self.matrix.cell(method)
         return bool(cell and cell.observed)
+
+    def answered(self, method: str) -> Observation | None:
+        """The answer a method's cell rests on: sent to the URL itself or to a phantom id
+        of its route template. A phantom's answer shows the route's routing (which method
+        is refused, by whom, with which headers) as well as the URL's own would, so rules
+        read it as evidence; inferred cells have no answer of their own."""
+        cell = self.matrix.cell(method)
+        if cell is None or cell.basis is Basis.INFERRED:
+            return None
+        return self.plain.get(method) if cell.observed else self.phantom.get(method)
+
+    def probe_for(self, method: str) -> str:
+        """The probe behind a method's cell ("PATCH" or "phantom:PATCH")."""
+        answer = self.answered(method)
+        return answer.probe if answer is not None else method
 
     def served(self, method: str) -> bool:
         """The method reached a handler and is not just a catch-all answer."""
@@ -108,6 +125,7 @@ class Facts:
 def read_facts(report: ProbeReport) -> Facts:
     plain = {o.method: o for o in report.plain()}
     preflight = {o.method: o for o in report.preflights()}
+    phantom = {o.method: o for o in report.phantoms()}
     unknown = plain.get(report.unknown_method)
     allow_sources = tuple(
         AllowSource(o.probe, o.status, parse_method_list(allow))
@@ -124,6 +142,7 @@ def read_facts(report: ProbeReport) -> Facts:
         report=report,
         plain=plain,
         preflight=preflight,
+        phantom=phantom,
         unknown=unknown,
         allow_sources=allow_sources,
         matrix=matrix,

@@ -82,12 +82,37 @@ class Inference:
             cell, undecided = self._from_phantom(method)
             if cell is not None:
                 return cell
+        blind = self._method_blind()
+        if blind is not None:
+            status, said = blind
+            return _inferred(method, self._verdict_for(status), said)
         if self._allows:
             return self._from_allow(method, undecided)
-        cell = self._from_preflight(method)
+        cell = self._from_routed_preflights(method) or self._from_preflight(method)
         if cell is not None:
             return cell
         return _unknown(method, undecided or self._not_sent(method) + "; nothing to infer")
+
+    def _method_blind(self) -> tuple[int, str] | None:
+        """The status every method gets when what answers never looks at the method: GET,
+        OPTIONS and the made-up verb (which no route serves) got the very same redirect
+        or pre-routing refusal. A router that redirects only the methods it serves (a
+        trailing-slash rule) answers the made-up verb otherwise, so it isn't taken for one."""
+        plain = {o.method: o for o in self._report.plain()}
+        first, options, made_up = (
+            plain.get(m) for m in ("GET", "OPTIONS", self._report.unknown_method)
+        )
+        if first is None or options is None or made_up is None:
+            return None
+        if first.status is None or first.status not in _METHOD_BLIND:
+            return None
+        if not _fingerprint(first) == _fingerprint(options) == _fingerprint(made_up):
+            return None
+        to = f" to {first.header('location')}" if first.header("location") else ""
+        return first.status, (
+            f"GET, OPTIONS and the made-up verb {self._report.unknown_method} all got the "
+            f"same {first.status}{to}: what answers here does not look at the method"
+        )
 
     def _not_sent(self, method: str) -> str:
         if method not in UNSAFE_METHODS:
@@ -213,13 +238,32 @@ class Inference:
         if made_up is None or made_up.status is None or made_up.status in (405, 501):
             return Verdict.REJECTED, ""
         if made_up.status == 400:
+            trace = self._trace_refused()
+            if trace:
+                return Verdict.REJECTED, f": {trace}"
             return None, (
-                "the made-up verb got 400 (refused by the HTTP parser), so nothing shows "
-                "how the app answers a method no route serves"
+                "the made-up verb got 400 (refused by the HTTP parser) and TRACE's answer "
+                "carries no Allow, so nothing shows how the app answers a method no route "
+                "serves"
             )
         return None, (
             f"the made-up verb got {made_up.status}, not 405 or 501, so a method no route "
             "serves may get that too"
+        )
+
+    def _trace_refused(self) -> str:
+        """TRACE is a method every parser knows and few routes serve: when the route
+        refused it with 405/501 and its own Allow, that is how this app answers a method
+        it does not serve. A 405 without Allow may be a front server's (nginx refuses
+        TRACE itself, whatever the app behind it does), so it proves nothing."""
+        trace = next((o for o in self._report.plain() if o.method == "TRACE"), None)
+        if trace is None or trace.status not in (405, 501) or trace.header("allow") is None:
+            return ""
+        if any(a.probe == "TRACE" and a.lists("TRACE") for a in self._allows):
+            return ""
+        return (
+            f"TRACE, which it does not list either, got {trace.status} with the same Allow "
+            "(the made-up verb only reached the HTTP parser, which refused it with 400)"
         )
 
     def _express_options(self) -> bool:
@@ -228,6 +272,31 @@ class Inference:
         options = next((o for o in self._report.plain() if o.method == "OPTIONS"), None)
         allow = options.header("allow") if options is not None else None
         return bool(allow) and options is not None and options.body_excerpt.strip() == allow
+
+    def _from_routed_preflights(self, method: str) -> MethodCell | None:
+        """Preflights that a route answers per method (hapi's CORS answers a preflight
+        only for a method the path has a route for): when some pass and the others get
+        exactly TRACE's refusal, a method whose preflight passed is routed, and one whose
+        preflight got TRACE's answer is served no more than TRACE is."""
+        trace = next((o for o in self._report.plain() if o.method == "TRACE"), None)
+        mine = self._preflight.get(method)
+        if trace is None or mine is None or mine.status is None:
+            return None
+        if trace.status is None or trace.status < 400 or trace.status in (401, 403, 407):
+            return None  # TRACE not refused as a method (or refused for credentials)
+        answers = [o for o in self._preflight.values() if o.status is not None]
+        passed = [o for o in answers if o.status is not None and 200 <= o.status < 300]
+        like_trace = [o for o in answers if _fingerprint(o) == _fingerprint(trace)]
+        if not passed or not like_trace or len(passed) + len(like_trace) != len(answers):
+            return None
+        said = (
+            f"the preflights for {', '.join(o.method for o in passed)} passed while the "
+            f"others got the same {trace.status} as TRACE: the route answers preflights "
+            "only for the methods it serves"
+        )
+        if mine in passed:
+            return _inferred(method, Verdict.ACCEPTED, said)
+        return _inferred(method, self._verdict_for(trace.status), said)
 
     def _from_preflight(self, method: str) -> MethodCell | None:
         answer = self._preflight.get(method)
@@ -245,7 +314,36 @@ class Inference:
                 f"{said} lists every verb (a CORS default like flask-cors'), whatever the "
                 "route serves",
             )
+        refused = [
+            m
+            for m, o in self._preflight.items()
+            if o.status is not None and not 200 <= o.status < 300
+        ]
+        if len(self._preflight) > 1 and not refused:
+            # A CORS layer that passes every preflight answers from its own configuration,
+            # not the route's (@fastify/cors lists POST, PUT and DELETE for a route that
+            # serves only GET): only one that refuses some methods' preflights shows it
+            # knows which methods the route serves.
+            return _unknown(
+                method,
+                f"{said} lists {method}, but every preflight passed with a list of its own "
+                "(a CORS layer's configured methods, not the route's)",
+            )
         return _inferred(method, Verdict.ACCEPTED, said)
+
+
+# Answers given before a route is chosen: redirects and refusals of the request itself
+# (bad request, too large, URI or headers too long).
+_METHOD_BLIND = frozenset({301, 302, 303, 307, 308, 400, 413, 414, 431})
+
+
+def _fingerprint(observation: Observation) -> tuple[object, ...]:
+    return (
+        observation.status,
+        observation.header("content-type"),
+        observation.header("location"),
+        observation.body_bytes,
+    )
 
 
 def _signature(observation: Observation) -> tuple[int | None, str | None]:

@@ -15,7 +15,10 @@ _PRECONDITION = '"diagnoser-probe-precondition"'
 def curl_for(report: ProbeReport, probe: str) -> str:
     """A curl line sending what the probe sent (minus secrets)."""
     target = report.target
-    kind, _, method = probe.partition(":") if probe.startswith("preflight:") else ("", "", probe)
+    kind, _, method = probe.partition(":") if ":" in probe else ("", "", probe)
+    # A phantom probe went to the route template filled with an id that cannot exist.
+    sent = report.get(probe) if kind == ProbeKind.PHANTOM.value else None
+    url = (sent.url if sent is not None else "") or target.url
     parts = ["curl", "-sS", "-i"]
     if kind == ProbeKind.PREFLIGHT.value:
         origin = target.origin or "https://diagnoser.invalid"
@@ -33,7 +36,7 @@ def curl_for(report: ProbeReport, probe: str) -> str:
                 parts += ["-H", f"Origin: {target.origin}"]
         if method in {"POST", "PUT", "PATCH", "DELETE"}:
             parts += ["-H", f"If-Match: {_PRECONDITION}", "-H", "Content-Length: 0"]
-    parts.append(target.url)
+    parts.append(url)
     command = " ".join(shlex.quote(p) for p in parts)
     # "-I" already means HEAD; drop the "-i" it would duplicate.
     return command.replace("curl -sS -i -I", "curl -sS -I")

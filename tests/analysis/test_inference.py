@@ -174,3 +174,55 @@ def test_express_behind_middleware_that_answers_options_itself_stays_unknown() -
 
     assert put.verdict is Verdict.UNKNOWN
     assert "unless the app answers it itself" in put.source
+
+
+def test_traces_405_without_allow_does_not_stand_in_for_the_made_up_verb() -> None:
+    # nginx refuses TRACE itself, whatever the app behind it answers for other verbs.
+    put = cell(
+        "PUT",
+        *SAFE_BASE,
+        answer("OPTIONS", 200, ("allow", "GET, HEAD, OPTIONS")),
+        answer("TRACE", 405, HTML),
+        answer(UNKNOWN_METHOD, 400),
+    )
+
+    assert put.verdict is Verdict.UNKNOWN
+    assert "TRACE's answer carries no Allow" in put.source
+
+
+def test_a_400_get_and_options_share_only_by_status_is_not_every_methods() -> None:
+    # The app's 400 to GET (a missing parameter) and a CORS layer's 400 to OPTIONS.
+    post = cell(
+        "POST",
+        answer("GET", 400, JSON, body='{"error": "q is required"}'),
+        answer("OPTIONS", 400, ("content-type", "text/plain"), body="Invalid Preflight"),
+        answer(UNKNOWN_METHOD, 400, JSON, body='{"error": "Bad Request"}'),
+    )
+
+    assert post.verdict is Verdict.UNKNOWN
+
+
+def test_a_redirect_get_options_and_the_made_up_verb_share_is_every_methods() -> None:
+    moved = (("location", "https://api.test/items/"), HTML)
+    post = cell(
+        "POST",
+        answer("GET", 308, *moved),
+        answer("OPTIONS", 308, *moved),
+        answer(UNKNOWN_METHOD, 308, *moved),
+    )
+
+    assert (post.verdict, post.basis) == (Verdict.REDIRECTED, Basis.INFERRED)
+    assert "https://api.test/items/" in post.source
+
+
+def test_preflights_that_all_pass_say_nothing_about_routing() -> None:
+    listed = ("access-control-allow-methods", "GET, POST, PUT")
+    put = cell(
+        "PUT",
+        *SAFE_BASE,
+        answer("TRACE", 404, JSON, body="{}"),
+        *(answer(f"preflight:{m}", 204, listed) for m in ("POST", "PUT", "PATCH", "DELETE")),
+    )
+
+    assert put.verdict is Verdict.UNKNOWN
+    assert "configured methods" in put.source

@@ -6,7 +6,7 @@ from diagnoser.analysis.facts import Facts
 from diagnoser.analysis.headers import format_methods
 from diagnoser.analysis.model import Finding, Verdict
 from diagnoser.analysis.rules.common import join_methods, make_finding
-from diagnoser.probing.model import PLAIN_METHODS
+from diagnoser.probing.model import PLAIN_METHODS, Observation, ProbeKind
 
 # OPTIONS is commonly left out of Allow, and HEAD is implied by GET (RFC 9110 9.3.2):
 # neither is worth a warning. TRACE has its own rule.
@@ -26,6 +26,15 @@ def check(facts: Facts) -> list[Finding]:
 
 def _missing_allow_on_405(facts: Facts) -> list[Finding]:
     bare = [o for o in facts.plain.values() if o.status == 405 and o.header("allow") is None]
+    # A phantom id's 405 is the route's refusal too, and as bare without Allow.
+    bare += [
+        o
+        for method in PLAIN_METHODS
+        if method not in facts.plain
+        and (o := facts.answered(method)) is not None
+        and o.status == 405
+        and o.header("allow") is None
+    ]
     if not bare:
         return []
     layer = facts.layers.get(bare[0].probe)
@@ -33,7 +42,7 @@ def _missing_allow_on_405(facts: Facts) -> list[Finding]:
         make_finding(
             facts,
             "missing_allow_on_405",
-            title=f"405 without Allow for {join_methods([o.probe for o in bare])}",
+            title=f"405 without Allow for {join_methods([_named(o) for o in bare])}",
             probes=[o.probe for o in bare],
             methods=[o.method for o in bare],
             layer=layer.label if layer else None,
@@ -42,13 +51,19 @@ def _missing_allow_on_405(facts: Facts) -> list[Finding]:
     ]
 
 
+def _named(observation: Observation) -> str:
+    if observation.kind is ProbeKind.PHANTOM:
+        return f"{observation.method} (on a phantom id)"
+    return observation.probe
+
+
 def _allow_lists_rejected_method(facts: Facts) -> list[Finding]:
     findings = []
     for source in facts.allow_sources:
         lying = [
             m
             for m in sorted(source.allow.methods, key=_order)
-            if facts.observed(m) and facts.verdict(m) is Verdict.REJECTED
+            if facts.answered(m) is not None and facts.verdict(m) is Verdict.REJECTED
         ]
         if lying:
             findings.append(
@@ -58,16 +73,20 @@ def _allow_lists_rejected_method(facts: Facts) -> list[Finding]:
                     title=(
                         f"Allow on the {source.status} to {source.probe} lists "
                         f"{join_methods(lying)}, but {'it is' if len(lying) == 1 else 'they are'} "
-                        "answered "
-                        + join_methods(sorted({str(facts.plain[m].status) for m in lying}))
+                        "answered " + join_methods(sorted({str(_status(facts, m)) for m in lying}))
                     ),
-                    probes=[source.probe, *lying],
+                    probes=[source.probe, *(facts.probe_for(m) for m in lying)],
                     methods=lying,
                     headers=[(source.probe, "allow", source.allow.raw)],
                 )
             )
             break  # one Allow value tells the story; the rest repeat it
     return findings
+
+
+def _status(facts: Facts, method: str) -> int | None:
+    answer = facts.answered(method)
+    return answer.status if answer is not None else None
 
 
 def _allowed_method_missing_from_allow(facts: Facts) -> list[Finding]:

@@ -7,7 +7,7 @@ from diagnoser.analysis.headers import parse_method_list
 from diagnoser.analysis.layers import VERB_DENIED_CLUE, Layer, Stack, same_layer
 from diagnoser.analysis.model import Finding
 from diagnoser.analysis.rules.common import header_evidence, join_methods, make_finding
-from diagnoser.probing.model import PLAIN_METHODS
+from diagnoser.probing.model import PLAIN_METHODS, Observation
 
 # What, in a web server's own configuration, forbids a method when its default error
 # page answers it (the page shows the server itself decided, not the app behind it).
@@ -21,22 +21,24 @@ _SERVER_DIRECTIVES = {
 def check(facts: Facts) -> list[Finding]:
     served_layers = [facts.layers[m] for m in facts.served_methods if m in facts.layers]
     advertised = _advertised_methods(facts)
-    blocked: list[tuple[str, str, Layer]] = []
+    blocked: list[tuple[Observation, str, Layer]] = []
     for method in PLAIN_METHODS:
-        observation = facts.plain.get(method)
+        # A phantom id's 403 is the same layer's rule for the route: a gateway forbids a
+        # verb before any handler could look the id up.
+        observation = facts.answered(method)
         if observation is None or observation.status not in (403, 404):
             continue
-        layer = facts.layers[method]
+        layer = facts.layers[observation.probe]
         if observation.status == 404 and layer.clue != VERB_DENIED_CLUE:
             continue
-        reason = _why_gateway(facts, method, layer, served_layers, advertised)
+        reason = _why_gateway(facts, observation, layer, served_layers, advertised)
         if reason:
-            blocked.append((method, reason, layer))
+            blocked.append((observation, reason, layer))
     if not blocked:
         return []
-    methods = [m for m, _, _ in blocked]
-    _, reason, layer = blocked[0]
-    status = facts.plain[methods[0]].status
+    methods = [o.method for o, _, _ in blocked]
+    shown, reason, layer = blocked[0]
+    first, status = shown.probe, shown.status
     directive = _SERVER_DIRECTIVES.get(layer.stack) if layer.certain else None
     by = f"{layer.label}'s own configuration ({directive})" if directive else layer.label
     return [
@@ -44,10 +46,10 @@ def check(facts: Facts) -> list[Finding]:
             facts,
             "gateway_forbids_method",
             title=f"{join_methods(methods)} forbidden ({status}) by {by}: {reason}",
-            probes=[*methods, *facts.served_methods[:1]],
+            probes=[*(o.probe for o, _, _ in blocked), *facts.served_methods[:1]],
             methods=methods,
             headers=[
-                *header_evidence(facts, methods[0], "server", "via"),
+                *header_evidence(facts, first, "server", "via"),
                 *(
                     header_evidence(facts, facts.served_methods[0], "server", "via")
                     if facts.served_methods
@@ -76,11 +78,12 @@ def _advertised_methods(facts: Facts) -> dict[str, str]:
 
 def _why_gateway(
     facts: Facts,
-    method: str,
+    observation: Observation,
     layer: Layer,
     served_layers: list[Layer],
     advertised: dict[str, str],
 ) -> str:
+    method = observation.method
     if layer.certain and not layer.is_gateway:
         return ""  # the application's own 403 (e.g. a CSRF check): authorisation, not a gateway
     if method in advertised:
@@ -89,7 +92,6 @@ def _why_gateway(
         return f"the answer is {layer.clue}"
     if served_layers and not any(same_layer(layer, served) for served in served_layers):
         return f"other methods are answered by {served_layers[0].label}, the 403 by {layer.label}"
-    observation = facts.plain[method]
     for served_method in facts.served_methods:
         served = facts.plain.get(served_method)
         if served is None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 from diagnoser.analysis.facts import Facts
-from diagnoser.analysis.model import Finding, Severity, Verdict
+from diagnoser.analysis.model import Basis, Finding, Severity, Verdict
 from diagnoser.analysis.rules.common import header_evidence, join_methods, make_finding
-from diagnoser.probing.model import PLAIN_METHODS, UNSAFE_METHODS
+from diagnoser.probing.model import PLAIN_METHODS, UNSAFE_METHODS, Observation
 
 # Methods whose being served shows the resource exists. OPTIONS and HEAD are answered by
 # many frameworks for any route, TRACE by some servers for any URL.
@@ -84,11 +84,13 @@ def _method_falls_to_404(facts: Facts) -> list[Finding]:
         return []
     advertised = facts.advertised_allow
     listed = advertised.allow.methods if advertised else frozenset()
+    # A phantom cell is NOT_FOUND only when the router's 404 was told from a handler's
+    # "no such id" (inference.py), so it counts as the route's answer.
+    # An inferred one only where the stack's router is known to answer so (inference.py).
     fallen = [
         m
         for m in PLAIN_METHODS
-        if facts.observed(m)
-        and facts.verdict(m) is Verdict.NOT_FOUND
+        if facts.verdict(m) is Verdict.NOT_FOUND
         and m not in listed
         # HEAD 404 beside a served GET is the HEAD rules' symptom (head_get_mismatch).
         and not (m == "HEAD" and facts.served("GET"))
@@ -104,9 +106,11 @@ def _method_falls_to_404(facts: Facts) -> list[Finding]:
                 f"{join_methods(served)} {'is' if len(served) == 1 else 'are'} served: "
                 "unsupported methods should get 405 with Allow"
             ),
-            probes=[*fallen, served[0]],
+            probes=[*(facts.probe_for(m) for m in fallen), served[0]],
             methods=fallen,
-            layer=(layer.label if (layer := facts.layers.get(fallen[0])) else None),
+            layer=(
+                layer.label if (layer := facts.layers.get(facts.probe_for(fallen[0]))) else None
+            ),
         )
     ]
 
@@ -169,7 +173,7 @@ def _precondition_ignored(facts: Facts) -> list[Finding]:
 def _redirect_changes_method(facts: Facts) -> list[Finding]:
     findings = []
     for method in PLAIN_METHODS:
-        observation = facts.plain.get(method)
+        observation = facts.plain.get(method) or _redirect_every_method_gets(facts, method)
         if method not in UNSAFE_METHODS or observation is None:
             continue
         if observation.status not in (301, 302, 303):
@@ -181,6 +185,7 @@ def _redirect_changes_method(facts: Facts) -> list[Finding]:
         return []
     methods = [m for m, *_ in findings]
     _, status, location, cause = findings[0]
+    unsent = [m for m in methods if m not in facts.plain]
     return [
         make_finding(
             facts,
@@ -189,15 +194,32 @@ def _redirect_changes_method(facts: Facts) -> list[Finding]:
                 f"{join_methods(methods)} {'is' if len(methods) == 1 else 'are'} redirected with "
                 f"{status} to {location or '(no Location)'}: clients retry as GET"
                 + (f" ({cause})" if cause else "")
+                + (
+                    f"; {join_methods(unsent)} not sent: inferred from GET's, as every "
+                    "method gets the same redirect"
+                    if unsent
+                    else ""
+                )
             ),
-            probes=methods,
+            probes=[*(m for m in methods if m in facts.plain), *(["GET"] if unsent else [])],
             methods=methods,
-            headers=header_evidence(facts, methods[0], "location"),
+            headers=header_evidence(
+                facts, methods[0] if methods[0] in facts.plain else "GET", "location"
+            ),
             fix=[f"Call {urljoin(facts.report.target.url, location)} directly."]
             if location
             else [],
         )
     ]
+
+
+def _redirect_every_method_gets(facts: Facts, method: str) -> Observation | None:
+    """GET's redirect, for an unsent method inferred to get the same one (inference.py
+    infers a redirect only when GET, OPTIONS and the made-up verb share it)."""
+    cell = facts.matrix.cell(method)
+    if cell is None or cell.basis is not Basis.INFERRED or cell.verdict is not Verdict.REDIRECTED:
+        return None
+    return facts.plain.get("GET")
 
 
 def _redirect_cause(url: str, location: str) -> str:
