@@ -5,7 +5,7 @@ verdict words and the layer are worked out here, so no template decides them."""
 from dataclasses import dataclass
 
 from diagnoser.analysis.layers import Layer, identify
-from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
+from diagnoser.analysis.model import Basis, MethodCell, MethodMatrix, Verdict
 from diagnoser.presentation.verdicts import VERDICT_GLOSSARY, status_class, verdict_label
 from diagnoser.probing.model import UNKNOWN_METHOD, Observation, ProbeKind
 
@@ -115,11 +115,22 @@ class Cell:
         return f"{self.answer}: {self.verdict_label}"
 
     @property
+    def on_phantom(self) -> bool:
+        """Not sent to the URL, but observed on the route template's phantom id."""
+        return self.verdict is not None and self.verdict.basis is Basis.PHANTOM
+
+    @property
     def inferred_text(self) -> str:
-        return f"{self.verdict_label or 'unknown'} (inferred)"
+        how = "phantom id" if self.on_phantom else "inferred"
+        return f"{self.verdict_label or 'unknown'} ({how})"
 
     @property
     def inferred_title(self) -> str:
+        if self.on_phantom:
+            return (
+                "Not sent to this URL (safe policy): observed on the same route with an id "
+                f"that cannot exist ({self.source or 'the phantom probe'})"
+            )
         return f"Not sent (safe policy): inferred from {self.source or 'nothing'}"
 
     def header(self, name: str) -> str:

@@ -1,6 +1,6 @@
 """Cell colours say what an answer means (issue: "colours lie")."""
 
-from diagnoser.analysis.model import MethodCell, Verdict
+from diagnoser.analysis.model import Basis, MethodCell, Verdict
 from diagnoser.presentation.cells import Cell
 from diagnoser.probing.model import Observation, ProbeKind
 
@@ -45,3 +45,18 @@ def test_a_preflight_that_allows_the_origin_and_method_is_green() -> None:
         ),
     )
     assert _cell(allowed).status_css == "s2xx"
+
+
+def test_a_cell_observed_on_a_phantom_id_says_so() -> None:
+    verdict = MethodCell(
+        "PATCH",
+        Verdict.ACCEPTED,
+        412,
+        observed=False,
+        source="PATCH on /items/9123 answered 412",
+        basis=Basis.PHANTOM,
+    )
+    cell = Cell("PATCH", "", None, verdict, None)
+
+    assert cell.inferred_text == "accepted (phantom id)"
+    assert "id that cannot exist" in cell.inferred_title
