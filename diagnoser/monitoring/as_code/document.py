@@ -6,10 +6,10 @@ fault (YAML node marks; JSON parses as YAML too).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.core.exceptions import ValidationError
@@ -193,3 +193,29 @@ def at(spec: Reader) -> Iterator[None]:
         field, messages = next(iter(error.message_dict.items()))
         key = _FILE_KEYS.get(field, field)
         raise InventoryError(f"{key}: {' '.join(messages)}", line=spec.line(key)) from None
+
+
+T = TypeVar("T")
+
+
+def upsert(
+    *,
+    spec: Reader,
+    summary: Summary,
+    label: str,
+    stored: T | None,
+    create: Callable[[], object],
+    update: Callable[[T], object],
+    state: Callable[[T], object],
+) -> None:
+    """Create the entry or update it, each file entry the same way: complaints at their
+    line, and `updated` only where the stored state (read by `state`) really changed."""
+    with at(spec):
+        if stored is None:
+            create()
+            summary.created.append(label)
+            return
+        before = state(stored)
+        update(stored)
+    if state(stored) != before:
+        summary.updated.append(label)

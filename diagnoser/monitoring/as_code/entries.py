@@ -14,7 +14,7 @@ from diagnoser.inventory.services import (
     secret_header_delete,
     secret_header_set,
 )
-from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, Summary, at
+from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, Summary, upsert
 
 ENVIRONMENT_KEYS = {"name", "base_url", "production", "policy", "cors_origin", "headers"}
 ENDPOINT_KEYS = {"path", "samples", "policy", "methods"}
@@ -62,35 +62,36 @@ def import_environment(service: Service, node: Node, summary: Summary) -> str:
 
     environment = Environment.objects.filter(service=service, name=name).first()
     values = {h: header_value(environment, h, v) for h, v in headers.items()}
-    with at(spec):
-        if environment is None:
-            environment_create(
-                service=service,
-                name=name,
-                base_url=base_url,
-                is_production=production,
-                probe_policy=policy,
-                cors_origin=cors_origin,
-                headers={h: v for h, v in values.items() if v is not None},
-            )
-            summary.created.append(label)
-            return str(name)
-        before = _environment_state(environment)
-        environment_update(
-            environment=environment,
-            base_url=base_url,
-            is_production=production,
-            probe_policy=policy,
-            cors_origin=cors_origin,
-        )
+    settings: dict[str, Any] = {
+        "base_url": base_url,
+        "is_production": production,
+        "probe_policy": policy,
+        "cors_origin": cors_origin,
+    }
+
+    def update(stored: Environment) -> None:
+        environment_update(environment=stored, **settings)
         for header, value in values.items():
             if value is not None:
-                secret_header_set(environment=environment, name=header, value=value)
-        for stored in environment.secret_headers.all():
-            if stored.name.lower() not in {h.lower() for h in headers}:
-                secret_header_delete(environment=environment, name=stored.name)
-        if _environment_state(environment) != before:
-            summary.updated.append(label)
+                secret_header_set(environment=stored, name=header, value=value)
+        for old in stored.secret_headers.all():
+            if old.name.lower() not in {h.lower() for h in headers}:
+                secret_header_delete(environment=stored, name=old.name)
+
+    upsert(
+        spec=spec,
+        summary=summary,
+        label=label,
+        stored=environment,
+        create=lambda: environment_create(
+            service=service,
+            name=name,
+            headers={h: v for h, v in values.items() if v is not None},
+            **settings,
+        ),
+        update=update,
+        state=_environment_state,
+    )
     return str(name)
 
 
@@ -116,25 +117,25 @@ def import_endpoint(service: Service, node: Node, summary: Summary) -> str:
     methods = spec.get("methods", list, [])
     methods = [str(m) for m in spec.plain("methods", [])] if methods else []
     endpoint = Endpoint.objects.filter(service=service, path=path).first()
-    with at(spec):
-        if endpoint is None:
-            endpoint_create(
-                service=service,
-                path=path,
-                samples=samples,
-                policy_override=policy,
-                declared_methods=methods,
-            )
-            summary.created.append(f"endpoint {service.name} {path}")
-            return str(path)
-        before = (endpoint.samples, endpoint.policy_override, endpoint.declared_methods)
-        endpoint_update(
-            endpoint=endpoint,
+    upsert(
+        spec=spec,
+        summary=summary,
+        label=f"endpoint {service.name} {path}",
+        stored=endpoint,
+        create=lambda: endpoint_create(
+            service=service,
+            path=path,
+            samples=samples,
+            policy_override=policy,
+            declared_methods=methods,
+        ),
+        update=lambda stored: endpoint_update(
+            endpoint=stored,
             samples=samples,
             policy_override=policy,
             clear_policy_override=policy is None,
             declared_methods=methods,
-        )
-    if (endpoint.samples, endpoint.policy_override, endpoint.declared_methods) != before:
-        summary.updated.append(f"endpoint {service.name} {path}")
+        ),
+        state=lambda stored: (stored.samples, stored.policy_override, stored.declared_methods),
+    )
     return str(path)
