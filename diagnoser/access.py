@@ -92,13 +92,16 @@ def member_environment(
     request: HttpRequest, service_id: int, environment_id: int
 ) -> inventory.Environment:
     return _in_service(
-        request, inventory.Environment.objects, service_id=service_id, object_id=environment_id
+        request,
+        inventory.Environment.objects.all(),
+        service_id=service_id,
+        object_id=environment_id,
     )
 
 
 def member_endpoint(request: HttpRequest, service_id: int, endpoint_id: int) -> inventory.Endpoint:
     return _in_service(
-        request, inventory.Endpoint.objects, service_id=service_id, object_id=endpoint_id
+        request, inventory.Endpoint.objects.all(), service_id=service_id, object_id=endpoint_id
     )
 
 

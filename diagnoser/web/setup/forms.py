@@ -6,11 +6,12 @@ diagnoser.inventory.services, whose ValidationErrors land on the matching field.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 
 from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
 from diagnoser.inventory.services import (
@@ -36,6 +37,17 @@ POLICY_CHOICES = [
     (p.value, describe_policy(p)) for p in (ProbePolicy.SAFE, ProbePolicy.STRICT, ProbePolicy.FULL)
 ]
 METHOD_CHOICES = [(m, m) for m in PLAIN_METHODS]
+M = TypeVar("M", bound=Model)
+
+
+def _policy_field(*, unset: str) -> forms.ChoiceField:
+    """The policy radios; `unset` says which policy applies when none is chosen."""
+    return forms.ChoiceField(
+        label="Probe policy",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("", unset), *POLICY_CHOICES],
+    )
 
 
 class SecretTextarea(forms.Textarea):
@@ -180,7 +192,17 @@ class ServiceForm(forms.Form):
         return name
 
 
-class EnvironmentForm(forms.Form):
+class _ServiceObjectForm(forms.Form, Generic[M]):
+    """A form for a new object of a service (instance None) or to edit one."""
+
+    def __init__(
+        self, *args: Any, service: Service, instance: M | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.service, self.instance = service, instance
+
+
+class EnvironmentForm(_ServiceObjectForm[Environment]):
     name = forms.CharField(max_length=50, help_text="Like staging or prod.")
     base_url = forms.CharField(
         label="Base URL",
@@ -194,12 +216,7 @@ class EnvironmentForm(forms.Form):
         help_text="Production environments default to safe: unsafe verbs are not sent, "
         "they are inferred from Allow.",
     )
-    probe_policy = forms.ChoiceField(
-        label="Probe policy",
-        required=False,
-        widget=forms.RadioSelect,
-        choices=[("", "Default: safe"), *POLICY_CHOICES],
-    )
+    probe_policy = _policy_field(unset="Default: safe")
     cors_origin = forms.CharField(
         label="CORS origin",
         required=False,
@@ -215,12 +232,9 @@ class EnvironmentForm(forms.Form):
         "form comes back with an error, type them again.",
     )
 
-    def __init__(
-        self, *args: Any, service: Service, instance: Environment | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.service, self.instance = service, instance
-        if instance is not None:
+        if self.instance is not None:
             # Headers are managed one by one on the edit page; the policy is concrete there.
             del self.fields["headers"]
             policy = self.fields["probe_policy"]
@@ -268,7 +282,7 @@ class SecretHeaderForm(forms.Form):
 SAMPLE_PREFIX = "sample_"
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(_ServiceObjectForm[Endpoint]):
     """Path template, a sample value per {placeholder}, policy override, declared methods.
 
     The sample fields follow the placeholders of the path as typed (or as stored when
@@ -279,12 +293,7 @@ class EndpointForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "/users/{id}"}),
         help_text="Starts with /. Name variable parts in braces: /users/{id}.",
     )
-    policy_override = forms.ChoiceField(
-        label="Probe policy",
-        required=False,
-        widget=forms.RadioSelect,
-        choices=[("", "Each environment's own policy"), *POLICY_CHOICES],
-    )
+    policy_override = _policy_field(unset="Each environment's own policy")
     declared_methods = forms.MultipleChoiceField(
         label="Declared methods",
         required=False,
@@ -293,11 +302,9 @@ class EndpointForm(forms.Form):
         help_text="What the team believes this endpoint accepts; shown beside what probes see.",
     )
 
-    def __init__(
-        self, *args: Any, service: Service, instance: Endpoint | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.service, self.instance = service, instance
+        instance = self.instance
         if instance is not None:
             del self.fields["path"]
             path = instance.path

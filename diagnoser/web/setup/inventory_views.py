@@ -237,7 +237,7 @@ def secret_header_remove(
 
 @require_POST
 @login_required
-def validate_base_url(request: HtmxHttpRequest) -> HttpResponse:
+def validate_base_url_field(request: HtmxHttpRequest) -> HttpResponse:
     """Inline check of a base URL as it is typed (the same check saving applies)."""
     try:
         normal = validate_base_url(request.POST.get("base_url", ""))

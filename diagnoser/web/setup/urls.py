@@ -1,4 +1,4 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
 from diagnoser.web.routes import under
 from diagnoser.web.setup import diagnose, endpoint_views, inventory_views
@@ -8,12 +8,11 @@ _ENV = f"{_SERVICE}environments/<int:environment_id>/"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *under("diagnose/", {"": diagnose.diagnose, "register/": diagnose.diagnose_register}),
-    *under(
-        "services/",
-        {
-            "new/": inventory_views.service_new,
-            "validate/base-url/": inventory_views.validate_base_url,
-        },
+    *under("services/", {"new/": inventory_views.service_new}),
+    path(
+        "services/validate/base-url/",
+        inventory_views.validate_base_url_field,
+        name="validate_base_url",
     ),
     *under(
         _SERVICE,
