@@ -10,11 +10,43 @@ from django.views.decorators.http import require_http_methods, require_POST
 from diagnoser.access import member_endpoint, member_service
 from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.inventory.bulk import endpoints_bulk_create, endpoints_bulk_parse
-from diagnoser.inventory.services import (
-    endpoint_create,
-    endpoint_update,
-)
+from diagnoser.inventory.models import Endpoint
+from diagnoser.inventory.services import endpoint_create, endpoint_update
 from diagnoser.web.setup.forms import BulkEndpointsForm, EndpointForm, add_service_errors
+
+
+def _endpoint_save(form: EndpointForm) -> Endpoint | None:
+    """Create the form's endpoint, or update the one it edits, through the services;
+    None, with their errors on the form, where they refuse."""
+    data = form.cleaned_data
+    policy = data["policy_override"] or None
+    try:
+        if form.instance is None:
+            return endpoint_create(
+                service=form.service,
+                path=data["path"],
+                samples=data["samples"],
+                policy_override=policy,
+                declared_methods=data["declared_methods"],
+            )
+        return endpoint_update(
+            endpoint=form.instance,
+            samples=data["samples"],
+            policy_override=policy,
+            clear_policy_override=policy is None,
+            declared_methods=data["declared_methods"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+def _form_page(request: HtmxHttpRequest, form: EndpointForm) -> HttpResponse:
+    return render(
+        request,
+        "web/setup/endpoint_form.html",
+        {"form": form, "service": form.service, "endpoint": form.instance},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -22,22 +54,10 @@ from diagnoser.web.setup.forms import BulkEndpointsForm, EndpointForm, add_servi
 def endpoint_new(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     service = member_service(request, service_id)
     form = EndpointForm(request.POST if request.method == "POST" else None, service=service)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            endpoint = endpoint_create(
-                service=service,
-                path=data["path"],
-                samples=data["samples"],
-                policy_override=data["policy_override"] or None,
-                declared_methods=data["declared_methods"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Endpoint {endpoint.path} added.")
-            return redirect("web:endpoint", service_id=service.id, endpoint_id=endpoint.id)
-    return render(request, "web/setup/endpoint_form.html", {"form": form, "service": service})
+    if form.is_valid() and (endpoint := _endpoint_save(form)) is not None:
+        messages.success(request, f"Endpoint {endpoint.path} added.")
+        return redirect("web:endpoint", service_id=service.id, endpoint_id=endpoint.id)
+    return _form_page(request, form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -53,26 +73,10 @@ def endpoint_edit(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -
             "declared_methods": endpoint.declared_methods,
         },
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            endpoint_update(
-                endpoint=endpoint,
-                samples=data["samples"],
-                policy_override=data["policy_override"] or None,
-                clear_policy_override=not data["policy_override"],
-                declared_methods=data["declared_methods"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Endpoint {endpoint.path} saved.")
-            return redirect("web:endpoint", service_id=service_id, endpoint_id=endpoint.id)
-    return render(
-        request,
-        "web/setup/endpoint_form.html",
-        {"form": form, "service": endpoint.service, "endpoint": endpoint},
-    )
+    if form.is_valid() and _endpoint_save(form) is not None:
+        messages.success(request, f"Endpoint {endpoint.path} saved.")
+        return redirect("web:endpoint", service_id=service_id, endpoint_id=endpoint.id)
+    return _form_page(request, form)
 
 
 @require_POST

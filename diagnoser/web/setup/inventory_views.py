@@ -175,18 +175,25 @@ def environment_edit(
     return _environment_page(request, environment, form)
 
 
+def _headers_region(
+    request: HtmxHttpRequest, environment: Environment, header_form: SecretHeaderForm
+) -> HttpResponse:
+    """The headers list and its form, as htmx swaps it in after an add or a removal."""
+    return render(
+        request,
+        "web/setup/_secret_headers.html",
+        {
+            "environment": environment,
+            "service": environment.service,
+            "headers": environment.secret_headers.all(),
+            "header_form": header_form,
+        },
+    )
+
+
 def _headers_answer(request: HtmxHttpRequest, environment: Environment) -> HttpResponse:
     if request.htmx:
-        return render(
-            request,
-            "web/setup/_secret_headers.html",
-            {
-                "environment": environment,
-                "service": environment.service,
-                "headers": environment.secret_headers.all(),
-                "header_form": SecretHeaderForm(),
-            },
-        )
+        return _headers_region(request, environment, SecretHeaderForm())
     return redirect(
         "web:environment_edit", service_id=environment.service_id, environment_id=environment.id
     )
@@ -212,16 +219,7 @@ def secret_header_save(
         else:
             return _headers_answer(request, environment)
     if request.htmx:
-        return render(
-            request,
-            "web/setup/_secret_headers.html",
-            {
-                "environment": environment,
-                "service": environment.service,
-                "headers": environment.secret_headers.all(),
-                "header_form": form,
-            },
-        )
+        return _headers_region(request, environment, form)
     return _environment_page(request, environment, _edit_form(environment), header_form=form)
 
 
