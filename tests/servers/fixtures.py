@@ -165,13 +165,19 @@ def run_fastapi(*, cors: bool) -> Iterator[Server]:
 
 
 @contextmanager
-def run_django(workdir: Path) -> Iterator[Server]:
+def run_django_project(name: str, workdir: Path) -> Iterator[Server]:
+    """tests/servers/<name>_app.py in a process of its own: its Django settings are not
+    the test run's."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["PYTHONPATH"] = str(ROOT)
-    argv = [sys.executable, "-m", "tests.servers.django_app", str(port)]
-    with serving_process("django", argv, port=port, workdir=workdir, env=env) as server:
+    argv = [sys.executable, "-m", f"tests.servers.{name}_app", str(port)]
+    with serving_process(name, argv, port=port, workdir=workdir, env=env) as server:
         yield server
+
+
+def run_django(workdir: Path) -> AbstractContextManager[Server]:
+    return run_django_project("django", workdir)
 
 
 @contextmanager
