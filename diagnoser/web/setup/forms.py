@@ -57,6 +57,20 @@ class SecretTextarea(forms.Textarea):
         return None
 
 
+def _origin_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=300, help_text=help_text)
+
+
+def _headers_field(label: str, help_text: str, *, rows: int) -> forms.CharField:
+    """'Name: value' lines, secrets: the textarea never renders them back."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=SecretTextarea(attrs={"rows": rows, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=help_text,
+    )
+
+
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's ValidationError on the form field it names (else on the form)."""
     if not hasattr(error, "error_dict"):
@@ -121,20 +135,17 @@ class DiagnoseForm(forms.Form):
         required=False,
         choices=[("", "(none: just diagnose)"), *METHOD_CHOICES],
     )
-    origin = forms.CharField(
-        label="Origin",
-        required=False,
-        max_length=300,
-        help_text="The page's origin when a browser call fails (CORS), "
+    origin = _origin_field(
+        "Origin",
+        "The page's origin when a browser call fails (CORS), "
         "like https://app.example.com. Preflights are sent from it.",
     )
-    headers = forms.CharField(
-        label="Extra headers",
-        required=False,
-        widget=SecretTextarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
-        help_text="One 'Name: value' per line, e.g. Authorization: Bearer …. Values are "
+    headers = _headers_field(
+        "Extra headers",
+        "One 'Name: value' per line, e.g. Authorization: Bearer …. Values are "
         "secrets: never shown again, redacted in the results, not sent with TRACE or "
         "preflights. Type them again to re-run.",
+        rows=3,
     )
     policy = forms.ChoiceField(
         label="Probe policy",
@@ -217,19 +228,15 @@ class EnvironmentForm(_ServiceObjectForm[Environment]):
         "they are inferred from Allow.",
     )
     probe_policy = _policy_field(unset="Default: safe")
-    cors_origin = forms.CharField(
-        label="CORS origin",
-        required=False,
-        max_length=300,
-        help_text="The origin your browser app calls from; preflights are sent from it.",
+    cors_origin = _origin_field(
+        "CORS origin", "The origin your browser app calls from; preflights are sent from it."
     )
-    headers = forms.CharField(
-        label="Secret headers",
-        required=False,
-        widget=SecretTextarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}),
-        help_text="One 'Name: value' per line (Authorization, API keys), sent with every "
+    headers = _headers_field(
+        "Secret headers",
+        "One 'Name: value' per line (Authorization, API keys), sent with every "
         "probe except TRACE and preflights. Stored encrypted and never shown again; if the "
         "form comes back with an error, type them again.",
+        rows=2,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
