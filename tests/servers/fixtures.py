@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,22 +133,16 @@ def serving_process(
             process.wait()
 
 
-@contextmanager
-def run_stdlib() -> Iterator[Server]:
-    with serving_in_thread("stdlib", stdlib_app.make_server()) as server:
-        yield server
+# The stacks served from a thread of this process, by name: how each builds its server.
+_IN_THREAD: dict[str, Callable[[], TCPServer]] = {
+    "stdlib": stdlib_app.make_server,
+    "broken_gateway": gateway_app.make_server,
+    "flask": flask_app.build_server,
+}
 
 
-@contextmanager
-def run_broken_gateway() -> Iterator[Server]:
-    with serving_in_thread("broken_gateway", gateway_app.make_server()) as server:
-        yield server
-
-
-@contextmanager
-def run_flask() -> Iterator[Server]:
-    with serving_in_thread("flask", flask_app.build_server()) as server:
-        yield server
+def run_in_thread(name: str) -> AbstractContextManager[Server]:
+    return serving_in_thread(name, _IN_THREAD[name]())
 
 
 @contextmanager
@@ -230,7 +224,7 @@ def _or_skip(running: AbstractContextManager[Server]) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def stdlib_server() -> Iterator[Server]:
-    with run_stdlib() as server:
+    with run_in_thread("stdlib") as server:
         yield server
 
 
@@ -242,7 +236,7 @@ def django_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def flask_server() -> Iterator[Server]:
-    with run_flask() as server:
+    with run_in_thread("flask") as server:
         yield server
 
 
@@ -278,5 +272,5 @@ def express_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 
 @pytest.fixture(scope="session")
 def broken_gateway() -> Iterator[Server]:
-    with run_broken_gateway() as server:
+    with run_in_thread("broken_gateway") as server:
         yield server
