@@ -41,7 +41,14 @@ def import_check(service: Service, node: Node, summary: Summary) -> str:
         stored=check,
         create=lambda: drift_check_create(service=service, name=name, every=every, **settings),
         update=lambda stored: drift_check_update(check=stored, every=every or "", **settings),
-        state=_check_state,
+        state=lambda stored: (
+            stored.every_seconds,
+            stored.crontab,
+            stored.enabled,
+            stored.webhook_url,
+            sorted(stored.endpoints.values_list("id", flat=True)),
+            sorted(stored.environments.values_list("id", flat=True)),
+        ),
     )
     return str(name)
 
@@ -58,15 +65,3 @@ def _named(
             raise InventoryError(f"no {kind} {node.value!r} in {service.name}", line=node.line)
         found.append(match)
     return found
-
-
-def _check_state(check: DriftCheck) -> tuple[Any, ...]:
-    check.refresh_from_db()
-    return (
-        check.every_seconds,
-        check.crontab,
-        check.enabled,
-        check.webhook_url,
-        tuple(sorted(check.endpoints.values_list("id", flat=True))),
-        tuple(sorted(check.environments.values_list("id", flat=True))),
-    )

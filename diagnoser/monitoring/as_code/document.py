@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import yaml
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 
 
 class InventoryError(Exception):
@@ -195,7 +196,7 @@ def at(spec: Reader) -> Iterator[None]:
         raise InventoryError(f"{key}: {' '.join(messages)}", line=spec.line(key)) from None
 
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Model)
 
 
 def upsert(
@@ -217,5 +218,6 @@ def upsert(
             return
         before = state(stored)
         update(stored)
+    stored.refresh_from_db()  # what was saved, not what the update left in memory
     if state(stored) != before:
         summary.updated.append(label)

@@ -96,14 +96,9 @@ def import_environment(service: Service, node: Node, summary: Summary) -> str:
 
 
 def _environment_state(environment: Environment) -> tuple[Any, ...]:
-    environment.refresh_from_db()
-    return (
-        environment.base_url,
-        environment.is_production,
-        environment.probe_policy,
-        environment.cors_origin,
-        tuple((h.name, h.value) for h in environment.secret_headers.order_by("name")),
-    )
+    headers = environment.secret_headers.order_by("name")
+    fields = ("base_url", "is_production", "probe_policy", "cors_origin")
+    return (*(getattr(environment, f) for f in fields), [(h.name, h.value) for h in headers])
 
 
 def import_endpoint(service: Service, node: Node, summary: Summary) -> str:

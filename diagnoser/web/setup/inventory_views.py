@@ -4,6 +4,8 @@ Owners and members of a workspace both edit its inventory (anyone who can see an
 environment may fix its base URL); people outside it get 404 for everything.
 """
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -81,6 +83,23 @@ def service_edit(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     )
 
 
+def _saved(request: HtmxHttpRequest, environment: Environment, done: str) -> HttpResponse:
+    """Back to the service, saying which policy now applies (Production changes it)."""
+    messages.success(
+        request, f"Environment {environment.name} {done} the {environment.probe_policy} policy."
+    )
+    return redirect("web:service", service_id=environment.service_id)
+
+
+def _settings(data: dict[str, Any]) -> dict[str, Any]:
+    """What the environment form sets the same way on a new and an edited environment."""
+    return {
+        "base_url": data["base_url"],
+        "is_production": data["is_production"],
+        "cors_origin": data["cors_origin"],
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def environment_new(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
@@ -93,21 +112,14 @@ def environment_new(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
                 environment = environment_create(
                     service=service,
                     name=data["name"],
-                    base_url=data["base_url"],
-                    is_production=data["is_production"],
                     probe_policy=data["probe_policy"] or None,
-                    cors_origin=data["cors_origin"],
                     headers=dict(data["headers"]),
+                    **_settings(data),
                 )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
-                f"Environment {environment.name} added, probed with the "
-                f"{environment.probe_policy} policy.",
-            )
-            return redirect("web:service", service_id=service.id)
+            return _saved(request, environment, "added, probed with")
     return render(request, "web/setup/environment_form.html", {"form": form, "service": service})
 
 
@@ -155,23 +167,12 @@ def environment_edit(
         try:
             with transaction.atomic():
                 environment_rename(environment=environment, name=data["name"])
-                environment_update(
-                    environment=environment,
-                    base_url=data["base_url"],
-                    is_production=data["is_production"],
-                    probe_policy=policy,
-                    cors_origin=data["cors_origin"],
-                )
+                environment_update(environment=environment, probe_policy=policy, **_settings(data))
         except ValidationError as error:
             environment.refresh_from_db()
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
-                f"Environment {environment.name} saved; probed with the "
-                f"{environment.probe_policy} policy.",
-            )
-            return redirect("web:service", service_id=environment.service_id)
+            return _saved(request, environment, "saved; probed with")
     return _environment_page(request, environment, form)
 
 
