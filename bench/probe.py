@@ -31,6 +31,7 @@ from pathlib import Path
 
 from diagnoser.probing.engine import EngineConfig, ProbeEngine
 from diagnoser.probing.model import Target
+from tests.servers.nginx import TEMP_PATHS
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 
@@ -44,11 +45,7 @@ events {{ worker_connections 4096; }}
 http {{
     access_log off;
     keepalive_requests 1000000;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
+{temp_paths}
     server {{
         listen 127.0.0.1:{port};
         root {tmp}/www;
@@ -111,7 +108,9 @@ def nginx() -> Iterator[int]:
         os.chmod(tmp, 0o755)  # workers run as an unprivileged user when started as root
         (Path(tmp) / "www").mkdir()
         conf = Path(tmp) / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(tmp=tmp, port=port))
+        conf.write_text(
+            NGINX_CONF.format(tmp=tmp, port=port, temp_paths=TEMP_PATHS.format(tmp=tmp))
+        )
         with running([binary, "-p", tmp, "-e", f"{tmp}/error.log", "-c", str(conf)], port):
             yield port
 

@@ -13,14 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
-from diagnoser.inventory.models import (
-    Endpoint,
-    Environment,
-    Membership,
-    SecretHeader,
-    Service,
-    Workspace,
-)
+from diagnoser.inventory import models as inventory
 from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun
 
 M = TypeVar("M", bound=Model)
@@ -28,13 +21,13 @@ M = TypeVar("M", bound=Model)
 SESSION_WORKSPACE = "workspace_id"
 
 
-def member_workspaces(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Workspace]:
+def member_workspaces(user: AbstractBaseUser | AnonymousUser) -> QuerySet[inventory.Workspace]:
     if not user.is_authenticated or user.pk is None:
-        return Workspace.objects.none()
-    return Workspace.objects.filter(memberships__user_id=user.pk).order_by("name")
+        return inventory.Workspace.objects.none()
+    return inventory.Workspace.objects.filter(memberships__user_id=user.pk).order_by("name")
 
 
-def current_workspace(request: HttpRequest) -> Workspace | None:
+def current_workspace(request: HttpRequest) -> inventory.Workspace | None:
     """The workspace the user switched to, else their first; None without membership."""
     workspaces = member_workspaces(request.user)
     chosen = request.session.get(SESSION_WORKSPACE)
@@ -45,11 +38,11 @@ def current_workspace(request: HttpRequest) -> Workspace | None:
     return workspaces.first()
 
 
-def role_in(request: HttpRequest, workspace: Workspace) -> str | None:
+def role_in(request: HttpRequest, workspace: inventory.Workspace) -> str | None:
     if not request.user.is_authenticated:
         return None
     return (
-        Membership.objects.filter(user=request.user, workspace=workspace)
+        inventory.Membership.objects.filter(user=request.user, workspace=workspace)
         .values_list("role", flat=True)
         .first()
     )
@@ -76,38 +69,48 @@ def get_for_member(
 # workspace), so no view adds a query per related row.
 
 
-def member_service(request: HttpRequest, service_id: int) -> Service:
+def member_service(request: HttpRequest, service_id: int) -> inventory.Service:
     return get_for_member(
-        request, Service.objects.select_related("workspace"), "workspace", id=service_id
+        request, inventory.Service.objects.select_related("workspace"), "workspace", id=service_id
     )
 
 
-def member_environment(request: HttpRequest, service_id: int, environment_id: int) -> Environment:
+def _in_service(
+    request: HttpRequest, queryset: QuerySet[M], *, service_id: int, object_id: int
+) -> M:
+    """One of a service's own objects (environment, endpoint, drift check)."""
     return get_for_member(
         request,
-        Environment.objects.select_related("service__workspace"),
+        queryset.select_related("service__workspace"),
         "service__workspace",
-        id=environment_id,
+        id=object_id,
         service_id=service_id,
     )
 
 
-def member_endpoint(request: HttpRequest, service_id: int, endpoint_id: int) -> Endpoint:
-    return get_for_member(
+def member_environment(
+    request: HttpRequest, service_id: int, environment_id: int
+) -> inventory.Environment:
+    return _in_service(
         request,
-        Endpoint.objects.select_related("service__workspace"),
-        "service__workspace",
-        id=endpoint_id,
+        inventory.Environment.objects.all(),
         service_id=service_id,
+        object_id=environment_id,
+    )
+
+
+def member_endpoint(request: HttpRequest, service_id: int, endpoint_id: int) -> inventory.Endpoint:
+    return _in_service(
+        request, inventory.Endpoint.objects.all(), service_id=service_id, object_id=endpoint_id
     )
 
 
 def member_secret_header(
     request: HttpRequest, service_id: int, environment_id: int, header_id: int
-) -> SecretHeader:
+) -> inventory.SecretHeader:
     return get_for_member(
         request,
-        SecretHeader.objects.select_related("environment__service__workspace"),
+        inventory.SecretHeader.objects.select_related("environment__service__workspace"),
         "environment__service__workspace",
         id=header_id,
         environment_id=environment_id,
@@ -128,14 +131,11 @@ def member_run(request: HttpRequest, run_id: int) -> ProbeRun:
 
 
 def member_drift_check(request: HttpRequest, service_id: int, check_id: int) -> DriftCheck:
-    return get_for_member(
+    return _in_service(
         request,
-        DriftCheck.objects.select_related(
-            "service__workspace", "periodic_task__interval", "periodic_task__crontab"
-        ),
-        "service__workspace",
-        id=check_id,
+        DriftCheck.objects.select_related("periodic_task__interval", "periodic_task__crontab"),
         service_id=service_id,
+        object_id=check_id,
     )
 
 

@@ -12,7 +12,7 @@ from diagnoser.inventory.services import (
     service_create,
     workspace_create,
 )
-from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun
+from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun, Trigger
 from diagnoser.monitoring.services.drift_reports import drift_report_finish, drift_report_start
 from diagnoser.monitoring.services.runs import run_claim, run_record
 from diagnoser.probing.model import ProbeReport, Target
@@ -74,6 +74,21 @@ def secret_specimen_service(
     """The specimen in a workspace of its own, prod also carrying PROD_SECRETS."""
     workspace = workspace_create(name=f"ws-{name}")
     return specimen_service(specimens, workspace=workspace, paths=paths, name=name, **PROD_SECRETS)
+
+
+def running_run(*, base_url: str = "http://127.0.0.1:1", path: str = "/x", **run: Any) -> ProbeRun:
+    """A run a worker has claimed and not finished, of a one-endpoint service of its own:
+    for what happens to runs in flight (stored, swept, retried)."""
+    service = service_create(workspace=workspace_create(name="runs"), name="api")
+    environment = environment_create(service=service, name="prod", base_url=base_url)
+    endpoint = endpoint_create(service=service, path=path)
+    return ProbeRun.objects.create(
+        endpoint=endpoint,
+        environment=environment,
+        trigger=Trigger.MANUAL,
+        state=ProbeRun.State.RUNNING,
+        **run,
+    )
 
 
 def run_probe_and_store(*, engine: Prober, run: ProbeRun) -> ProbeRun:

@@ -1,33 +1,26 @@
 from django.contrib import admin
 
-from diagnoser.inventory.models import (
-    Endpoint,
-    Environment,
-    Membership,
-    SecretHeader,
-    Service,
-    Workspace,
-)
+from diagnoser.inventory import models
 
 
 class MembershipInline(admin.TabularInline):
-    model = Membership
+    model = models.Membership
     extra = 0
 
 
-@admin.register(Workspace)
+@admin.register(models.Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at"]
     inlines = [MembershipInline]
 
 
 class EnvironmentInline(admin.TabularInline):
-    model = Environment
+    model = models.Environment
     extra = 0
     fields = ["name", "base_url", "is_production", "probe_policy", "cors_origin"]
 
 
-@admin.register(Service)
+@admin.register(models.Service)
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ["name", "workspace"]
     inlines = [EnvironmentInline]
@@ -36,7 +29,7 @@ class ServiceAdmin(admin.ModelAdmin):
 class SecretHeaderInline(admin.TabularInline):
     """Names and masked values only: a secret is replaced, never shown back."""
 
-    model = SecretHeader
+    model = models.SecretHeader
     extra = 0
     fields = ["name", "masked"]
     readonly_fields = ["name", "masked"]
@@ -45,12 +38,12 @@ class SecretHeaderInline(admin.TabularInline):
         return False
 
 
-@admin.register(Environment)
+@admin.register(models.Environment)
 class EnvironmentAdmin(admin.ModelAdmin):
     list_display = ["service", "name", "base_url", "is_production", "probe_policy"]
     inlines = [SecretHeaderInline]
 
 
-@admin.register(Endpoint)
+@admin.register(models.Endpoint)
 class EndpointAdmin(admin.ModelAdmin):
     list_display = ["service", "path", "policy_override"]

@@ -25,7 +25,7 @@ from urllib3.response import BaseHTTPResponse
 
 from .config import EngineConfig
 from .deadline import Watchdog, watching
-from .errors import FailureContext, describe_failure
+from .errors import describe_send_failure
 from .gates import HostGates
 from .model import (
     ErrorKind,
@@ -239,16 +239,8 @@ class ProbeEngine:
         elapsed_ms = round((end - start) * 1000, 3)
         if body is None or expired:
             status = f"{response.status} {response.reason or ''}".strip() if response else None
-            kind, message = describe_failure(
-                error or TimeoutError("the deadline passed"),
-                FailureContext(
-                    host=prepared.display_host,
-                    connect_timeout=self.config.connect_timeout,
-                    read_timeout=self.config.read_timeout,
-                    deadline=self.config.deadline,
-                    expired=expired,
-                    status=status,
-                ),
+            kind, message = describe_send_failure(
+                error, self.config, host=prepared.display_host, expired=expired, status=status
             )
             observation = Observation(
                 probe=spec.name,

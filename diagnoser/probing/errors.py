@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import requests
 import urllib3.exceptions as u3
 
+from .config import EngineConfig
 from .guard import BlockedAddress
 from .model import ErrorKind
 from .urls import InvalidTarget
@@ -32,6 +33,27 @@ class FailureContext:
 def describe_failure(exc: BaseException, context: FailureContext) -> tuple[ErrorKind, str]:
     kind, message = _classify(list(_causes(exc)), context)
     return kind, _one_line(message)
+
+
+def describe_send_failure(
+    error: BaseException | None,
+    config: EngineConfig,
+    *,
+    host: str,
+    expired: bool,
+    status: str | None,
+) -> tuple[ErrorKind, str]:
+    """One request's failure under config, as the engine and the outbound sender both say
+    it: the exception raised, or (none) the deadline that passed."""
+    context = FailureContext(
+        host=host,
+        connect_timeout=config.connect_timeout,
+        read_timeout=config.read_timeout,
+        deadline=config.deadline,
+        expired=expired,
+        status=status,
+    )
+    return describe_failure(error or TimeoutError("the deadline passed"), context)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

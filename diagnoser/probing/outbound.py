@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .config import EngineConfig
 from .deadline import Watchdog, watching
-from .errors import FailureContext, describe_failure
+from .errors import describe_send_failure
 from .reading import read_raw
 from .transport import guarded_session
 
@@ -94,16 +94,11 @@ def send_once(
     elapsed_ms = round((time.perf_counter() - start) * 1000, 3)
     if error is None and not expired:
         return OutboundResult(status, body, truncated, elapsed_ms)
-    parts = urlsplit(url)
-    _, message = describe_failure(
-        error or TimeoutError("the deadline passed"),
-        FailureContext(
-            host=parts.netloc,
-            connect_timeout=config.connect_timeout,
-            read_timeout=config.read_timeout,
-            deadline=config.deadline,
-            expired=expired,
-            status=None if status is None else str(status),
-        ),
+    _, message = describe_send_failure(
+        error,
+        config,
+        host=urlsplit(url).netloc,
+        expired=expired,
+        status=None if status is None else str(status),
     )
     return OutboundResult(None, b"", False, elapsed_ms, message)

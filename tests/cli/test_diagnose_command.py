@@ -26,10 +26,18 @@ def run(*args: str, netns: bool = False) -> subprocess.CompletedProcess[str]:
     )
 
 
+def run_local(url: str, *flags: str, **options: str) -> subprocess.CompletedProcess[str]:
+    """A diagnosis of a test server on loopback (--allow-private); options as --name value."""
+    args = [url, "--allow-private", *flags]
+    for name, value in options.items():
+        args += [f"--{name.replace('_', '-')}", value]
+    return run(*args)
+
+
 def test_it_prints_matrix_findings_and_checklist_and_exits_1_on_errors(
     broken_gateway: Server,
 ) -> None:
-    result = run(broken_gateway.base_url + "/broken", "--allow-private", "--policy", "full")
+    result = run_local(broken_gateway.base_url + "/broken", policy="full")
     assert result.returncode == 1, result.stderr
     out = result.stdout
     assert "preflight:DELETE" in out
@@ -39,7 +47,7 @@ def test_it_prints_matrix_findings_and_checklist_and_exits_1_on_errors(
 
 
 def test_it_exits_0_when_nothing_reaches_the_fail_on_level(broken_gateway: Server) -> None:
-    result = run(broken_gateway.base_url + "/guarded", "--allow-private", "--policy", "full")
+    result = run_local(broken_gateway.base_url + "/guarded", policy="full")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -51,16 +59,12 @@ def test_fail_on_warning_also_fails_on_warnings(broken_gateway: Server) -> None:
 
 
 def test_json_output_is_the_documented_document(broken_gateway: Server) -> None:
-    result = run(
+    result = run_local(
         broken_gateway.base_url + "/correct",
-        "--allow-private",
-        "--policy",
-        "full",
         "--json",
-        "--origin",
-        "https://app.example",
-        "--header",
-        "Authorization: Bearer hush-hush",
+        policy="full",
+        origin="https://app.example",
+        header="Authorization: Bearer hush-hush",
     )
     document = json.loads(result.stdout)
     assert document["schema"] == "diagnoser.diagnosis/1"
@@ -136,15 +140,11 @@ def test_metadata_and_private_addresses_are_refused_even_with_allow_private_in_a
 
 
 def test_method_prints_the_answer_first_for_that_method(flask_server: Server) -> None:
-    result = run(
+    result = run_local(
         flask_server.base_url + "/items/1",
-        "--allow-private",
-        "--policy",
-        "full",
-        "--method",
-        "patch",
-        "--origin",
-        "https://app.example",
+        policy="full",
+        method="patch",
+        origin="https://app.example",
     )
     out = result.stdout
     answer = out.index("ANSWER for PATCH: rejected 405, cause: method_not_supported")
@@ -154,14 +154,8 @@ def test_method_prints_the_answer_first_for_that_method(flask_server: Server) ->
 
 
 def test_json_has_the_answer_and_notes_at_the_top_level(django_server: Server) -> None:
-    result = run(
-        django_server.base_url + "/items/1/",
-        "--allow-private",
-        "--policy",
-        "full",
-        "--json",
-        "--method",
-        "PATCH",
+    result = run_local(
+        django_server.base_url + "/items/1/", "--json", policy="full", method="PATCH"
     )
     document = json.loads(result.stdout)
     assert set(document["answer"]) == {
@@ -186,14 +180,7 @@ def test_json_has_the_answer_and_notes_at_the_top_level(django_server: Server) -
 def test_fail_on_never_counts_notes(django_server: Server) -> None:
     # PUT and DELETE performed despite the failing If-Match: a note about our probe, and
     # the resource itself has no warning or error.
-    result = run(
-        django_server.base_url + "/items/1/",
-        "--allow-private",
-        "--policy",
-        "full",
-        "--fail-on",
-        "warning",
-    )
+    result = run_local(django_server.base_url + "/items/1/", policy="full", fail_on="warning")
     assert "precondition_ignored" in result.stdout
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -208,7 +195,7 @@ def _sent(document: dict[str, Any]) -> list[str]:
 def test_the_default_policy_is_safe_and_sends_no_unsafe_verb_to_the_url(
     broken_gateway: Server,
 ) -> None:
-    result = run(broken_gateway.base_url + "/correct", "--allow-private", "--json")
+    result = run_local(broken_gateway.base_url + "/correct", "--json")
 
     assert not UNSAFE & set(_sent(json.loads(result.stdout)))
     assert "warning" not in result.stderr
@@ -217,22 +204,15 @@ def test_the_default_policy_is_safe_and_sends_no_unsafe_verb_to_the_url(
 def test_the_full_policy_states_its_risk_on_stderr_and_keeps_json_clean(
     broken_gateway: Server,
 ) -> None:
-    result = run(
-        broken_gateway.base_url + "/correct", "--allow-private", "--json", "--policy", "full"
-    )
+    result = run_local(broken_gateway.base_url + "/correct", "--json", policy="full")
 
     assert "create, change or delete data" in result.stderr
     assert set(_sent(json.loads(result.stdout))) >= UNSAFE
 
 
 def test_send_method_says_the_risk_and_sends_only_that_verb_once(broken_gateway: Server) -> None:
-    result = run(
-        broken_gateway.base_url + "/correct",
-        "--allow-private",
-        "--json",
-        "--method",
-        "patch",
-        "--send-method",
+    result = run_local(
+        broken_gateway.base_url + "/correct", "--json", "--send-method", method="patch"
     )
 
     assert "PATCH goes to the real URL" in result.stderr
@@ -248,7 +228,7 @@ def test_send_method_without_an_unsafe_method_exits_2() -> None:
 
 
 def test_a_url_template_gets_patch_and_delete_on_a_phantom_id_only(flask_server: Server) -> None:
-    result = run(flask_server.url("/items/{id}"), "--sample", "id=1", "--allow-private", "--json")
+    result = run_local(flask_server.url("/items/{id}"), "--json", sample="id=1")
 
     document = json.loads(result.stdout)
     assert document["url"] == flask_server.url("/items/1")

@@ -5,15 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from diagnoser.inventory.services import (
-    endpoint_create,
-    environment_create,
-    service_create,
-    workspace_create,
-)
 from diagnoser.monitoring.models import LatestRun, ProbeRun, StoredFinding, Trigger
 from diagnoser.monitoring.services.runs import run_store
 from diagnoser.probing.model import Observation, ProbeKind, ProbeReport, Target
+from tests.factories import running_run
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +38,7 @@ def _report(url: str) -> ProbeReport:
 
 
 def _run() -> ProbeRun:
-    service = service_create(workspace=workspace_create(name="notes"), name="api")
-    environment = environment_create(service=service, name="prod", base_url="http://api.example")
-    endpoint = endpoint_create(service=service, path="/items/1")
-    return ProbeRun.objects.create(
-        endpoint=endpoint,
-        environment=environment,
-        trigger=Trigger.MANUAL,
-        state=ProbeRun.State.RUNNING,
-    )
+    return running_run(base_url="http://api.example", path="/items/1")
 
 
 def test_a_note_is_not_stored_as_a_finding_nor_the_targets_worst() -> None:

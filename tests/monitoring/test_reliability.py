@@ -19,7 +19,7 @@ from diagnoser.monitoring.queue import BrokerUnavailable, publish
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.monitoring.services.recovery import runs_recover_stale
 from diagnoser.monitoring.services.runs import PROBE_TASK, run_request
-from tests.factories import secret_specimen_service
+from tests.factories import running_run, secret_specimen_service
 from tests.monitoring.fixtures import (
     QUEUE,
     SUBPROCESS_REDIS_URL,
@@ -137,21 +137,7 @@ def test_a_fresh_running_run_is_left_alone_by_the_sweeper():
 
 
 def _running_run(*, attempt: int) -> ProbeRun:
-    from diagnoser.inventory.services import (
-        endpoint_create,
-        environment_create,
-        service_create,
-        workspace_create,
-    )
-
-    service = service_create(workspace=workspace_create(name="w"), name="s")
-    environment = environment_create(service=service, name="e", base_url="http://127.0.0.1:1")
-    endpoint = endpoint_create(service=service, path="/x")
-    return ProbeRun.objects.create(
-        endpoint=endpoint,
-        environment=environment,
-        trigger="manual",
-        state="running",
+    return running_run(
         attempt=attempt,
         claimed_by="celery@gone:task-1",
         started_at=timezone.now() - timedelta(seconds=1),

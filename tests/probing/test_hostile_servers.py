@@ -29,6 +29,13 @@ def _probe_get(engine: ProbeEngine, url: str) -> tuple[Observation, float]:
     return get, elapsed
 
 
+def _failed_as(get: Observation, kind: ErrorKind, detail: str) -> None:
+    """No status came: the probe ended as `kind`, its error saying `detail`."""
+    assert get.error_kind is kind, get.error
+    assert detail in (get.error or "")
+    assert get.status is None
+
+
 def _still_works(engine: ProbeEngine, echo: EchoServer) -> None:
     report = engine.probe(Target(echo_url(echo)))
     assert {o.status for o in report.observations} == {200}
@@ -44,9 +51,7 @@ def test_a_server_trickling_one_byte_at_a_time_ends_as_timeout_at_the_deadline(
 ) -> None:
     get, elapsed = _probe_get(engine, raw_server(behaviour).url)
 
-    assert get.error_kind is ErrorKind.TIMEOUT, get.error
-    assert "deadline" in (get.error or "")
-    assert get.status is None
+    _failed_as(get, ErrorKind.TIMEOUT, "deadline")
     assert DEADLINE * 0.9 < elapsed < ENDS_WITHIN
     _still_works(engine, echo)
 
@@ -103,9 +108,7 @@ def test_malformed_answers_end_as_protocol_errors(
 ) -> None:
     get, elapsed = _probe_get(engine, raw_server(behaviour).url)
 
-    assert get.error_kind is ErrorKind.PROTOCOL, get.error
-    assert detail in (get.error or "")
-    assert get.status is None
+    _failed_as(get, ErrorKind.PROTOCOL, detail)
     assert elapsed < ENDS_WITHIN
     _still_works(engine, echo)
 

@@ -29,15 +29,22 @@ def test_a_framing_header_is_not_stored(environment: Environment, name: str) -> 
     assert not environment.secret_headers.exists()
 
 
-def test_an_environment_registered_with_a_framing_header_is_not_stored(db: None) -> None:
+@pytest.mark.parametrize(
+    ("headers", "refusal"),
+    [
+        ({"Transfer-Encoding": "chunked"}, "frames the request"),
+        ({"X-Api-Key": "a\r\nHost: evil"}, "line breaks"),  # a second header smuggled in
+    ],
+    ids=["framing", "smuggling"],
+)
+def test_an_environment_registered_with_a_framing_or_smuggling_header_is_not_stored(
+    db: None, headers: dict[str, str], refusal: str
+) -> None:
     service = service_create(workspace=workspace_create(name="acme"), name="shop")
 
-    with pytest.raises(ValidationError, match="frames the request"):
+    with pytest.raises(ValidationError, match=refusal):
         environment_create(
-            service=service,
-            name="prod",
-            base_url="https://api.example.com",
-            headers={"Transfer-Encoding": "chunked"},
+            service=service, name="prod", base_url="https://api.example.com", headers=headers
         )
 
     assert not Environment.objects.exists()

@@ -26,6 +26,8 @@ Per URL:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.servers.corpus_model import (
     ALWAYS_SILENT,
     CORRECT_SILENT,
@@ -49,6 +51,34 @@ __all__ = [
 
 _FALLS_TO_404 = "GET=- PATCH=method_falls_to_404"
 _GATEWAY = "GET=- PATCH=gateway_forbids_method PUT=gateway_forbids_method"
+# The three routes most stacks serve (/items GET+POST, /items/1 GET+PUT+DELETE, /readonly
+# GET), by how a stack refuses the other verbs.
+_REFUSED_405 = {
+    "/items": "200 200 201 405 405 405 405 405",
+    "/items/1": "200 200 405 200 405 204 405 405",
+    "/readonly": "200 200 405 405 405 405 405 405",
+}
+_NO_HEAD_405 = {
+    "/items": "200 405 201 405 405 405 405 405",
+    "/items/1": "200 405 405 200 405 204 405 405",
+    "/readonly": "200 405 405 405 405 405 405 405",
+}
+_FALL_TO_404 = {
+    "/items": "200 200 201 404 404 404 404 404",
+    "/items/1": "200 200 404 200 404 204 404 404",
+    "/readonly": "200 200 404 404 404 404 404 404",
+}
+
+
+def _without_readonly(matrices: dict[str, str]) -> dict[str, str]:
+    return {path: matrix for path, matrix in matrices.items() if path != "/readonly"}
+
+
+def _alike(stack: str, matrices: dict[str, str], spec: Spec) -> dict[tuple[str, str], Spec]:
+    """Routes of one stack that a right diagnosis explains the same way: only the
+    matrix differs."""
+    return {(stack, path): replace(spec, matrix=matrix) for path, matrix in matrices.items()}
+
 
 SPECS: dict[tuple[str, str], Spec] = {
     # http.server: 501 with no Allow is right for a method the server does not implement.
@@ -121,15 +151,14 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("starlette", "/items"): correct("200 200 201 405 405 405 405 405"),
     ("starlette", "/items/1"): correct("200 200 405 200 405 204 405 405"),
     # FastAPI: one route per decorator, so Allow names only the first route's methods.
-    ("fastapi", "/items"): Spec(
-        "200 405 201 405 405 405 405 405",
-        findings="head_not_supported allowed_method_missing_from_allow",
-        silent="missing_allow_on_405 options_not_supported inconsistent_allow",
-    ),
-    ("fastapi", "/items/1"): Spec(
-        "200 405 405 200 405 204 405 405",
-        findings="head_not_supported allowed_method_missing_from_allow",
-        silent="missing_allow_on_405 options_not_supported inconsistent_allow",
+    **_alike(
+        "fastapi",
+        _without_readonly(_NO_HEAD_405),
+        Spec(
+            "",
+            findings="head_not_supported allowed_method_missing_from_allow",
+            silent="missing_allow_on_405 options_not_supported inconsistent_allow",
+        ),
     ),
     ("fastapi_cors", "/items"): Spec(
         "200 405 201 405 405 405 405 405",
@@ -147,63 +176,43 @@ SPECS: dict[tuple[str, str], Spec] = {
         silent="options_not_supported cors_not_enabled",
         why="DELETE is served but CORSMiddleware allows only GET, POST, PUT",
     ),
-    ("aiohttp", "/items"): correct("200 200 201 405 405 405 405 405"),
-    ("aiohttp", "/items/1"): correct("200 200 405 200 405 204 405 405"),
-    ("aiohttp", "/readonly"): correct("200 200 405 405 405 405 405 405"),
+    **_alike("aiohttp", _REFUSED_405, correct("")),
     # Tornado: 405 with no Allow (a MUST of RFC 9110 15.5.6) and HEAD not derived from GET.
-    ("tornado", "/items"): Spec(
-        "200 405 201 405 405 405 405 405",
-        findings="missing_allow_on_405 head_not_supported",
-        causes="GET=- PATCH=missing_allow_on_405",
-    ),
-    ("tornado", "/items/1"): Spec(
-        "200 405 405 200 405 204 405 405",
-        findings="missing_allow_on_405 head_not_supported",
-        causes="GET=- PATCH=missing_allow_on_405",
-    ),
-    ("tornado", "/readonly"): Spec(
-        "200 405 405 405 405 405 405 405",
-        findings="missing_allow_on_405 head_not_supported",
-        causes="GET=- PATCH=missing_allow_on_405",
+    **_alike(
+        "tornado",
+        _NO_HEAD_405,
+        Spec(
+            "",
+            findings="missing_allow_on_405 head_not_supported",
+            causes="GET=- PATCH=missing_allow_on_405",
+        ),
     ),
     # Falcon: no HEAD without on_head; OPTIONS' Allow lacks OPTIONS, the 405s' has it:
     # a difference in OPTIONS only is consistent.
-    ("falcon", "/items"): Spec(
-        "200 405 201 405 405 405 200 405",
-        findings="head_not_supported",
-        silent="inconsistent_allow missing_allow_on_405 allowed_method_missing_from_allow",
+    **_alike(
+        "falcon",
+        {
+            "/items": "200 405 201 405 405 405 200 405",
+            "/items/1": "200 405 405 200 405 204 200 405",
+            "/readonly": "200 405 405 405 405 405 200 405",
+        },
+        Spec(
+            "",
+            findings="head_not_supported",
+            silent="inconsistent_allow missing_allow_on_405 allowed_method_missing_from_allow",
+        ),
     ),
-    ("falcon", "/items/1"): Spec(
-        "200 405 405 200 405 204 200 405",
-        findings="head_not_supported",
-        silent="inconsistent_allow missing_allow_on_405 allowed_method_missing_from_allow",
-    ),
-    ("falcon", "/readonly"): Spec(
-        "200 405 405 405 405 405 200 405",
-        findings="head_not_supported",
-        silent="inconsistent_allow missing_allow_on_405 allowed_method_missing_from_allow",
-    ),
-    ("bottle", "/items"): correct("200 200 201 405 405 405 405 405"),
-    ("bottle", "/items/1"): correct("200 200 405 200 405 204 405 405"),
-    ("bottle", "/readonly"): correct("200 200 405 405 405 405 405 405"),
+    **_alike("bottle", _REFUSED_405, correct("")),
     # Pyramid: a request_method no view matches is a 404 (PredicateMismatch).
-    ("pyramid", "/items"): Spec(
-        "200 200 201 404 404 404 404 404",
-        findings="method_falls_to_404",
-        causes=_FALLS_TO_404,
-        silent="resource_not_found options_not_supported",
-    ),
-    ("pyramid", "/items/1"): Spec(
-        "200 200 404 200 404 204 404 404",
-        findings="method_falls_to_404",
-        causes=_FALLS_TO_404,
-        silent="resource_not_found options_not_supported",
-    ),
-    ("pyramid", "/readonly"): Spec(
-        "200 200 404 404 404 404 404 404",
-        findings="method_falls_to_404",
-        causes=_FALLS_TO_404,
-        silent="resource_not_found options_not_supported",
+    **_alike(
+        "pyramid",
+        _FALL_TO_404,
+        Spec(
+            "",
+            findings="method_falls_to_404",
+            causes=_FALLS_TO_404,
+            silent="resource_not_found options_not_supported",
+        ),
     ),
     ("django", "/items/"): Spec(
         "200 405 201 405 405 405 405 405",
@@ -255,74 +264,76 @@ SPECS: dict[tuple[str, str], Spec] = {
         cors="moot",
         causes="PATCH=redirect_changes_method",
     ),
-    ("express", "/items"): Spec(
-        "200 200 201 404 404 404 200 404",
-        findings="method_falls_to_404",
-        causes=_FALLS_TO_404,
-        silent="resource_not_found",
-    ),
-    ("express", "/items/1"): Spec(
-        "200 200 404 200 404 204 200 404",
-        findings="method_falls_to_404",
-        causes=_FALLS_TO_404,
-        silent="resource_not_found",
+    **_alike(
+        "express",
+        {
+            "/items": "200 200 201 404 404 404 200 404",
+            "/items/1": "200 200 404 200 404 204 200 404",
+        },
+        Spec(
+            "",
+            findings="method_falls_to_404",
+            causes=_FALLS_TO_404,
+            silent="resource_not_found",
+        ),
     ),
 }
 
 for _stack in ("fastify", "koa", "hapi"):
-    SPECS[(_stack, "/items")] = Spec(
-        "200 200 201 404 404 404 404 404", findings="method_falls_to_404", causes=_FALLS_TO_404
-    )
-    SPECS[(_stack, "/items/1")] = Spec(
-        "200 200 404 200 404 204 404 404", findings="method_falls_to_404", causes=_FALLS_TO_404
-    )
-    SPECS[(_stack, "/readonly")] = Spec(
-        "200 200 404 404 404 404 404 404", findings="method_falls_to_404", causes=_FALLS_TO_404
+    SPECS |= _alike(
+        _stack, _FALL_TO_404, Spec("", findings="method_falls_to_404", causes=_FALLS_TO_404)
     )
 # @fastify/cors answers preflights; a plain OPTIONS (no Access-Control-Request-Method)
 # gets its 400: OPTIONS refused while real preflights pass is info at most.
-for _path, _matrix in (
-    ("/items", "200 200 201 404 404 404 400 404"),
-    ("/items/1", "200 200 404 200 404 204 400 404"),
-    ("/readonly", "200 200 404 404 404 404 400 404"),
-):
-    SPECS[("fastify_cors", _path)] = Spec(
-        _matrix,
+SPECS |= _alike(
+    "fastify_cors",
+    {
+        "/items": "200 200 201 404 404 404 400 404",
+        "/items/1": "200 200 404 200 404 204 400 404",
+        "/readonly": "200 200 404 404 404 404 400 404",
+    },
+    Spec(
+        "",
         findings="method_falls_to_404",
         cors="ok",
         causes=_FALLS_TO_404,
         silent="options_not_supported preflight_method_not_allowed",
-    )
+    ),
+)
 # hapi's CORS answers a preflight only for a method that has a route: the 404s for the
 # others are routing, not CORS.
-for _path, _matrix in (
-    ("/items", "200 200 201 404 404 404 404 404"),
-    ("/items/1", "200 200 404 200 404 204 404 404"),
-    ("/readonly", "200 200 404 404 404 404 404 404"),
-):
-    SPECS[("hapi_cors", _path)] = Spec(
-        _matrix,
+SPECS |= _alike(
+    "hapi_cors",
+    _FALL_TO_404,
+    Spec(
+        "",
         findings="method_falls_to_404",
         cors="ok",
         causes=_FALLS_TO_404,
         silent="preflight_method_not_allowed preflight_missing_allow_origin",
-    )
+    ),
+)
 # Koa with allowedMethods(): 405 + Allow, TRACE (unknown to the router) 501 + Allow.
 for _stack, _cors in (("koa_allowed", "none"), ("koa_cors", "ok")):
-    SPECS[(_stack, "/items")] = correct("200 200 201 405 405 405 200 501", cors=_cors)
-    SPECS[(_stack, "/items/1")] = correct("200 200 405 200 405 204 200 501", cors=_cors)
-    SPECS[(_stack, "/readonly")] = correct("200 200 405 405 405 405 200 501", cors=_cors)
+    SPECS |= _alike(
+        _stack,
+        {
+            "/items": "200 200 201 405 405 405 200 501",
+            "/items/1": "200 200 405 200 405 204 200 501",
+            "/readonly": "200 200 405 405 405 405 200 501",
+        },
+        correct("", cors=_cors),
+    )
 # nginx proxy_pass in front of the Flask app: Flask's answers, but TRACE is nginx core's
 # 405 without Allow.
-SPECS[("nginx_proxy", "/items")] = Spec(
-    "200 200 201 405 405 405 200 405",
-    findings="missing_allow_on_405",
-    silent="inconsistent_allow gateway_forbids_method allowed_method_missing_from_allow",
-)
-SPECS[("nginx_proxy", "/items/1")] = Spec(
-    "200 200 405 200 405 204 200 405",
-    findings="missing_allow_on_405",
-    silent="inconsistent_allow gateway_forbids_method allowed_method_missing_from_allow",
+SPECS |= _alike(
+    "nginx_proxy",
+    {"/items": "200 200 201 405 405 405 200 405", "/items/1": "200 200 405 200 405 204 200 405"},
+    Spec(
+        "",
+        findings="missing_allow_on_405",
+        silent="inconsistent_allow gateway_forbids_method allowed_method_missing_from_allow",
+    ),
 )
 # nginx with header buffers too small for the probe's (and a browser's) User-Agent: 400
 # to every method, preflights included, before any location or the app sees it.
@@ -342,16 +353,19 @@ SPECS[("apache", "/static/hello.txt")] = Spec(
     findings="trace_enabled",
     silent="missing_allow_on_405 inconsistent_allow allow_lists_rejected_method",
 )
-for _path, _matrix in (
-    ("/api/items", "200 200 403 403 403 403 403 403"),
-    ("/api/items/1", "200 200 403 403 403 403 403 403"),
-):
-    SPECS[("apache", _path)] = Spec(
-        _matrix,
+SPECS |= _alike(
+    "apache",
+    {
+        "/api/items": "200 200 403 403 403 403 403 403",
+        "/api/items/1": "200 200 403 403 403 403 403 403",
+    },
+    Spec(
+        "",
         findings="gateway_forbids_method",
         causes=_GATEWAY,
         silent="missing_allow_on_405 resource_not_found",
-    )
+    ),
+)
 
 CASES: tuple[Case, ...] = tuple(
     build_case(stack, path, spec) for (stack, path), spec in SPECS.items()

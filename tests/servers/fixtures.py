@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,22 +133,16 @@ def serving_process(
             process.wait()
 
 
-@contextmanager
-def run_stdlib() -> Iterator[Server]:
-    with serving_in_thread("stdlib", stdlib_app.make_server()) as server:
-        yield server
+# The stacks served from a thread of this process, by name: how each builds its server.
+_IN_THREAD: dict[str, Callable[[], TCPServer]] = {
+    "stdlib": stdlib_app.make_server,
+    "broken_gateway": gateway_app.make_server,
+    "flask": flask_app.build_server,
+}
 
 
-@contextmanager
-def run_broken_gateway() -> Iterator[Server]:
-    with serving_in_thread("broken_gateway", gateway_app.make_server()) as server:
-        yield server
-
-
-@contextmanager
-def run_flask() -> Iterator[Server]:
-    with serving_in_thread("flask", flask_app.build_server()) as server:
-        yield server
+def run_in_thread(name: str) -> AbstractContextManager[Server]:
+    return serving_in_thread(name, _IN_THREAD[name]())
 
 
 @contextmanager
@@ -165,13 +159,19 @@ def run_fastapi(*, cors: bool) -> Iterator[Server]:
 
 
 @contextmanager
-def run_django(workdir: Path) -> Iterator[Server]:
+def run_django_project(name: str, workdir: Path) -> Iterator[Server]:
+    """tests/servers/<name>_app.py in a process of its own: its Django settings are not
+    the test run's."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["PYTHONPATH"] = str(ROOT)
-    argv = [sys.executable, "-m", "tests.servers.django_app", str(port)]
-    with serving_process("django", argv, port=port, workdir=workdir, env=env) as server:
+    argv = [sys.executable, "-m", f"tests.servers.{name}_app", str(port)]
+    with serving_process(name, argv, port=port, workdir=workdir, env=env) as server:
         yield server
+
+
+def run_django(workdir: Path) -> AbstractContextManager[Server]:
+    return run_django_project("django", workdir)
 
 
 @contextmanager
@@ -224,7 +224,7 @@ def _or_skip(running: AbstractContextManager[Server]) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def stdlib_server() -> Iterator[Server]:
-    with run_stdlib() as server:
+    with run_in_thread("stdlib") as server:
         yield server
 
 
@@ -236,7 +236,7 @@ def django_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def flask_server() -> Iterator[Server]:
-    with run_flask() as server:
+    with run_in_thread("flask") as server:
         yield server
 
 
@@ -272,5 +272,5 @@ def express_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 
 @pytest.fixture(scope="session")
 def broken_gateway() -> Iterator[Server]:
-    with run_broken_gateway() as server:
+    with run_in_thread("broken_gateway") as server:
         yield server

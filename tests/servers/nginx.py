@@ -29,7 +29,16 @@ from pathlib import Path
 
 NGINX_BINARY = "/usr/sbin/nginx"
 
-CONFIG = """\
+# Every file nginx writes goes below the run's temporary directory, never /var.
+TEMP_PATHS = """\
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;"""
+
+# One worker, in the foreground, with its pid and log in the run's directory.
+_MAIN = """\
 worker_processes 1;
 daemon off;
 {user}
@@ -40,6 +49,11 @@ events {{
     worker_connections 1024;
 }}
 
+"""
+
+CONFIG = (
+    _MAIN
+    + """\
 http {{
     default_type application/octet-stream;
     types {{
@@ -47,11 +61,7 @@ http {{
         text/html html;
     }}
     access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
+{temp_paths}
     keepalive_requests 100000;
 
     server {{
@@ -86,6 +96,7 @@ http {{
     }}
 }}
 """
+)
 
 
 def binary() -> str | None:
@@ -116,11 +127,16 @@ def write_config(tmp: Path, *, port: int, upstream_port: int) -> Path:
     docs.mkdir(parents=True)
     (tmp / "www" / "static" / "hello.txt").write_text("hello from nginx\n")
     (docs / "index.html").write_text("<p>docs</p>\n")
+    return _write_conf(tmp, CONFIG, port=port, upstream_port=upstream_port)
+
+
+def _write_conf(tmp: Path, template: str, **values: object) -> Path:
     # A root master hands requests to workers running as nobody, which can't read a
     # 0700 pytest temporary directory; as any other user the directive is ignored.
     user = "user root;" if os.geteuid() == 0 else ""
     conf = tmp / "nginx.conf"
-    conf.write_text(CONFIG.format(tmp=tmp, port=port, upstream_port=upstream_port, user=user))
+    text = template.format(tmp=tmp, user=user, temp_paths=TEMP_PATHS.format(tmp=tmp), **values)
+    conf.write_text(text)
     return conf
 
 
@@ -129,24 +145,12 @@ def command(nginx: str, conf: Path) -> list[str]:
     return [nginx, "-p", str(conf.parent), "-c", str(conf), "-e", str(conf.parent / "error.log")]
 
 
-PROXY_CONFIG = """\
-worker_processes 1;
-daemon off;
-{user}
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-
-events {{
-    worker_connections 1024;
-}}
-
+PROXY_CONFIG = (
+    _MAIN
+    + """\
 http {{
     access_log off;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
+{temp_paths}
 
     server {{
         listen 127.0.0.1:{port};
@@ -157,6 +161,7 @@ http {{
     }}
 }}
 """
+)
 
 
 # Header buffers too small for an ordinary request (a User-Agent of 80-odd characters
@@ -177,10 +182,5 @@ def write_proxy_config(
     TRACE with 405 itself, before any location applies. With `tiny_header_limits` every
     request is refused with 400 before routing (TINY_HEADER_LIMITS).
     """
-    user = "user root;" if os.geteuid() == 0 else ""
     limits = TINY_HEADER_LIMITS if tiny_header_limits else ""
-    conf = tmp / "nginx.conf"
-    conf.write_text(
-        PROXY_CONFIG.format(tmp=tmp, port=port, upstream=upstream, user=user, limits=limits)
-    )
-    return conf
+    return _write_conf(tmp, PROXY_CONFIG, port=port, upstream=upstream, limits=limits)

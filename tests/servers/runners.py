@@ -4,13 +4,11 @@ server on a free 127.0.0.1 port and yields a `Server`; corpus_servers() starts t
 They work inside pytest (test_corpus.py) and outside it (bench/accuracy.py, record.py).
 """
 
-import os
 import shutil
 import socket
-import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 from werkzeug.serving import make_server
@@ -19,18 +17,16 @@ from tests.machine import install_node_packages
 from tests.servers import aiohttp_app, apache, nginx, tornado_app, wsgi_apps
 from tests.servers.fixtures import (
     HOST,
-    ROOT,
     Server,
     ServerUnavailable,
     free_port,
-    run_broken_gateway,
     run_django,
+    run_django_project,
     run_express,
     run_fastapi,
-    run_flask,
+    run_in_thread,
     run_nginx,
     run_starlette,
-    run_stdlib,
     serving_in_thread,
     serving_process,
     wait_for_port,
@@ -68,14 +64,8 @@ def run_wsgi(name: str) -> Iterator[Server]:
         yield server
 
 
-@contextmanager
-def run_drf(workdir: Path) -> Iterator[Server]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env["PYTHONPATH"] = str(ROOT)
-    argv = [sys.executable, "-m", "tests.servers.drf_app", str(port)]
-    with serving_process("drf", argv, port=port, workdir=workdir, env=env) as server:
-        yield server
+def run_drf(workdir: Path) -> AbstractContextManager[Server]:
+    return run_django_project("drf", workdir)
 
 
 @contextmanager
@@ -146,9 +136,9 @@ def corpus_servers(workdir: Path) -> Iterator[dict[str, Server]]:
 
         servers: dict[str, Server] = {}
         for server in (
-            stack.enter_context(run_stdlib()),
-            stack.enter_context(run_broken_gateway()),
-            stack.enter_context(run_flask()),
+            stack.enter_context(run_in_thread("stdlib")),
+            stack.enter_context(run_in_thread("broken_gateway")),
+            stack.enter_context(run_in_thread("flask")),
             stack.enter_context(run_starlette()),
             stack.enter_context(run_fastapi(cors=False)),
             stack.enter_context(run_fastapi(cors=True)),

@@ -6,13 +6,14 @@ fault (YAML node marks; JSON parses as YAML too).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 
 
 class InventoryError(Exception):
@@ -201,3 +202,30 @@ def at(spec: Reader) -> Iterator[None]:
         field, messages = next(iter(error.message_dict.items()))
         key = _FILE_KEYS.get(field, field)
         raise InventoryError(f"{key}: {' '.join(messages)}", line=spec.line(key)) from None
+
+
+T = TypeVar("T", bound=Model)
+
+
+def upsert(
+    *,
+    spec: Reader,
+    summary: Summary,
+    label: str,
+    stored: T | None,
+    create: Callable[[], object],
+    update: Callable[[T], object],
+    state: Callable[[T], object],
+) -> None:
+    """Create the entry or update it, each file entry the same way: complaints at their
+    line, and `updated` only where the stored state (read by `state`) really changed."""
+    with at(spec):
+        if stored is None:
+            create()
+            summary.created.append(label)
+            return
+        before = state(stored)
+        update(stored)
+    stored.refresh_from_db()  # what was saved, not what the update left in memory
+    if state(stored) != before:
+        summary.updated.append(label)

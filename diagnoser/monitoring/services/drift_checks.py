@@ -82,19 +82,14 @@ def drift_check_create(
     enabled: bool = True,
     webhook_url: str = "",
 ) -> DriftCheck:
-    name = drift_check_name_validate(service=service, name=name)
-    every_seconds = parse_every(every) if every else None
-    crontab = _schedule_validate(every_seconds=every_seconds, crontab=crontab)
-    webhook_url = webhook_url_validate(url=webhook_url)
+    # Validated field by field in the order a form shows them, as drift_check_update does.
+    check = DriftCheck(service=service, enabled=enabled)
+    check.name = drift_check_name_validate(service=service, name=name)
+    check.every_seconds = parse_every(every) if every else None
+    check.crontab = _schedule_validate(every_seconds=check.every_seconds, crontab=crontab)
+    check.webhook_url = webhook_url_validate(url=webhook_url)
     with transaction.atomic():
-        check = DriftCheck.objects.create(
-            service=service,
-            name=name,
-            every_seconds=every_seconds,
-            crontab=crontab,
-            enabled=enabled,
-            webhook_url=webhook_url,
-        )
+        check.save()
         _set_selection(check=check, endpoints=endpoints, environments=environments)
         drift_check_schedule_sync(check=check)
     return check

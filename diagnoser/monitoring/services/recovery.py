@@ -12,7 +12,7 @@ Every move is a conditional UPDATE, so two sweepers (two beats) at once do each 
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -40,6 +40,12 @@ def _republish(run_ids: list[int]) -> None:
         log.exception("could not publish runs %s again: the next sweep tries", run_ids)
 
 
+def _cutoff(now: datetime, older_than: timedelta | None, *, default_seconds: float) -> datetime:
+    """The moment before which a run counts as stale: `older_than` ago (the tests' zero
+    included), else the setting's seconds ago."""
+    return now - (older_than if older_than is not None else timedelta(seconds=default_seconds))
+
+
 def runs_recover_stale(*, older_than: timedelta | None = None) -> tuple[list[int], list[int]]:
     """Re-queue runs whose worker was lost, or fail those out of attempts.
 
@@ -47,11 +53,7 @@ def runs_recover_stale(*, older_than: timedelta | None = None) -> tuple[list[int
     the claim decides.
     """
     now = timezone.now()
-    cutoff = now - (
-        older_than
-        if older_than is not None
-        else timedelta(seconds=settings.DIAGNOSER_RUN_STALE_AFTER)
-    )
+    cutoff = _cutoff(now, older_than, default_seconds=settings.DIAGNOSER_RUN_STALE_AFTER)
     stale = ProbeRun.objects.filter(state=ProbeRun.State.RUNNING, started_at__lt=cutoff)
     max_attempts = settings.DIAGNOSER_RUN_MAX_ATTEMPTS
     failed: list[int] = []
@@ -82,11 +84,7 @@ def runs_recover_stale(*, older_than: timedelta | None = None) -> tuple[list[int
 def runs_republish_lost(*, older_than: timedelta | None = None) -> list[int]:
     """Publish again the runs still queued long after their message went out."""
     now = timezone.now()
-    cutoff = now - (
-        older_than
-        if older_than is not None
-        else timedelta(seconds=settings.DIAGNOSER_RUN_REPUBLISH_AFTER)
-    )
+    cutoff = _cutoff(now, older_than, default_seconds=settings.DIAGNOSER_RUN_REPUBLISH_AFTER)
     lost = ProbeRun.objects.filter(state=ProbeRun.State.QUEUED, published_at__lt=cutoff)
     run_ids = list(lost.order_by("published_at").values_list("id", flat=True)[:REPUBLISH_BATCH])
     if not run_ids:

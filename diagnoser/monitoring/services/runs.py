@@ -77,16 +77,16 @@ def runs_request(
     off (nobody waits on scheduled work): then they stay queued for the sweeper.
     """
     now = timezone.now()
+    # What every run of the request shares: why it runs and when it was queued and sent.
+    shared: dict[str, Any] = {
+        "trigger": trigger,
+        "drift_report": drift_report,
+        "queued_at": now,
+        "published_at": now,
+    }
     runs = ProbeRun.objects.bulk_create(
         [
-            ProbeRun(
-                endpoint=endpoint,
-                environment=environment,
-                trigger=trigger,
-                drift_report=drift_report,
-                queued_at=now,
-                published_at=now,
-            )
+            ProbeRun(endpoint=endpoint, environment=environment, **shared)
             for endpoint, environment in targets
         ]
     )

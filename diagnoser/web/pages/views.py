@@ -1,5 +1,7 @@
 """The pages people open: overview, service grid, endpoint matrix, run permalink."""
 
+from collections.abc import Mapping
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -30,6 +32,13 @@ from diagnoser.web.pages.overview import overview_blocks
 from diagnoser.web.pages.service import service_grid
 
 
+def _page(
+    request: HtmxHttpRequest, context: Mapping[str, object], *, page: str, partial: str
+) -> HttpResponse:
+    """The whole page, or for htmx only the part it swaps (hence Vary: HX-Request)."""
+    return render(request, partial if request.htmx else page, context)
+
+
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
@@ -37,9 +46,9 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
     workspace = current_workspace(request)
     blocks = overview_blocks(workspace=workspace) if workspace is not None else []
     context = {"workspace": workspace, "blocks": blocks}
-    if request.htmx:
-        return render(request, "web/pages/_overview_rows.html", context)
-    return render(request, "web/pages/overview.html", context)
+    return _page(
+        request, context, page="web/pages/overview.html", partial="web/pages/_overview_rows.html"
+    )
 
 
 @require_GET
@@ -61,9 +70,9 @@ def endpoint(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> Htt
         "focus": request.GET.get("env", ""),
         "page_size": HISTORY_CHANGES,
     }
-    if request.htmx:
-        return render(request, "web/pages/_endpoint_body.html", context)
-    return render(request, "web/pages/endpoint.html", context)
+    return _page(
+        request, context, page="web/pages/endpoint.html", partial="web/pages/_endpoint_body.html"
+    )
 
 
 @require_GET
@@ -88,9 +97,9 @@ def endpoint_history(
         "first_page": not before.isdigit(),
         "page_size": HISTORY_CHANGES,
     }
-    if request.htmx:
-        return render(request, "web/pages/_history_items.html", context)
-    return render(request, "web/pages/history.html", context)
+    return _page(
+        request, context, page="web/pages/history.html", partial="web/pages/_history_items.html"
+    )
 
 
 @require_GET
