@@ -213,19 +213,22 @@ def upsert(
     summary: Summary,
     label: str,
     stored: T | None,
-    create: Callable[[], object],
+    create: Callable[[], T],
     update: Callable[[T], object],
-    state: Callable[[T], object],
-) -> None:
+    state: Callable[[T], Any],
+) -> tuple[T, Any, Any]:
     """Create the entry or update it, each file entry the same way: complaints at their
-    line, and `updated` only where the stored state (read by `state`) really changed."""
+    line, and `updated` only where the stored state (read by `state`) really changed.
+    Returns the entry and its state before and after (both None when it was created)."""
     with at(spec):
         if stored is None:
-            create()
+            created = create()
             summary.created.append(label)
-            return
+            return created, None, None
         before = state(stored)
         update(stored)
     stored.refresh_from_db()  # what was saved, not what the update left in memory
-    if state(stored) != before:
+    after = state(stored)
+    if after != before:
         summary.updated.append(label)
+    return stored, before, after

@@ -14,7 +14,7 @@ from diagnoser.inventory.services import (
     secret_header_delete,
     secret_header_set,
 )
-from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, Summary, at
+from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, Summary, upsert
 from diagnoser.monitoring.services.probe_schedules import environment_schedule_update
 
 ENVIRONMENT_KEYS = {
@@ -75,48 +75,48 @@ def import_environment(service: Service, node: Node, summary: Summary) -> str:
 
     environment = Environment.objects.filter(service=service, name=name).first()
     values = {h: header_value(environment, h, v) for h, v in headers.items()}
-    with at(spec):
-        if environment is None:
-            environment = environment_create(
-                service=service,
-                name=name,
-                base_url=base_url,
-                is_production=production,
-                probe_policy=policy,
-                cors_origin=cors_origin,
-                headers={h: v for h, v in values.items() if v is not None},
-            )
-            environment_schedule_update(
-                environment=environment, probe_every=probe_every, paused=paused
-            )
-            summary.created.append(label)
-            summary.probe_environments.append(environment)
-            return str(name)
-        before = _environment_state(environment)
-        environment_update(
-            environment=environment,
-            base_url=base_url,
-            is_production=production,
-            probe_policy=policy,
-            cors_origin=cors_origin,
+    settings: dict[str, Any] = {
+        "base_url": base_url,
+        "is_production": production,
+        "probe_policy": policy,
+        "cors_origin": cors_origin,
+    }
+
+    def create() -> Environment:
+        created = environment_create(
+            service=service,
+            name=name,
+            headers={h: v for h, v in values.items() if v is not None},
+            **settings,
         )
+        environment_schedule_update(environment=created, probe_every=probe_every, paused=paused)
+        return created
+
+    def update(stored: Environment) -> None:
+        environment_update(environment=stored, **settings)
         for header, value in values.items():
             if value is not None:
-                secret_header_set(environment=environment, name=header, value=value)
-        for stored in environment.secret_headers.all():
-            if stored.name.lower() not in {h.lower() for h in headers}:
-                secret_header_delete(environment=environment, name=stored.name)
-        environment_schedule_update(environment=environment, probe_every=probe_every, paused=paused)
-        after = _environment_state(environment)
-        if after != before:
-            summary.updated.append(label)
-        if after[:-2] != before[:-2]:  # what is probed changed, not only when
-            summary.probe_environments.append(environment)
+                secret_header_set(environment=stored, name=header, value=value)
+        for old in stored.secret_headers.all():
+            if old.name.lower() not in {h.lower() for h in headers}:
+                secret_header_delete(environment=stored, name=old.name)
+        environment_schedule_update(environment=stored, probe_every=probe_every, paused=paused)
+
+    saved, before, after = upsert(
+        spec=spec,
+        summary=summary,
+        label=label,
+        stored=environment,
+        create=create,
+        update=update,
+        state=_environment_state,
+    )
+    if before is None or after[:-2] != before[:-2]:  # what is probed changed, not only when
+        summary.probe_environments.append(saved)
     return str(name)
 
 
 def _environment_state(environment: Environment) -> tuple[Any, ...]:
-    environment.refresh_from_db()
     return (
         environment.base_url,
         environment.is_production,
@@ -139,29 +139,27 @@ def import_endpoint(service: Service, node: Node, summary: Summary) -> str:
     methods = spec.get("methods", list, [])
     methods = [str(m) for m in spec.plain("methods", [])] if methods else []
     endpoint = Endpoint.objects.filter(service=service, path=path).first()
-    with at(spec):
-        if endpoint is None:
-            endpoint = endpoint_create(
-                service=service,
-                path=path,
-                samples=samples,
-                policy_override=policy,
-                declared_methods=methods,
-            )
-            summary.created.append(f"endpoint {service.name} {path}")
-            summary.probe_endpoints.append(endpoint)
-            return str(path)
-        before = (endpoint.samples, endpoint.policy_override, endpoint.declared_methods)
-        endpoint_update(
-            endpoint=endpoint,
+    saved, before, after = upsert(
+        spec=spec,
+        summary=summary,
+        label=f"endpoint {service.name} {path}",
+        stored=endpoint,
+        create=lambda: endpoint_create(
+            service=service,
+            path=path,
+            samples=samples,
+            policy_override=policy,
+            declared_methods=methods,
+        ),
+        update=lambda stored: endpoint_update(
+            endpoint=stored,
             samples=samples,
             policy_override=policy,
             clear_policy_override=policy is None,
             declared_methods=methods,
-        )
-    after = (endpoint.samples, endpoint.policy_override, endpoint.declared_methods)
-    if after != before:
-        summary.updated.append(f"endpoint {service.name} {path}")
-    if after[:2] != before[:2]:  # declared methods change no probe
-        summary.probe_endpoints.append(endpoint)
+        ),
+        state=lambda stored: (stored.samples, stored.policy_override, stored.declared_methods),
+    )
+    if before is None or after[:2] != before[:2]:  # declared methods change no probe
+        summary.probe_endpoints.append(saved)
     return str(path)

@@ -7,73 +7,66 @@ masked hint), which re-import reads as "keep the stored value".
 from typing import Any
 
 from diagnoser.inventory import crypto
-from diagnoser.inventory.models import SecretHeader, Workspace
+from diagnoser.inventory.models import Endpoint, Environment, SecretHeader, Workspace
+from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.services.drift_schedules import format_every
 from diagnoser.monitoring.services.probe_schedules import probe_every_format
 
 
 def export_inventory(*, workspace: Workspace) -> dict[str, Any]:
     """The workspace in the import shape. Secret values are replaced by {keep: true}."""
-    services = []
-    for service in workspace.services.prefetch_related(
-        "environments__secret_headers", "endpoints", "drift_checks"
-    ):
-        environments = []
-        for env in service.environments.all():
-            item: dict[str, Any] = {"name": env.name, "base_url": env.base_url}
-            if env.is_production:
-                item["production"] = True
-            item["policy"] = env.probe_policy
-            if env.cors_origin:
-                item["cors_origin"] = env.cors_origin
-            if env.probe_every is not None:
-                item["probe_every"] = probe_every_format(env.probe_every)
-            if env.probing_paused:
-                item["paused"] = True
-            headers: list[SecretHeader] = list(env.secret_headers.all())
-            if headers:
-                item["headers"] = {
-                    h.name: {"keep": True, "masked": crypto.masked(h.value)} for h in headers
-                }
-            environments.append(item)
-        endpoints = []
-        for endpoint in service.endpoints.all():
-            entry: dict[str, Any] = {"path": endpoint.path}
-            if endpoint.samples:
-                entry["samples"] = dict(endpoint.samples)
-            if endpoint.policy_override:
-                entry["policy"] = endpoint.policy_override
-            if endpoint.declared_methods:
-                entry["methods"] = list(endpoint.declared_methods)
-            endpoints.append(entry)
-        checks = []
-        for check in service.drift_checks.all():
-            spec: dict[str, Any] = {"name": check.name}
-            if check.every_seconds:
-                spec["every"] = format_every(check.every_seconds)
-            if check.crontab:
-                spec["crontab"] = check.crontab
-            if not check.enabled:
-                spec["enabled"] = False
-            if check.webhook_url:
-                spec["webhook"] = check.webhook_url
-            selected_envs = sorted(check.environments.values_list("name", flat=True))
-            if selected_envs:
-                spec["environments"] = selected_envs
-            selected_paths = sorted(check.endpoints.values_list("path", flat=True))
-            if selected_paths:
-                spec["endpoints"] = selected_paths
-            checks.append(spec)
-        schedule: dict[str, Any] = {"probe_every": probe_every_format(service.probe_every)}
-        if service.probing_paused:
-            schedule["paused"] = True
-        services.append(
-            {
-                "name": service.name,
-                **schedule,
-                "environments": environments,
-                "endpoints": endpoints,
-                "drift_checks": checks,
-            }
+    services = [
+        {
+            "name": service.name,
+            "probe_every": probe_every_format(service.probe_every),
+            **({"paused": True} if service.probing_paused else {}),
+            "environments": [_environment_entry(env) for env in service.environments.all()],
+            "endpoints": [_endpoint_entry(endpoint) for endpoint in service.endpoints.all()],
+            "drift_checks": [_check_entry(check) for check in service.drift_checks.all()],
+        }
+        for service in workspace.services.prefetch_related(
+            "environments__secret_headers", "endpoints", "drift_checks"
         )
+    ]
     return {"workspace": workspace.name, "services": services}
+
+
+def _entry(**fields: Any) -> dict[str, Any]:
+    """A file entry without the keys left at their default (None here): an export reads
+    like a file written by hand."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _environment_entry(env: Environment) -> dict[str, Any]:
+    headers: list[SecretHeader] = list(env.secret_headers.all())
+    return _entry(
+        name=env.name,
+        base_url=env.base_url,
+        production=True if env.is_production else None,
+        policy=env.probe_policy,
+        cors_origin=env.cors_origin or None,
+        probe_every=None if env.probe_every is None else probe_every_format(env.probe_every),
+        paused=True if env.probing_paused else None,
+        headers={h.name: {"keep": True, "masked": crypto.masked(h.value)} for h in headers} or None,
+    )
+
+
+def _endpoint_entry(endpoint: Endpoint) -> dict[str, Any]:
+    return _entry(
+        path=endpoint.path,
+        samples=dict(endpoint.samples) or None,
+        policy=endpoint.policy_override or None,
+        methods=list(endpoint.declared_methods) or None,
+    )
+
+
+def _check_entry(check: DriftCheck) -> dict[str, Any]:
+    return _entry(
+        name=check.name,
+        every=format_every(check.every_seconds) if check.every_seconds else None,
+        crontab=check.crontab or None,
+        enabled=None if check.enabled else False,
+        webhook=check.webhook_url or None,
+        environments=sorted(check.environments.values_list("name", flat=True)) or None,
+        endpoints=sorted(check.endpoints.values_list("path", flat=True)) or None,
+    )
