@@ -6,11 +6,12 @@ diagnoser.inventory.services, whose ValidationErrors land on the matching field.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 
 from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
 from diagnoser.inventory.services import (
@@ -37,6 +38,17 @@ POLICY_CHOICES = [
     (p.value, describe_policy(p)) for p in (ProbePolicy.SAFE, ProbePolicy.STRICT, ProbePolicy.FULL)
 ]
 METHOD_CHOICES = [(m, m) for m in PLAIN_METHODS]
+M = TypeVar("M", bound=Model)
+
+
+def _policy_field(*, unset: str) -> forms.ChoiceField:
+    """The policy radios; `unset` says which policy applies when none is chosen."""
+    return forms.ChoiceField(
+        label="Probe policy",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("", unset), *POLICY_CHOICES],
+    )
 
 
 class SecretTextarea(forms.Textarea):
@@ -44,6 +56,20 @@ class SecretTextarea(forms.Textarea):
 
     def format_value(self, value: Any) -> None:
         return None
+
+
+def _origin_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=300, help_text=help_text)
+
+
+def _headers_field(label: str, help_text: str, *, rows: int) -> forms.CharField:
+    """'Name: value' lines, secrets: the textarea never renders them back."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=SecretTextarea(attrs={"rows": rows, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=help_text,
+    )
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -110,20 +136,17 @@ class DiagnoseForm(forms.Form):
         required=False,
         choices=[("", "(none: just diagnose)"), *METHOD_CHOICES],
     )
-    origin = forms.CharField(
-        label="Origin",
-        required=False,
-        max_length=300,
-        help_text="The page's origin when a browser call fails (CORS), "
+    origin = _origin_field(
+        "Origin",
+        "The page's origin when a browser call fails (CORS), "
         "like https://app.example.com. Preflights are sent from it.",
     )
-    headers = forms.CharField(
-        label="Extra headers",
-        required=False,
-        widget=SecretTextarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
-        help_text="One 'Name: value' per line, e.g. Authorization: Bearer …. Values are "
+    headers = _headers_field(
+        "Extra headers",
+        "One 'Name: value' per line, e.g. Authorization: Bearer …. Values are "
         "secrets: never shown again, redacted in the results, not sent with TRACE or "
         "preflights. Type them again to re-run.",
+        rows=3,
     )
     policy = forms.ChoiceField(
         label="Probe policy",
@@ -201,7 +224,17 @@ class ServiceForm(ServiceScheduleForm):
         return name
 
 
-class EnvironmentForm(EnvironmentScheduleForm):
+class _ServiceObjectForm(forms.Form, Generic[M]):
+    """A form for a new object of a service (instance None) or to edit one."""
+
+    def __init__(
+        self, *args: Any, service: Service, instance: M | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.service, self.instance = service, instance
+
+
+class EnvironmentForm(EnvironmentScheduleForm, _ServiceObjectForm[Environment]):
     name = forms.CharField(max_length=50, help_text="Like staging or prod.")
     base_url = forms.CharField(
         label="Base URL",
@@ -215,33 +248,21 @@ class EnvironmentForm(EnvironmentScheduleForm):
         help_text="Production environments default to safe: unsafe verbs are not sent, "
         "they are inferred from Allow.",
     )
-    probe_policy = forms.ChoiceField(
-        label="Probe policy",
-        required=False,
-        widget=forms.RadioSelect,
-        choices=[("", "Default: safe"), *POLICY_CHOICES],
+    probe_policy = _policy_field(unset="Default: safe")
+    cors_origin = _origin_field(
+        "CORS origin", "The origin your browser app calls from; preflights are sent from it."
     )
-    cors_origin = forms.CharField(
-        label="CORS origin",
-        required=False,
-        max_length=300,
-        help_text="The origin your browser app calls from; preflights are sent from it.",
-    )
-    headers = forms.CharField(
-        label="Secret headers",
-        required=False,
-        widget=SecretTextarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}),
-        help_text="One 'Name: value' per line (Authorization, API keys), sent with every "
+    headers = _headers_field(
+        "Secret headers",
+        "One 'Name: value' per line (Authorization, API keys), sent with every "
         "probe except TRACE and preflights. Stored encrypted and never shown again; if the "
         "form comes back with an error, type them again.",
+        rows=2,
     )
 
-    def __init__(
-        self, *args: Any, service: Service, instance: Environment | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.service, self.instance = service, instance
-        if instance is not None:
+        if self.instance is not None:
             # Headers are managed one by one on the edit page; the policy is concrete there.
             del self.fields["headers"]
             policy = self.fields["probe_policy"]
@@ -289,7 +310,7 @@ class SecretHeaderForm(forms.Form):
 SAMPLE_PREFIX = "sample_"
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(_ServiceObjectForm[Endpoint]):
     """Path template, a sample value per {placeholder}, policy override, declared methods.
 
     The sample fields follow the placeholders of the path as typed (or as stored when
@@ -300,12 +321,7 @@ class EndpointForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "/users/{id}"}),
         help_text="Starts with /. Name variable parts in braces: /users/{id}.",
     )
-    policy_override = forms.ChoiceField(
-        label="Probe policy",
-        required=False,
-        widget=forms.RadioSelect,
-        choices=[("", "Each environment's own policy"), *POLICY_CHOICES],
-    )
+    policy_override = _policy_field(unset="Each environment's own policy")
     declared_methods = forms.MultipleChoiceField(
         label="Declared methods",
         required=False,
@@ -314,11 +330,9 @@ class EndpointForm(forms.Form):
         help_text="What the team believes this endpoint accepts; shown beside what probes see.",
     )
 
-    def __init__(
-        self, *args: Any, service: Service, instance: Endpoint | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.service, self.instance = service, instance
+        instance = self.instance
         if instance is not None:
             del self.fields["path"]
             path = instance.path
