@@ -49,23 +49,19 @@ class ServiceScheduleForm(forms.Form):
     )
 
     def clean_probe_every(self) -> int | None:
-        """None (left blank): keep what is set, the default for a new service."""
+        """None (left blank): keep what is set (a service), or follow the service's (an
+        environment)."""
         return _every(self.cleaned_data["probe_every"])
 
 
-class EnvironmentScheduleForm(forms.Form):
-    probe_every = forms.CharField(
-        label="Probe every",
-        required=False,
-        max_length=10,
-        help_text=f"Empty: the service's interval. {EVERY_HELP}",
-    )
-    probing_paused = forms.BooleanField(
-        label="Pause scheduled probing of this environment", required=False
-    )
+class EnvironmentScheduleForm(ServiceScheduleForm):
+    """The same fields for an environment, which overrides its service's schedule."""
 
-    def clean_probe_every(self) -> int | None:
-        return _every(self.cleaned_data["probe_every"])
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["probe_every"].help_text = f"Empty: the service's interval. {EVERY_HELP}"
+        paused = self.fields["probing_paused"]
+        paused.label, paused.help_text = "Pause scheduled probing of this environment", ""
 
 
 def schedule_initial(every: int | None, paused: bool) -> dict[str, Any]:
