@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from diagnoser.inventory.models import Service
+from diagnoser.monitoring.management.services_by_name import service_named
 from diagnoser.monitoring.models import DriftCheck, DriftReport, Trigger
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.selectors import report_as_dict
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        service = self._service(options["service"], options["workspace"])
+        service = service_named(options["service"], options["workspace"])
         check = self._check(service, options["check"])
         try:
             report = drift_report_start(check=check, trigger=Trigger.MANUAL)
@@ -46,22 +47,6 @@ class Command(BaseCommand):
             raise CommandError(f"the drift check failed: {report.failure_reason}", returncode=2)
         if report.drift_present or report.regressions:
             raise SystemExit(1)
-
-    def _service(self, name: str, workspace: str | None) -> Service:
-        services = Service.objects.filter(name=name).select_related("workspace")
-        if workspace:
-            services = services.filter(workspace__name=workspace)
-        found = list(services)
-        if not found:
-            raise CommandError(f"no service named {name!r}", returncode=2)
-        if len(found) > 1:
-            names = ", ".join(sorted(s.workspace.name for s in found))
-            raise CommandError(
-                f"{len(found)} services are named {name!r} (workspaces {names}): "
-                "say which with --workspace",
-                returncode=2,
-            )
-        return found[0]
 
     def _check(self, service: Service, name: str | None) -> DriftCheck:
         checks = list(service.drift_checks.all())

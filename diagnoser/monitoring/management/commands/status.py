@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from diagnoser.inventory.models import Service
+from diagnoser.monitoring.management.services_by_name import in_workspace, service_named
 from diagnoser.monitoring.selectors import TargetStatus, target_statuses
 
 _COLUMNS = ("SERVICE", "ENVIRONMENT", "ENDPOINT", "LAST PROBED", "WORST", "DRIFT")
@@ -46,25 +47,12 @@ class Command(BaseCommand):
             self._print(statuses)
 
     def _services(self, name: str | None, workspace: str | None) -> list[Service]:
-        services = Service.objects.select_related("workspace")
-        if workspace:
-            services = services.filter(workspace__name=workspace)
-            if not services.exists() and name is None:
-                raise CommandError(f"no workspace {workspace!r} with services", returncode=2)
-        if name is None:
-            return list(services)
-        found = list(services.filter(name=name))
-        if not found:
-            where = f" in workspace {workspace!r}" if workspace else ""
-            raise CommandError(f"no service named {name!r}{where}", returncode=2)
-        if len(found) > 1:
-            names = ", ".join(sorted(s.workspace.name for s in found))
-            raise CommandError(
-                f"{len(found)} services are named {name!r} (workspaces {names}): "
-                "say which with --workspace",
-                returncode=2,
-            )
-        return found
+        if name is not None:
+            return [service_named(name, workspace)]
+        services = list(in_workspace(workspace))
+        if workspace and not services:
+            raise CommandError(f"no workspace {workspace!r} with services", returncode=2)
+        return services
 
     def _print(self, statuses: list[TargetStatus]) -> None:
         if not statuses:
