@@ -235,18 +235,24 @@ def environment_edit(
     return _environment_page(request, environment, form)
 
 
+def _headers_partial(
+    request: HtmxHttpRequest, environment: Environment, form: SecretHeaderForm
+) -> HttpResponse:
+    return render(
+        request,
+        "web/setup/_secret_headers.html",
+        {
+            "environment": environment,
+            "service": environment.service,
+            "headers": environment.secret_headers.all(),
+            "header_form": form,
+        },
+    )
+
+
 def _headers_answer(request: HtmxHttpRequest, environment: Environment) -> HttpResponse:
     if request.htmx:
-        return render(
-            request,
-            "web/setup/_secret_headers.html",
-            {
-                "environment": environment,
-                "service": environment.service,
-                "headers": environment.secret_headers.all(),
-                "header_form": SecretHeaderForm(),
-            },
-        )
+        return _headers_partial(request, environment, SecretHeaderForm())
     return redirect(
         "web:environment_edit", service_id=environment.service_id, environment_id=environment.id
     )
@@ -275,16 +281,7 @@ def secret_header_save(
         else:
             return _headers_answer(request, environment)
     if request.htmx:
-        return render(
-            request,
-            "web/setup/_secret_headers.html",
-            {
-                "environment": environment,
-                "service": environment.service,
-                "headers": environment.secret_headers.all(),
-                "header_form": form,
-            },
-        )
+        return _headers_partial(request, environment, form)
     return _environment_page(request, environment, _edit_form(environment), header_form=form)
 
 
