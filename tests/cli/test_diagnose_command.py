@@ -13,6 +13,9 @@ import pytest
 from tests.servers.fixtures import Server
 
 ROOT = Path(__file__).resolve().parents[2]
+# Every verb sent to a loopback server: what most of these tests need.
+FULL = ("--allow-private", "--policy", "full")
+APP_ORIGIN = ("--origin", "https://app.example")
 
 
 def run(*args: str, netns: bool = False) -> subprocess.CompletedProcess[str]:
@@ -29,7 +32,7 @@ def run(*args: str, netns: bool = False) -> subprocess.CompletedProcess[str]:
 def test_it_prints_matrix_findings_and_checklist_and_exits_1_on_errors(
     broken_gateway: Server,
 ) -> None:
-    result = run(broken_gateway.base_url + "/broken", "--allow-private", "--policy", "full")
+    result = run(broken_gateway.base_url + "/broken", *FULL)
     assert result.returncode == 1, result.stderr
     out = result.stdout
     assert "preflight:DELETE" in out
@@ -39,26 +42,22 @@ def test_it_prints_matrix_findings_and_checklist_and_exits_1_on_errors(
 
 
 def test_it_exits_0_when_nothing_reaches_the_fail_on_level(broken_gateway: Server) -> None:
-    result = run(broken_gateway.base_url + "/guarded", "--allow-private", "--policy", "full")
+    result = run(broken_gateway.base_url + "/guarded", *FULL)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_fail_on_warning_also_fails_on_warnings(broken_gateway: Server) -> None:
     url = broken_gateway.base_url + "/reflect"  # warnings, no errors
-    full = ("--allow-private", "--policy", "full")
-    assert run(url, *full).returncode == 0
-    assert run(url, *full, "--fail-on", "warning").returncode == 1
+    assert run(url, *FULL).returncode == 0
+    assert run(url, *FULL, "--fail-on", "warning").returncode == 1
 
 
 def test_json_output_is_the_documented_document(broken_gateway: Server) -> None:
     result = run(
         broken_gateway.base_url + "/correct",
-        "--allow-private",
-        "--policy",
-        "full",
+        *FULL,
         "--json",
-        "--origin",
-        "https://app.example",
+        *APP_ORIGIN,
         "--header",
         "Authorization: Bearer hush-hush",
     )
@@ -136,16 +135,7 @@ def test_metadata_and_private_addresses_are_refused_even_with_allow_private_in_a
 
 
 def test_method_prints_the_answer_first_for_that_method(flask_server: Server) -> None:
-    result = run(
-        flask_server.base_url + "/items/1",
-        "--allow-private",
-        "--policy",
-        "full",
-        "--method",
-        "patch",
-        "--origin",
-        "https://app.example",
-    )
+    result = run(flask_server.base_url + "/items/1", *FULL, "--method", "patch", *APP_ORIGIN)
     out = result.stdout
     answer = out.index("ANSWER for PATCH: rejected 405, cause: method_not_supported")
     assert answer < out.index("PROBE") < out.index("FINDINGS")
@@ -154,15 +144,7 @@ def test_method_prints_the_answer_first_for_that_method(flask_server: Server) ->
 
 
 def test_json_has_the_answer_and_notes_at_the_top_level(django_server: Server) -> None:
-    result = run(
-        django_server.base_url + "/items/1/",
-        "--allow-private",
-        "--policy",
-        "full",
-        "--json",
-        "--method",
-        "PATCH",
-    )
+    result = run(django_server.base_url + "/items/1/", *FULL, "--json", "--method", "PATCH")
     document = json.loads(result.stdout)
     assert set(document["answer"]) == {
         "method",
@@ -186,14 +168,7 @@ def test_json_has_the_answer_and_notes_at_the_top_level(django_server: Server) -
 def test_fail_on_never_counts_notes(django_server: Server) -> None:
     # PUT and DELETE performed despite the failing If-Match: a note about our probe, and
     # the resource itself has no warning or error.
-    result = run(
-        django_server.base_url + "/items/1/",
-        "--allow-private",
-        "--policy",
-        "full",
-        "--fail-on",
-        "warning",
-    )
+    result = run(django_server.base_url + "/items/1/", *FULL, "--fail-on", "warning")
     assert "precondition_ignored" in result.stdout
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -217,9 +192,7 @@ def test_the_default_policy_is_safe_and_sends_no_unsafe_verb_to_the_url(
 def test_the_full_policy_states_its_risk_on_stderr_and_keeps_json_clean(
     broken_gateway: Server,
 ) -> None:
-    result = run(
-        broken_gateway.base_url + "/correct", "--allow-private", "--json", "--policy", "full"
-    )
+    result = run(broken_gateway.base_url + "/correct", *FULL, "--json")
 
     assert "create, change or delete data" in result.stderr
     assert set(_sent(json.loads(result.stdout))) >= UNSAFE

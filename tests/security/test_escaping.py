@@ -237,15 +237,19 @@ EXPORTS = ["run", "report", "shared-run", "shared-report"]
 
 
 def _export(trio: Trio, recorded: Recorded, which: str, suffix: str) -> Any:
-    """A member's export of the run or the report, or the anonymous one of its share."""
+    """A member's export of the run or the report, or the anonymous one of its share: served
+    (what it holds is each test's question)."""
     if which == "run":
         url = reverse(f"sharing:run_export_{suffix}", args=[recorded.run.id])
+        response = trio.client_for(trio.alice).get(url)
     elif which == "report":
         url = reverse(f"sharing:drift_report_export_{suffix}", args=[recorded.report.id])
+        response = trio.client_for(trio.alice).get(url)
     else:
         token = recorded.run_token if which == "shared-run" else recorded.report_token
-        return Client().get(reverse(f"sharing:public_export_{suffix}", args=[token]))
-    return trio.client_for(trio.alice).get(url)
+        response = Client().get(reverse(f"sharing:public_export_{suffix}", args=[token]))
+    assert response.status_code == 200
+    return response
 
 
 def _outside_fences(markdown: str) -> str:
@@ -263,13 +267,10 @@ def _outside_fences(markdown: str) -> str:
 
 @pytest.mark.parametrize("which", EXPORTS)
 def test_markdown_exports_neutralise_html_and_markdown_from_the_server(
-    trio: Trio,
-    recorded: Recorded,
-    which: str,
+    trio: Trio, recorded: Recorded, which: str
 ) -> None:
     response = _export(trio, recorded, which, "md")
 
-    assert response.status_code == 200
     assert response["Content-Type"].startswith("text/markdown")
     text = response.content.decode()
     rendered = _outside_fences(text)
@@ -295,13 +296,10 @@ def _strings(value: Any) -> Iterator[str]:
 
 @pytest.mark.parametrize("which", EXPORTS)
 def test_json_exports_keep_the_text_intact_as_nosniff_json(
-    trio: Trio,
-    recorded: Recorded,
-    which: str,
+    trio: Trio, recorded: Recorded, which: str
 ) -> None:
     response = _export(trio, recorded, which, "json")
 
-    assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["X-Content-Type-Options"] == "nosniff"
     document = json.loads(response.content)
