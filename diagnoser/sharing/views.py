@@ -150,24 +150,37 @@ def _no_result(run_id: int, state: str) -> HttpResponse:
     )
 
 
-@require_safe
-@login_required
-def run_export_markdown(request: HttpRequest, run_id: int) -> HttpResponse:
+def _run_export(
+    request: HttpRequest,
+    run_id: int,
+    respond: Callable[[ProbeRun, dict[str, Any]], HttpResponse],
+) -> HttpResponse:
+    """A member's run as `respond` writes its stored document; a run without one is a 404."""
     run = member_run(request, run_id)
     document = run_document(run=run)
     if document is None:
         return _no_result(run.id, run.state)
+    return respond(run, document)
+
+
+def _run_as_markdown(run: ProbeRun, document: dict[str, Any]) -> HttpResponse:
     return markdown_response(run_markdown(run_view(document)), filename=f"run-{run.id}.md")
+
+
+def _run_as_json(run: ProbeRun, document: dict[str, Any]) -> HttpResponse:
+    return json_response(document, filename=f"run-{run.id}.json")
+
+
+@require_safe
+@login_required
+def run_export_markdown(request: HttpRequest, run_id: int) -> HttpResponse:
+    return _run_export(request, run_id, _run_as_markdown)
 
 
 @require_safe
 @login_required
 def run_export_json(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = member_run(request, run_id)
-    document = run_document(run=run)
-    if document is None:
-        return _no_result(run.id, run.state)
-    return json_response(document, filename=f"run-{run.id}.json")
+    return _run_export(request, run_id, _run_as_json)
 
 
 @require_safe
