@@ -165,20 +165,18 @@ class Inference:
                 f"{where} got 404 while GET on it got {get.status}: no route serves {method}",
             ), ""
         if made_up is not None and get is not None and made_up.status == 404 == get.status:
-            if _signature(answer) == _signature(get) != _signature(made_up):
-                return _phantom(
-                    method,
-                    Verdict.ACCEPTED,
-                    answer,
-                    f"{where} got the same 404 as GET (no such id), not the made-up verb's",
-                ), ""
-            if _signature(answer) == _signature(made_up) != _signature(get):
-                return _phantom(
-                    method,
-                    Verdict.NOT_FOUND,
-                    answer,
-                    f"{where} got the made-up verb's 404, not GET's: no route serves it",
-                ), ""
+            mine, gets, made_ups = _signature(answer), _signature(get), _signature(made_up)
+            # Only when GET's and the made-up verb's 404s differ can ours side with one.
+            if gets != made_ups and mine in (gets, made_ups):
+                verdict, why = (
+                    (Verdict.ACCEPTED, "the same 404 as GET (no such id), not the made-up verb's")
+                    if mine == gets
+                    else (
+                        Verdict.NOT_FOUND,
+                        "the made-up verb's 404, not GET's: no route serves it",
+                    )
+                )
+                return _phantom(method, verdict, answer, f"{where} got {why}"), ""
         return None, (
             f"{where} got 404, and neither the made-up verb nor GET on the same URL tells a "
             "missing id from a missing route"

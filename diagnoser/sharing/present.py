@@ -74,15 +74,15 @@ def _answer(document: dict[str, Any]) -> AnswerPanel | None:
     return answer_panel(answer, finding_rules=rules, overall=True)
 
 
+def _copied(document: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The fields a view shows as the snapshot froze them, under the same names."""
+    return {key: document[key] for key in keys}
+
+
 def run_view(document: dict[str, Any]) -> RunView:
     methods, preflights, responses = document_cells(document)
     return RunView(
-        service=document["service"],
-        endpoint=document["endpoint"],
-        environment=document["environment"],
-        url=document["url"],
-        policy=document["policy"],
-        origin=document["origin"],
+        **_copied(document, "service", "endpoint", "environment", "url", "policy", "origin"),
         probed_at=datetime.fromisoformat(document["started_at"]),
         summary=document["summary"],
         answer=_answer(document),
@@ -103,12 +103,8 @@ def run_view(document: dict[str, Any]) -> RunView:
 def drift_view(document: dict[str, Any]) -> DriftView:
     finished = document["finished_at"]
     return DriftView(
-        service=document["service"],
-        check=document["check"],
+        **_copied(document, "service", "check", "state", "failure_reason", "drift_present"),
         report_id=document["id"],
-        state=document["state"],
-        failure_reason=document["failure_reason"],
-        drift_present=document["drift_present"],
         created_at=datetime.fromisoformat(document["created_at"]),
         finished_at=datetime.fromisoformat(finished) if finished else None,
         env_drift=document["env_drift"],

@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from diagnoser.access import current_workspace, get_for_member, member_drift_report, member_run
 from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.sharing.forms import ShareForm
 from diagnoser.sharing.markdown import drift_markdown, run_markdown
 from diagnoser.sharing.models import Expiry, ShareLink
@@ -40,17 +41,25 @@ def _share(
     request: HtmxHttpRequest,
     *,
     title: str,
-    create: Callable[[Expiry, bool], tuple[ShareLink, str]],
+    run: ProbeRun | None = None,
+    report: DriftReport | None = None,
     bodies_choice: bool = False,
 ) -> HttpResponse:
-    """GET: the form; POST: make the link and show its URL, the only time it is shown.
-    `bodies_choice`: the snapshot would leave response bodies out unless asked."""
+    """GET: the form; POST: make the link to `run` or `report` and show its URL, the only
+    time it is shown. `bodies_choice`: the snapshot would leave response bodies out unless
+    asked."""
     form = ShareForm(request.POST if request.method == "POST" else None)
     status = 200
     if form.is_valid():
         include_bodies = bodies_choice and form.cleaned_data["include_bodies"]
         try:
-            link, token = create(Expiry(form.cleaned_data["expires_in"]), include_bodies)
+            link, token = share_link_create(
+                run=run,
+                report=report,
+                user=_user(request),
+                expires_in=Expiry(form.cleaned_data["expires_in"]),
+                include_bodies=include_bodies,
+            )
         except ValidationError as error:
             form.add_error(None, error)
             status = 409
@@ -71,35 +80,29 @@ def _share(
     return render(request, "sharing/share.html", context, status=status)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-@login_required
-@vary_on_headers("HX-Request")
+def _share_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """GET shows the form and POST makes the link, for members only; htmx gets fragments,
+    so the answer varies on HX-Request."""
+    return require_http_methods(["GET", "HEAD", "POST"])(
+        login_required(vary_on_headers("HX-Request")(view))
+    )
+
+
+@_share_page
 def run_share(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     run = member_run(request, run_id)
-    user = _user(request)
     return _share(
         request,
         title=run_title(run=run),
-        create=lambda expires_in, include_bodies: share_link_create(
-            run=run, user=user, expires_in=expires_in, include_bodies=include_bodies
-        ),
+        run=run,
         bodies_choice=carries_secrets(environments=[run.environment]),
     )
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-@login_required
-@vary_on_headers("HX-Request")
+@_share_page
 def drift_report_share(request: HtmxHttpRequest, report_id: int) -> HttpResponse:
     report = member_drift_report(request, report_id)
-    user = _user(request)
-    return _share(
-        request,
-        title=drift_report_title(report=report),
-        create=lambda expires_in, _: share_link_create(
-            report=report, user=user, expires_in=expires_in
-        ),
-    )
+    return _share(request, title=drift_report_title(report=report), report=report)
 
 
 @require_safe
@@ -147,24 +150,37 @@ def _no_result(run_id: int, state: str) -> HttpResponse:
     )
 
 
-@require_safe
-@login_required
-def run_export_markdown(request: HttpRequest, run_id: int) -> HttpResponse:
+def _run_export(
+    request: HttpRequest,
+    run_id: int,
+    respond: Callable[[ProbeRun, dict[str, Any]], HttpResponse],
+) -> HttpResponse:
+    """A member's run as `respond` writes its stored document; a run without one is a 404."""
     run = member_run(request, run_id)
     document = run_document(run=run)
     if document is None:
         return _no_result(run.id, run.state)
+    return respond(run, document)
+
+
+def _run_as_markdown(run: ProbeRun, document: dict[str, Any]) -> HttpResponse:
     return markdown_response(run_markdown(run_view(document)), filename=f"run-{run.id}.md")
+
+
+def _run_as_json(run: ProbeRun, document: dict[str, Any]) -> HttpResponse:
+    return json_response(document, filename=f"run-{run.id}.json")
+
+
+@require_safe
+@login_required
+def run_export_markdown(request: HttpRequest, run_id: int) -> HttpResponse:
+    return _run_export(request, run_id, _run_as_markdown)
 
 
 @require_safe
 @login_required
 def run_export_json(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = member_run(request, run_id)
-    document = run_document(run=run)
-    if document is None:
-        return _no_result(run.id, run.state)
-    return json_response(document, filename=f"run-{run.id}.json")
+    return _run_export(request, run_id, _run_as_json)
 
 
 @require_safe

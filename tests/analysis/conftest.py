@@ -1,7 +1,7 @@
 """A probe engine admitted to loopback only, shared by the analysis tests."""
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -41,28 +41,21 @@ def pyramid_server() -> Iterator[Server]:
         yield server
 
 
-@pytest.fixture(scope="session")
-def koa_allowed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with _node("koa_allowed", tmp_path_factory) as server:
-        yield server
+def _node_fixture(name: str) -> Callable[[pytest.TempPathFactory], Iterator[Server]]:
+    """A session fixture `<name>_server` for the Node stack `name` of runners.NODE_STACKS."""
+
+    @pytest.fixture(scope="session", name=f"{name}_server")
+    def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+        with _node(name, tmp_path_factory) as started:
+            yield started
+
+    return server
 
 
-@pytest.fixture(scope="session")
-def fastify_cors_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with _node("fastify_cors", tmp_path_factory) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def hapi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with _node("hapi", tmp_path_factory) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def hapi_cors_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with _node("hapi_cors", tmp_path_factory) as server:
-        yield server
+koa_allowed_server = _node_fixture("koa_allowed")
+fastify_cors_server = _node_fixture("fastify_cors")
+hapi_server = _node_fixture("hapi")
+hapi_cors_server = _node_fixture("hapi_cors")
 
 
 @contextmanager

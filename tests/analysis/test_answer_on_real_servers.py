@@ -33,6 +33,11 @@ def _diagnose(
     return diagnose(engine.probe(target), method=method)
 
 
+def _why_does_patch_fail(engine: ProbeEngine, server: Server) -> Diagnosis:
+    """The question this file is about, asked of /items/1 by a page on APP_ORIGIN."""
+    return _diagnose(engine, server, "/items/1", origin=APP_ORIGIN, method="PATCH")
+
+
 def _step(diagnosis: Diagnosis, number: str) -> tuple[str, str]:
     step = next(s for s in diagnosis.checklist if s.title.startswith(number))
     return step.state, step.detail
@@ -41,9 +46,7 @@ def _step(diagnosis: Diagnosis, number: str) -> tuple[str, str]:
 def test_flask_route_without_patch_answers_the_route_and_its_methods_list(
     loopback_engine: ProbeEngine, flask_server: Server
 ) -> None:
-    diagnosis = _diagnose(
-        loopback_engine, flask_server, "/items/1", origin=APP_ORIGIN, method="PATCH"
-    )
+    diagnosis = _why_does_patch_fail(loopback_engine, flask_server)
     answer = answer_for(diagnosis, "PATCH")
     assert (answer.method, answer.verdict, answer.status) == ("PATCH", "rejected", 405)
     assert answer.cause == "method_not_supported"
@@ -101,9 +104,7 @@ def test_a_preflight_failing_for_a_method_the_route_does_not_serve_is_not_cors(
     loopback_engine: ProbeEngine, fastapi_cors_server: Server
 ) -> None:
     # CORSMiddleware allows the origin; the route has no PATCH.
-    diagnosis = _diagnose(
-        loopback_engine, fastapi_cors_server, "/items/1", origin=APP_ORIGIN, method="PATCH"
-    )
+    diagnosis = _why_does_patch_fail(loopback_engine, fastapi_cors_server)
     answer = answer_for(diagnosis, "PATCH")
     assert answer.cause == "method_not_supported"
     assert "@app.patch" in answer.fix

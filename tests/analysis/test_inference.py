@@ -49,42 +49,49 @@ def cell(method: str, *observations: Observation) -> MethodCell:
 SAFE_BASE = (answer("GET", 200, JSON), answer("HEAD", 200, JSON))
 
 
-def test_allow_lists_that_disagree_about_a_method_leave_it_unknown() -> None:
-    put = cell(
-        "PUT",
+def after_options(
+    method: str, allow: str, made_up_status: int, *made_up_headers: tuple[str, str]
+) -> MethodCell:
+    """`method`'s cell when OPTIONS listed `allow` and the made-up verb got `made_up_status`."""
+    return cell(
+        method,
         *SAFE_BASE,
-        answer("OPTIONS", 200, ("allow", "GET, HEAD, PUT")),
-        answer(UNKNOWN_METHOD, 405, ("allow", "GET, HEAD")),
+        answer("OPTIONS", 200, ("allow", allow)),
+        answer(UNKNOWN_METHOD, made_up_status, *made_up_headers),
     )
+
+
+def test_allow_lists_that_disagree_about_a_method_leave_it_unknown() -> None:
+    put = after_options("PUT", "GET, HEAD, PUT", 405, ("allow", "GET, HEAD"))
 
     assert put.verdict is Verdict.UNKNOWN
     assert "disagree about PUT" in put.source
 
 
 def test_a_method_outside_allow_is_refused_when_the_made_up_verb_got_405() -> None:
-    put = cell(
-        "PUT",
-        *SAFE_BASE,
-        answer("OPTIONS", 200, ("allow", "GET, HEAD, OPTIONS")),
-        answer(UNKNOWN_METHOD, 405, ("allow", "GET, HEAD, OPTIONS")),
-    )
+    put = after_options("PUT", "GET, HEAD, OPTIONS", 405, ("allow", "GET, HEAD, OPTIONS"))
 
     assert (put.verdict, put.basis) == (Verdict.REJECTED, Basis.INFERRED)
 
 
-@pytest.mark.parametrize(("status", "why"), [(404, "got 404, not 405"), (400, "HTTP parser")])
-def test_a_method_outside_allow_is_unknown_when_the_made_up_verb_was_not_refused_as_a_method(
-    status: int, why: str
+@pytest.mark.parametrize(
+    ("method", "allow", "status", "why"),
+    [
+        # Outside Allow, but the made-up verb was not refused as a method.
+        ("PUT", "GET, HEAD, OPTIONS", 404, "got 404, not 405"),
+        ("PUT", "GET, HEAD, OPTIONS", 400, "HTTP parser"),
+        # Inside Allow, but something answers the made-up verb before the route does.
+        ("POST", "GET, HEAD, POST", 403, "before the route"),
+        ("POST", "GET, HEAD, POST", 200, "catch-all"),
+    ],
+)
+def test_allow_says_nothing_when_the_made_up_verb_was_not_refused_as_a_method(
+    method: str, allow: str, status: int, why: str
 ) -> None:
-    put = cell(
-        "PUT",
-        *SAFE_BASE,
-        answer("OPTIONS", 200, ("allow", "GET, HEAD, OPTIONS")),
-        answer(UNKNOWN_METHOD, status),
-    )
+    found = after_options(method, allow, status)
 
-    assert put.verdict is Verdict.UNKNOWN
-    assert why in put.source
+    assert found.verdict is Verdict.UNKNOWN
+    assert why in found.source
 
 
 def test_a_cors_list_of_every_verb_says_nothing_about_the_route() -> None:
@@ -148,46 +155,41 @@ def test_a_cells_basis_follows_observed_unless_given() -> None:
         MethodCell("PATCH", Verdict.ACCEPTED, 404, True, basis=Basis.PHANTOM)
 
 
-@pytest.mark.parametrize(("status", "why"), [(403, "before the route"), (200, "catch-all")])
-def test_allow_says_nothing_when_something_answers_the_made_up_verb_first(
-    status: int, why: str
+EXPRESS = ("x-powered-by", "Express")
+
+
+@pytest.mark.parametrize(
+    ("observations", "why"),
+    [
+        pytest.param(
+            (
+                answer("GET", 200, EXPRESS),
+                answer("OPTIONS", 204, EXPRESS, ("allow", "GET, HEAD")),
+                answer(UNKNOWN_METHOD, 400),
+            ),
+            "unless the app answers it itself",
+            id="express-behind-middleware-that-answers-options-itself",
+        ),
+        pytest.param(
+            # nginx refuses TRACE itself, whatever the app behind it answers for other verbs.
+            (
+                *SAFE_BASE,
+                answer("OPTIONS", 200, ("allow", "GET, HEAD, OPTIONS")),
+                answer("TRACE", 405, HTML),
+                answer(UNKNOWN_METHOD, 400),
+            ),
+            "TRACE's answer carries no Allow",
+            id="traces-405-without-allow-does-not-stand-in-for-the-made-up-verb",
+        ),
+    ],
+)
+def test_a_400_to_the_made_up_verb_leaves_put_unknown_and_says_why(
+    observations: tuple[Observation, ...], why: str
 ) -> None:
-    post = cell(
-        "POST",
-        *SAFE_BASE,
-        answer("OPTIONS", 200, ("allow", "GET, HEAD, POST")),
-        answer(UNKNOWN_METHOD, status),
-    )
-
-    assert post.verdict is Verdict.UNKNOWN
-    assert why in post.source
-
-
-def test_express_behind_middleware_that_answers_options_itself_stays_unknown() -> None:
-    express = ("x-powered-by", "Express")
-    put = cell(
-        "PUT",
-        answer("GET", 200, express),
-        answer("OPTIONS", 204, express, ("allow", "GET, HEAD")),
-        answer(UNKNOWN_METHOD, 400),
-    )
+    put = cell("PUT", *observations)
 
     assert put.verdict is Verdict.UNKNOWN
-    assert "unless the app answers it itself" in put.source
-
-
-def test_traces_405_without_allow_does_not_stand_in_for_the_made_up_verb() -> None:
-    # nginx refuses TRACE itself, whatever the app behind it answers for other verbs.
-    put = cell(
-        "PUT",
-        *SAFE_BASE,
-        answer("OPTIONS", 200, ("allow", "GET, HEAD, OPTIONS")),
-        answer("TRACE", 405, HTML),
-        answer(UNKNOWN_METHOD, 400),
-    )
-
-    assert put.verdict is Verdict.UNKNOWN
-    assert "TRACE's answer carries no Allow" in put.source
+    assert why in put.source
 
 
 def test_a_400_get_and_options_share_only_by_status_is_not_every_methods() -> None:

@@ -51,15 +51,6 @@ def test_a_routers_404_on_a_phantom_id_is_method_falls_to_404_and_the_answer(
     assert "/items/9" in answer.reproduce
 
 
-def test_a_bare_405_on_a_phantom_id_is_missing_allow_on_405_and_the_answer(
-    loopback_engine: ProbeEngine, tornado_server: Server
-) -> None:
-    diagnosis = _safe(loopback_engine, tornado_server, "/items/{id}")
-
-    assert "PATCH" in _finding(diagnosis, "missing_allow_on_405").evidence.methods
-    assert answer_for(diagnosis, "PATCH").cause == "missing_allow_on_405"
-
-
 @pytest.mark.parametrize("fixture", ["aiohttp_server", "koa_allowed_server"])
 def test_trace_refused_with_the_routes_allow_stands_in_for_a_made_up_verb_the_parser_refused(
     request: pytest.FixtureRequest, loopback_engine: ProbeEngine, fixture: str
@@ -187,13 +178,22 @@ def test_a_redirect_every_method_gets_is_the_unsent_verbs_cause_too(
     assert answer_for(diagnosis, "PATCH").cause == "redirect_changes_method"
 
 
-def test_expresss_inferred_404_for_a_verb_outside_allow_is_method_falls_to_404(
-    loopback_engine: ProbeEngine, express_server: Server
+@pytest.mark.parametrize(
+    ("fixture", "path", "rule"),
+    [
+        # A bare 405 on a phantom id.
+        ("tornado_server", "/items/{id}", "missing_allow_on_405"),
+        # Express's inferred 404 for a verb outside Allow.
+        ("express_server", "/items", "method_falls_to_404"),
+    ],
+)
+def test_patchs_answer_unsent_is_the_rule_its_evidence_names(
+    request: pytest.FixtureRequest, loopback_engine: ProbeEngine, fixture: str, path: str, rule: str
 ) -> None:
-    diagnosis = _safe(loopback_engine, express_server, "/items")
+    diagnosis = _safe(loopback_engine, request.getfixturevalue(fixture), path)
 
-    assert "PATCH" in _finding(diagnosis, "method_falls_to_404").evidence.methods
-    assert answer_for(diagnosis, "PATCH").cause == "method_falls_to_404"
+    assert "PATCH" in _finding(diagnosis, rule).evidence.methods
+    assert answer_for(diagnosis, "PATCH").cause == rule
 
 
 def test_the_checklist_counts_a_verb_refused_on_a_phantom_id_as_rejected(

@@ -13,6 +13,9 @@ import pytest
 from tests.servers.fixtures import Server
 
 ROOT = Path(__file__).resolve().parents[2]
+# Every verb sent to a loopback server: what most of these tests need.
+FULL = ("--allow-private", "--policy", "full")
+APP_ORIGIN = ("--origin", "https://app.example")
 
 
 def run(*args: str, netns: bool = False) -> subprocess.CompletedProcess[str]:
@@ -53,9 +56,8 @@ def test_it_exits_0_when_nothing_reaches_the_fail_on_level(broken_gateway: Serve
 
 def test_fail_on_warning_also_fails_on_warnings(broken_gateway: Server) -> None:
     url = broken_gateway.base_url + "/reflect"  # warnings, no errors
-    full = ("--allow-private", "--policy", "full")
-    assert run(url, *full).returncode == 0
-    assert run(url, *full, "--fail-on", "warning").returncode == 1
+    assert run(url, *FULL).returncode == 0
+    assert run(url, *FULL, "--fail-on", "warning").returncode == 1
 
 
 def test_json_output_is_the_documented_document(broken_gateway: Server) -> None:

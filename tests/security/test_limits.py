@@ -22,7 +22,7 @@ from diagnoser.security.limits import (
     rate_text,
     wait_text,
 )
-from tests.monitoring.fixtures import LOOPBACK
+from tests.security.roomy_limits import roomy_limits
 from tests.servers.fixtures import free_port
 from tests.web.conftest import PASSWORD, Trio
 
@@ -34,11 +34,7 @@ DIAGNOSE = reverse("web:diagnose")
 @pytest.fixture
 def limits(settings):
     """Roomy limits that each test narrows to the one it exercises."""
-    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
-    settings.DIAGNOSER_LIMIT_PROBES_PER_USER = "100/h"
-    settings.DIAGNOSER_LIMIT_PROBES_PER_HOST = "100/h"
-    settings.DIAGNOSER_LIMIT_SHARES_PER_IP = "100/m"
-    return settings
+    return roomy_limits(settings)
 
 
 def closed_url(host: str) -> str:

@@ -13,7 +13,8 @@ from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun
 from diagnoser.monitoring.services.drift_checks import drift_check_create
-from tests.monitoring.fixtures import LOOPBACK, wait_for
+from tests.monitoring.fixtures import wait_for
+from tests.security.roomy_limits import roomy_limits
 from tests.stubs import Reply, Request, StubServer, serving
 
 pytestmark = pytest.mark.django_db
@@ -21,12 +22,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def limits(settings):
-    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
-    settings.DIAGNOSER_LIMIT_PROBES_PER_USER = "1000/h"
-    settings.DIAGNOSER_LIMIT_PROBES_PER_HOST = "1000/h"
-    settings.DIAGNOSER_LIMIT_TEST_ALERTS_PER_USER = "100/h"
-    settings.DIAGNOSER_LIMIT_TEST_ALERTS_PER_HOST = "100/h"
-    return settings
+    """Roomy limits that each test narrows to the one it exercises."""
+    return roomy_limits(settings)
 
 
 def run_now(client: Client, check: DriftCheck):

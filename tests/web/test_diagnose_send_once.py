@@ -33,14 +33,16 @@ def recorder(settings) -> Iterator[tuple[Recorder, StubServer]]:
         yield seen, server
 
 
+def diagnose_safely(trio, server: StubServer, **fields: str) -> str:
+    """The Diagnose page Alice gets for /items under the safe policy, with `fields` added."""
+    form = {"url": server.url("/items"), "policy": "safe", **fields}
+    return trio.client_for(trio.alice).post(URL, form).text
+
+
 def test_a_held_back_method_is_offered_with_its_risk(trio, recorder):
     seen, server = recorder
 
-    html = (
-        trio.client_for(trio.alice)
-        .post(URL, {"url": server.url("/items"), "policy": "safe", "failed_method": "PATCH"})
-        .text
-    )
+    html = diagnose_safely(trio, server, failed_method="PATCH")
 
     assert "PATCH was not sent to this URL" in html
     assert "create, change or delete data" in html
@@ -49,9 +51,8 @@ def test_a_held_back_method_is_offered_with_its_risk(trio, recorder):
 
 def test_asked_to_send_it_sends_that_one_request_once(trio, recorder):
     seen, server = recorder
-    form = {"url": server.url("/items"), "policy": "safe", "failed_method": "PATCH"}
 
-    html = trio.client_for(trio.alice).post(URL, {**form, "send_method": "on"}).text
+    html = diagnose_safely(trio, server, failed_method="PATCH", send_method="on")
 
     assert seen.methods.count("PATCH") == 1
     assert not {"POST", "PUT", "DELETE"} & set(seen.methods)
@@ -62,11 +63,7 @@ def test_asked_to_send_it_sends_that_one_request_once(trio, recorder):
 def test_sending_once_needs_an_unsafe_failed_method(trio, recorder):
     seen, server = recorder
 
-    html = (
-        trio.client_for(trio.alice)
-        .post(URL, {"url": server.url("/items"), "policy": "safe", "send_method": "on"})
-        .text
-    )
+    html = diagnose_safely(trio, server, send_method="on")
 
     assert "Pick the unsafe method that failed" in html
     assert seen.methods == []

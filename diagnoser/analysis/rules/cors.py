@@ -276,51 +276,54 @@ def _preflight_allows_rejected_method(facts: Facts) -> list[Finding]:
 
 def _credentials(facts: Facts) -> list[Finding]:
     findings = []
-    for observation in facts.report.observations:
-        origin = observation.header("access-control-allow-origin")
-        credentials = (observation.header("access-control-allow-credentials") or "").lower()
-        if origin == "*" and credentials == "true":
-            findings.append(
-                make_finding(
-                    facts,
-                    "cors_wildcard_with_credentials",
-                    title=(
-                        f"{observation.probe} answers Access-Control-Allow-Origin: * "
-                        "with Allow-Credentials: true"
-                    ),
-                    probes=[observation.probe],
-                    headers=header_evidence(
-                        facts,
-                        observation.probe,
-                        "access-control-allow-origin",
-                        "access-control-allow-credentials",
-                    ),
-                )
+    wildcard = _credentialed(facts, "*")
+    if wildcard is not None:
+        findings.append(
+            _credentials_finding(
+                facts,
+                wildcard,
+                "cors_wildcard_with_credentials",
+                f"{wildcard.probe} answers Access-Control-Allow-Origin: * "
+                "with Allow-Credentials: true",
             )
-            break
-    for observation in facts.report.observations:
-        origin = observation.header("access-control-allow-origin")
-        credentials = (observation.header("access-control-allow-credentials") or "").lower()
-        if not facts.origin_chosen and origin == DEFAULT_ORIGIN and credentials == "true":
-            findings.append(
-                make_finding(
-                    facts,
-                    "cors_reflects_any_origin",
-                    title=(
-                        f"{observation.probe} echoes the made-up origin {DEFAULT_ORIGIN} "
-                        "and allows credentials"
-                    ),
-                    probes=[observation.probe],
-                    headers=header_evidence(
-                        facts,
-                        observation.probe,
-                        "access-control-allow-origin",
-                        "access-control-allow-credentials",
-                    ),
-                )
+        )
+    # An origin the user chose may be echoed on purpose; only our made-up one proves reflection.
+    reflected = None if facts.origin_chosen else _credentialed(facts, DEFAULT_ORIGIN)
+    if reflected is not None:
+        findings.append(
+            _credentials_finding(
+                facts,
+                reflected,
+                "cors_reflects_any_origin",
+                f"{reflected.probe} echoes the made-up origin {DEFAULT_ORIGIN} "
+                "and allows credentials",
             )
-            break
+        )
     return findings
+
+
+def _credentialed(facts: Facts, origin: str) -> Observation | None:
+    """The first answer that allows `origin` together with credentials: one finding is enough."""
+    for observation in facts.report.observations:
+        credentials = (observation.header("access-control-allow-credentials") or "").lower()
+        if observation.header("access-control-allow-origin") == origin and credentials == "true":
+            return observation
+    return None
+
+
+def _credentials_finding(facts: Facts, observation: Observation, rule: str, title: str) -> Finding:
+    return make_finding(
+        facts,
+        rule,
+        title=title,
+        probes=[observation.probe],
+        headers=header_evidence(
+            facts,
+            observation.probe,
+            "access-control-allow-origin",
+            "access-control-allow-credentials",
+        ),
+    )
 
 
 def _cors_not_enabled(facts: Facts) -> list[Finding]:
