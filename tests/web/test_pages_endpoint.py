@@ -190,3 +190,12 @@ def test_the_legend_is_the_shared_one(trio, shop):
 
     assert "accepted (inferred)</span> not sent (safe policy)" in html
     assert "Open a cell for headers" in html
+
+
+def test_info_findings_in_the_checklist_are_not_labelled_problems(trio, shop):
+    html = trio.client_for(trio.alice).get(_url(shop, "/legacy/orders")).content.decode()
+    checklist = html[html.index('<ul class="checklist">') :]
+
+    # The made-up verb's 405 is worth knowing (info), not a problem to fix.
+    assert re.search(r'sev-info"[^>]*>info</span>\s*<strong>The made-up method', checklist)
+    assert not re.search(r">problem</span>\s*<strong>The made-up method", checklist)
