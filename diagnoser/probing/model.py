@@ -69,10 +69,19 @@ HEADER_TABLE: dict[str, bool] = {
     "referrer-policy": STABLE,
     "x-content-type-options": STABLE,
     "connection": STABLE,
+    # The CORS response headers (Fetch standard), and Chrome's Private Network Access
+    # one. Only these: a server inventing Access-Control-X-<random> headers would
+    # otherwise make every answer look new and fill the database.
+    "access-control-allow-origin": STABLE,
+    "access-control-allow-credentials": STABLE,
+    "access-control-allow-methods": STABLE,
+    "access-control-allow-headers": STABLE,
+    "access-control-expose-headers": STABLE,
+    "access-control-max-age": STABLE,
+    "access-control-allow-private-network": STABLE,
 }
 KEPT_HEADERS: frozenset[str] = frozenset(HEADER_TABLE)
 VOLATILE_HEADERS: frozenset[str] = frozenset(n for n, v in HEADER_TABLE.items() if v)
-KEPT_HEADER_PREFIXES: tuple[str, ...] = ("access-control-",)
 
 
 class ProbePolicy(enum.StrEnum):
@@ -102,8 +111,7 @@ class ErrorKind(enum.StrEnum):
 
 
 def is_kept_header(name: str) -> bool:
-    lower = name.lower()
-    return lower in KEPT_HEADERS or lower.startswith(KEPT_HEADER_PREFIXES)
+    return name.lower() in KEPT_HEADERS
 
 
 @dataclass(frozen=True)

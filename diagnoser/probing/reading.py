@@ -14,7 +14,7 @@ from typing import Any
 
 from urllib3.response import BaseHTTPResponse
 
-from .model import KEPT_HEADERS, is_kept_header
+from .model import is_kept_header
 
 _CHUNK = 16384
 _HEAD_BODY_GRACE = 0.015  # seconds
@@ -89,11 +89,11 @@ def _peek(buffered: Any) -> bytes:
         return b""
 
 
-# What one observation keeps of a server's headers. A hostile server sent 95
-# Access-Control-X-n headers of 60 KB each (45 MB stored per probe, a 45 MB page); real
-# diagnosis needs a few short values.
+# What one observation keeps of a server's headers: the ones in model.HEADER_TABLE, each
+# value and all of them together capped. A hostile server sent 95 Access-Control-X-n
+# headers of 60 KB each (45 MB stored per probe, a 45 MB page); diagnosis needs a few
+# short values.
 MAX_KEPT_VALUE_CHARS = 4096
-MAX_PREFIXED_HEADERS = 32  # Access-Control-* headers (CORS defines a handful)
 MAX_KEPT_HEADER_CHARS = 64 * 1024
 CUT_MARK = " [cut]"
 
@@ -102,18 +102,12 @@ def kept_headers(response: BaseHTTPResponse) -> tuple[tuple[tuple[str, str], ...
     """The headers diagnosis reads, within the caps above; and whether any was cut or
     left out for them."""
     kept: list[tuple[str, str]] = []
-    prefixed = 0
     total = 0
     cut = False
     for name, value in response.headers.itermerged():
         if not is_kept_header(name):
             continue
         lower = name.lower()
-        if lower not in KEPT_HEADERS:
-            prefixed += 1
-            if prefixed > MAX_PREFIXED_HEADERS:
-                cut = True
-                continue
         text = storable(_header_text(value))
         if len(text) > MAX_KEPT_VALUE_CHARS:
             text, cut = text[:MAX_KEPT_VALUE_CHARS] + CUT_MARK, True
