@@ -609,7 +609,7 @@ def main() -> None:
                 samples.append(_sample(started_at, workers, web, sqlite, urls, session))
                 _print_sample(samples[-1])
     except KeyboardInterrupt:
-        print("interrupted: stopping every process the soak started", flush=True)
+        print("interrupted: the processes the soak started are stopped", flush=True)
     finally:
         for server in raw:
             server.close()
