@@ -457,8 +457,9 @@ def _seed(servers: dict[str, str], webhook: str, every: int) -> tuple[str, str, 
 
 
 @contextlib.contextmanager
-def _processes(env: dict[str, str], logs: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Started processes are terminated (then killed) however the block ends."""
+def _processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Started processes are terminated (then killed) however the block ends: a worker
+    in warm shutdown finishes its probes first, which the probe deadline bounds."""
     started: list[subprocess.Popen[bytes]] = []
     try:
         yield started
@@ -543,7 +544,7 @@ def main() -> None:
     start: Sample | None = None
     print(f"soak: {args.minutes:g} min, drift check every {args.every} s; logs in {tmp}")
     try:
-        with _processes(env, tmp) as started:
+        with _processes() as started:
             drift_path, endpoint_path, cookie = _seed(
                 {"staging": raw[0].base_url, "prod": raw[1].base_url},
                 f"{raw[2].base_url}/hook",
