@@ -1,5 +1,6 @@
 """The drift-check editor: real beat entries, the on/off toggle, Run now, the test alert."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -288,3 +289,15 @@ def test_a_test_alert_without_a_webhook_asks_for_one(trio, check):
     response = trio.client_for(trio.alice).post(_urls(check)["test_alert"], HTTP_HX_REQUEST="true")
 
     assert "set a webhook URL and save before testing it" in response.text
+
+
+def test_a_new_check_left_with_its_shown_interval_saves_every_hour(trio, shop):
+    alice = trio.client_for(trio.alice)
+    new = reverse("web:drift_check_new", args=[shop.id])
+
+    page = alice.get(new)
+    alice.post(new, _form(shop, name="nightly", every="1h"))
+
+    # The interval shown is a value the form sends, not a placeholder that errors if left.
+    assert re.search(r'name="every"[^>]*value="1h"', page.text)
+    assert DriftCheck.objects.get(name="nightly").every_seconds == 3600

@@ -157,3 +157,16 @@ def test_a_drifting_endpoint_counts_as_a_warning_and_sorts_before_the_quiet_ones
 
     assert html.index("/items/{id}</a>") < html.index("/health</a>")
     assert "drift" not in html.split("/health</a>")[1].split("</tr>")[0]
+
+
+def test_an_empty_workspace_links_to_registering_a_service(trio):
+    html = trio.client_for(trio.charlie).get(reverse("web:overview")).content.decode()
+
+    assert reverse("web:service_new") in html
+
+
+def test_every_page_links_to_a_new_service_from_the_nav(trio):
+    html = trio.client_for(trio.alice).get(reverse("web:diagnose")).content.decode()
+    nav = html[html.index('<nav class="nav"') : html.index("</nav>")]
+
+    assert f'href="{reverse("web:service_new")}"' in nav

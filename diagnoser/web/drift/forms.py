@@ -64,7 +64,7 @@ class DriftCheckForm(forms.Form):
         label="Interval",
         required=False,
         max_length=20,
-        widget=forms.TextInput(attrs={"placeholder": "1h"}),
+        initial="1h",  # a real value: a placeholder looked filled in and errored when left
         help_text="A number and s, m, h or d: 15m, 1h, 1d (10 s at least).",
     )
     crontab = forms.CharField(
