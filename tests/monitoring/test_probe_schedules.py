@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from diagnoser.monitoring.models import ProbeRun, Trigger
+from diagnoser.monitoring.services.drift_schedules import format_every
 from diagnoser.monitoring.services.probe_schedules import (
     environment_schedule_update,
-    probe_every_format,
     probe_every_parse,
     runs_enqueue_due,
     service_schedule_update,
@@ -41,8 +41,8 @@ def test_probe_every_reads_minutes_hours_days_and_seconds():
     assert probe_every_parse("2h") == 7200
     assert probe_every_parse("1d") == 86400
     assert probe_every_parse(120) == 120
-    assert probe_every_format(900) == "15m"
-    assert probe_every_format(90) == "90s"
+    assert format_every(900) == "15m"
+    assert format_every(90) == "90s"
 
 
 @pytest.mark.parametrize("text", ["30s", "2d", "often", "", True])

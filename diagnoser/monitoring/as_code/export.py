@@ -10,7 +10,6 @@ from diagnoser.inventory import crypto
 from diagnoser.inventory.models import Endpoint, Environment, SecretHeader, Workspace
 from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.services.drift_schedules import format_every
-from diagnoser.monitoring.services.probe_schedules import probe_every_format
 
 
 def export_inventory(*, workspace: Workspace) -> dict[str, Any]:
@@ -18,7 +17,7 @@ def export_inventory(*, workspace: Workspace) -> dict[str, Any]:
     services = [
         {
             "name": service.name,
-            "probe_every": probe_every_format(service.probe_every),
+            "probe_every": format_every(service.probe_every),
             **({"paused": True} if service.probing_paused else {}),
             "environments": [_environment_entry(env) for env in service.environments.all()],
             "endpoints": [_endpoint_entry(endpoint) for endpoint in service.endpoints.all()],
@@ -45,7 +44,7 @@ def _environment_entry(env: Environment) -> dict[str, Any]:
         production=True if env.is_production else None,
         policy=env.probe_policy,
         cors_origin=env.cors_origin or None,
-        probe_every=None if env.probe_every is None else probe_every_format(env.probe_every),
+        probe_every=None if env.probe_every is None else format_every(env.probe_every),
         paused=True if env.probing_paused else None,
         headers={h.name: {"keep": True, "masked": crypto.masked(h.value)} for h in headers} or None,
     )

@@ -15,7 +15,7 @@ from diagnoser.monitoring.models import DriftCheck, Trigger
 RUN_CHECK_TASK = "diagnoser.monitoring.tasks.run_drift_check"
 
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _PERIODS = (
     (86400, IntervalSchedule.DAYS),
     (3600, IntervalSchedule.HOURS),
@@ -34,7 +34,7 @@ def parse_every(text: str | int) -> int:
         match = _EVERY.match(text)
         if not match:
             raise ValidationError({"every": f"{text!r}: use a number and s, m, h or d, like 1h"})
-        seconds = int(match[1]) * _UNIT_SECONDS[match[2]]
+        seconds = int(match[1]) * UNIT_SECONDS[match[2]]
     if seconds < 10:
         raise ValidationError({"every": "a drift check runs at most every 10 seconds"})
     return seconds
@@ -42,8 +42,8 @@ def parse_every(text: str | int) -> int:
 
 def format_every(seconds: int) -> str:
     for unit in ("d", "h", "m"):
-        if seconds % _UNIT_SECONDS[unit] == 0:
-            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
+        if seconds % UNIT_SECONDS[unit] == 0:
+            return f"{seconds // UNIT_SECONDS[unit]}{unit}"
     return f"{seconds}s"
 
 

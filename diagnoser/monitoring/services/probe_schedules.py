@@ -27,6 +27,7 @@ from diagnoser.inventory.models import (
 from diagnoser.monitoring.models import ProbeRun, Trigger
 from diagnoser.monitoring.queue import BrokerUnavailable, publish_many
 from diagnoser.monitoring.selectors.schedule import environments_scheduled, targets_due
+from diagnoser.monitoring.services.drift_schedules import UNIT_SECONDS
 from diagnoser.monitoring.services.runs import PROBE_TASK
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 SCHEDULE_TASK = "diagnoser.monitoring.tasks.schedule_probes"
 
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def probe_every_parse(text: str | int, *, field: str = "probe_every") -> int:
@@ -46,17 +46,10 @@ def probe_every_parse(text: str | int, *, field: str = "probe_every") -> int:
         match = _EVERY.match(str(text))
         if not match:
             raise ValidationError({field: f"{text!r}: use a number and s, m, h or d, like 15m"})
-        seconds = int(match[1]) * _UNIT_SECONDS[match[2] or "s"]
+        seconds = int(match[1]) * UNIT_SECONDS[match[2] or "s"]
     if not MIN_PROBE_EVERY <= seconds <= MAX_PROBE_EVERY:
         raise ValidationError({field: "probe every 1m at the most often, 1d at the least"})
     return seconds
-
-
-def probe_every_format(seconds: int) -> str:
-    for unit in ("d", "h", "m"):
-        if seconds % _UNIT_SECONDS[unit] == 0:
-            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
-    return f"{seconds}s"
 
 
 def service_schedule_update(*, service: Service, probe_every: str | int, paused: bool) -> Service:

@@ -30,9 +30,9 @@ from diagnoser.inventory.services import (
     service_rename,
     validate_base_url,
 )
+from diagnoser.monitoring.services.drift_schedules import format_every
 from diagnoser.monitoring.services.probe_schedules import (
     environment_schedule_update,
-    probe_every_format,
     service_schedule_update,
 )
 from diagnoser.web.setup.forms import (
@@ -76,7 +76,7 @@ def service_new(request: HtmxHttpRequest) -> HttpResponse:
 def _schedule_text(service: Service) -> str:
     if service.probing_paused:
         return "scheduled probing is paused"
-    return f"each endpoint is probed every {probe_every_format(service.probe_every)}"
+    return f"each endpoint is probed every {format_every(service.probe_every)}"
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,8 +15,8 @@ from django.db import transaction
 
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.monitoring.queue import BrokerUnavailable
+from diagnoser.monitoring.services.drift_schedules import format_every
 from diagnoser.monitoring.services.probe_schedules import (
-    probe_every_format,
     probe_every_parse,
     targets_probe_now,
 )
@@ -66,7 +66,7 @@ class EnvironmentScheduleForm(ServiceScheduleForm):
 
 def schedule_initial(every: int | None, paused: bool) -> dict[str, Any]:
     return {
-        "probe_every": probe_every_format(every) if every else "",
+        "probe_every": format_every(every) if every else "",
         "probing_paused": paused,
     }
 
