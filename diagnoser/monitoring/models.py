@@ -138,6 +138,9 @@ class ProbeRun(models.Model):
         DONE = "done"
         FAILED = "failed"
 
+    # A worker has yet to finish it: no second run of its target is queued meanwhile.
+    PENDING = (State.QUEUED, State.RUNNING)
+
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="runs")
     environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="runs")
     trigger = models.CharField(max_length=12, choices=Trigger.choices)

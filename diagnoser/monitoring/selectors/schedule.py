@@ -15,7 +15,6 @@ from django.db.models.functions import Coalesce
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.monitoring.models import ProbeRun
 
-PENDING = (ProbeRun.State.QUEUED, ProbeRun.State.RUNNING)
 # Beat asks once a minute, a little after the minute: a run queued 14:59.7 ago by the
 # previous pass counts as 15 minutes old, or every cadence would slip by a minute.
 TICK_SLACK = timedelta(seconds=30)
@@ -69,7 +68,7 @@ def targets_due(
         )
     }
     pending = set(
-        ProbeRun.objects.filter(state__in=PENDING)
+        ProbeRun.objects.filter(state__in=ProbeRun.PENDING)
         .values_list("endpoint_id", "environment_id")
         .order_by()
         .distinct()
