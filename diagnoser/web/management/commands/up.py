@@ -41,6 +41,7 @@ from diagnoser.env import env_str
 from diagnoser.inventory import crypto
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.monitoring.management.commands.seed_demo import DEMO_WORKSPACE
+from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.services.runs import runs_request
 
@@ -281,16 +282,25 @@ class Command(BaseCommand):
         return found.group(0)
 
     def _queue_first_probes(self) -> int:
+        """How many demo targets wait for a first probe. seed_demo's import queued one for
+        each target it created; only the others (an existing demo) get one here."""
         endpoints = list(Endpoint.objects.filter(service__workspace__name=DEMO_WORKSPACE))
         environments = list(Environment.objects.filter(service__workspace__name=DEMO_WORKSPACE))
+        pending = set(
+            ProbeRun.objects.filter(
+                state__in=ProbeRun.PENDING, endpoint__service__workspace__name=DEMO_WORKSPACE
+            ).values_list("endpoint_id", "environment_id")
+        )
         targets = [
             (endpoint, environment)
             for endpoint in endpoints
             for environment in environments
             if environment.service_id == endpoint.service_id
         ]
+        missing = [(e, env) for e, env in targets if (e.id, env.id) not in pending]
         try:
-            runs_request(targets=targets)
+            if missing:
+                runs_request(targets=missing)
         except BrokerUnavailable as error:
             raise CommandError(str(error)) from None
         return len(targets)
