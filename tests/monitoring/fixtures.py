@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pytest
@@ -50,12 +50,23 @@ def use_broker(url: str) -> None:
 
 @contextmanager
 def broker_at(url: str) -> Iterator[None]:
-    previous = celery_app.conf.broker_url
+    """Publish to another broker for a while, putting back the URL and the transport
+    options (the filesystem broker's folders) afterwards."""
+    previous, options = celery_app.conf.broker_url, celery_app.conf.broker_transport_options
     use_broker(url)
     try:
         yield
     finally:
         use_broker(previous)
+        celery_app.conf.broker_transport_options = options
+
+
+CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
+
+
+def broker_down() -> AbstractContextManager[None]:
+    """A broker nobody answers: publishing fails, and no worker ever takes a run."""
+    return broker_at(CLOSED_PORT_BROKER)
 
 
 def database_url() -> str:

@@ -24,12 +24,12 @@ from tests.monitoring.fixtures import (
     QUEUE,
     SUBPROCESS_REDIS_URL,
     broker_at,
+    broker_down,
     database_url,
     wait_for,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # discard port: nothing listens there
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -148,7 +148,7 @@ def test_redis_down_gives_a_clear_error_and_keeps_the_registration(specimens):
     service = secret_specimen_service(specimens, paths={"/items"})
     endpoint, environment = service.endpoints.get(), service.environments.get(name="prod")
 
-    with broker_at(CLOSED_PORT_BROKER), pytest.raises(BrokerUnavailable) as caught:
+    with broker_down(), pytest.raises(BrokerUnavailable) as caught:
         run_request(endpoint=endpoint, environment=environment)
 
     message = str(caught.value)
@@ -165,7 +165,7 @@ def test_drift_check_command_says_what_to_do_when_redis_is_down(specimens):
     service = secret_specimen_service(specimens, paths={"/items"})
     drift_check_create(service=service, name="ci")
 
-    with broker_at(CLOSED_PORT_BROKER), pytest.raises(CommandError) as caught:
+    with broker_down(), pytest.raises(CommandError) as caught:
         call_command("drift_check", "specimen")
 
     assert caught.value.returncode == 2

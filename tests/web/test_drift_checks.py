@@ -1,37 +1,20 @@
 """The drift-check editor: real beat entries, the on/off toggle, Run now, the test alert."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
-from diagnoser.celery import app as celery_app
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
 from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from tests.factories import specimen_service
-from tests.monitoring.fixtures import LOOPBACK, broker_at, wait_for
+from tests.monitoring.fixtures import LOOPBACK, broker_down, wait_for
 from tests.servers.fixtures import free_port
 from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
-
-CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # discard port: nothing listens there
-
-
-@contextmanager
-def broker_down() -> Iterator[None]:
-    """broker_at a closed port, putting back the transport options too (the filesystem
-    broker's folders), so later tests publish where they did before."""
-    options = celery_app.conf.broker_transport_options
-    try:
-        with broker_at(CLOSED_PORT_BROKER):
-            yield
-    finally:
-        celery_app.conf.broker_transport_options = options
 
 
 @pytest.fixture

@@ -10,9 +10,7 @@ from django.utils import timezone
 
 from diagnoser.monitoring.models import ProbeRun
 from tests.factories import specimen_service
-from tests.monitoring.fixtures import LOOPBACK, broker_at, wait_for
-
-CLOSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+from tests.monitoring.fixtures import LOOPBACK, broker_down, wait_for
 
 
 @pytest.fixture
@@ -61,7 +59,7 @@ def test_a_broker_that_is_down_is_reported_with_what_to_do(trio, shop):
     probe_url, _, _ = _urls(shop)
     client = trio.client_for(trio.alice)
 
-    with broker_at(CLOSED_PORT_BROKER):
+    with broker_down():
         response = client.post(probe_url, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
@@ -76,7 +74,7 @@ def test_a_broker_that_is_down_is_reported_with_what_to_do(trio, shop):
 def test_without_javascript_a_broker_that_is_down_is_a_message_on_the_page(trio, shop):
     probe_url, _, page_url = _urls(shop)
 
-    with broker_at(CLOSED_PORT_BROKER):
+    with broker_down():
         response = trio.client_for(trio.alice).post(probe_url, follow=True)
 
     assert response.redirect_chain == [(page_url, 302)]
