@@ -16,6 +16,7 @@ from diagnoser.inventory.tokens import api_token_create, api_token_revoke
 from diagnoser.monitoring.models import ProbeRun
 from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK, broker_down, wait_for
+from tests.web.conftest import assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
 
@@ -232,3 +233,53 @@ def test_the_api_publishes_a_valid_openapi_document_of_its_own():
     assert {"/api/v1/runs/{run_id}/", "/api/v1/endpoints/{endpoint_id}/probe/"} <= set(
         document["paths"]
     )
+
+
+# --- The API tokens page ---
+
+
+def test_the_tokens_page_makes_a_token_and_shows_its_key_once(trio):
+    client = trio.client_for(trio.bob)
+    url = reverse("web:api_tokens")
+
+    made = client.post(url, {"name": "GitHub Actions", "workspace": trio.acme.id})
+    again = client.get(url)
+
+    key = made.content.decode().split('id="new-key">')[1].split("<")[0]
+    assert key.startswith("dgn_")
+    assert api(key).get(reverse("api:services")).status_code == 200
+    assert key not in again.content.decode()
+    assert "GitHub Actions" in again.content.decode()
+
+
+def test_a_token_is_only_made_for_ones_own_workspace_from_the_page(trio):
+    answer = trio.client_for(trio.bob).post(
+        reverse("web:api_tokens"), {"name": "x", "workspace": trio.globex.id}
+    )
+
+    assert answer.status_code == 200
+    assert "Select a valid choice" in answer.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_revoking_asks_first_and_only_the_owner_of_a_token_may(trio, bob_key):
+    token = ApiToken.objects.get(user=trio.bob)
+    url = reverse("web:api_token_revoke_confirm", args=[token.id])
+
+    asked = trio.client_for(trio.bob).get(url)
+    assert "401 from its next call" in asked.content.decode()
+    assert api(bob_key).get(reverse("api:services")).status_code == 200
+    for other in (trio.alice, trio.charlie):  # a co-member or an outsider: 404
+        assert trio.client_for(other).post(url).status_code == 404
+    assert api(bob_key).get(reverse("api:services")).status_code == 200
+
+    trio.client_for(trio.bob).post(url)
+
+    assert api(bob_key).get(reverse("api:services")).status_code == 401
+    listed = trio.client_for(trio.bob).get(reverse("web:api_tokens")).content.decode()
+    assert ">revoked<" in listed
+    assert "Revoke…" not in listed
+
+
+def test_the_tokens_page_is_for_logged_in_users_only():
+    assert_sent_to_login(Client().get(reverse("web:api_tokens")))
