@@ -28,6 +28,16 @@ def not_supported(stack: Stack, method: str, allow: str | None, status: int) -> 
             f"Add `@app.{lower}(path)` (or `@router.{lower}(path)`), or put "
             f'"{method}" in `methods=[...]` of the Route / `@app.api_route`.',
         ),
+        Stack.LITESTAR: (
+            f"No Litestar route handler for this path declares {method}{listed}",
+            f"Add a `@{lower}(path)` handler (or put HttpMethod.{method} in "
+            "`http_method=[...]` of `@route(path)`) and register it with the app or router.",
+        ),
+        Stack.SANIC: (
+            f"{method} is not in this Sanic route's methods{listed}",
+            f'Add "{method}" to `methods=[...]` of `@app.route(path)`, or add an '
+            f"`@app.{lower}(path)` handler.",
+        ),
         Stack.EXPRESS: (
             f"No Express handler for {method} is registered on this path{listed}",
             f"Register it: `app.{lower}(path, handler)` or `router.route(path).{lower}(handler)`.",

@@ -206,9 +206,15 @@ def _build_matrix(
 
 
 def _application_stack(layers: dict[str, Layer]) -> Stack:
-    """The app's framework if any response shows it, else the most common layer."""
-    counts = Counter(layer.stack for layer in layers.values() if layer.stack is not Stack.UNKNOWN)
-    apps = [stack for stack, _ in counts.most_common() if stack not in _GATEWAY_ONLY]
+    """The app's framework if any response shows it, else the most common layer.
+
+    A layer known by its own error body outranks one guessed from a Server header: an
+    ASGI server's header (uvicorn) says nothing of the framework (Litestar, Quart, ...)."""
+    known = [layer.stack for layer in layers.values() if layer.stack is not Stack.UNKNOWN]
+    certain = Counter(layer.stack for layer in layers.values() if layer.certain)
+    counts = Counter(known)
+    ranked = sorted(counts, key=lambda stack: (-certain[stack], -counts[stack]))
+    apps = [stack for stack in ranked if stack not in _GATEWAY_ONLY]
     if apps:
         return apps[0]
     return counts.most_common(1)[0][0] if counts else Stack.UNKNOWN

@@ -44,6 +44,11 @@ _BY_STACK: dict[tuple[str, Stack], tuple[str, ...]] = {
         "all methods (`@app.api_route(path, methods=[...])`) or add a catch-all that "
         "answers 405 with the full Allow.",
     ),
+    ("allowed_method_missing_from_allow", Stack.LITESTAR): (
+        "Litestar's automatic OPTIONS answer lists only part of the methods served on "
+        "this path while its 405s list them all: answer OPTIONS with a handler of your "
+        "own (`@route(path, http_method=HttpMethod.OPTIONS)`) that lists every method.",
+    ),
     ("allowed_method_missing_from_allow", Stack.DJANGO): (
         "With `@require_http_methods`, list every method the view handles; with a "
         "class-based view, Allow comes from the handler methods it defines.",
@@ -100,6 +105,14 @@ _BY_STACK: dict[tuple[str, Stack], tuple[str, ...]] = {
     ("cors_not_enabled", Stack.STARLETTE): (
         "Add `CORSMiddleware(allow_origins=[...], allow_methods=[...], "
         "allow_headers=[...])`: it answers preflights before routing.",
+    ),
+    ("cors_not_enabled", Stack.LITESTAR): (
+        "Pass `cors_config=CORSConfig(allow_origins=[...], allow_methods=[...])` to "
+        "`Litestar(...)`: it answers preflights before routing.",
+    ),
+    ("cors_not_enabled", Stack.SANIC): (
+        "Install sanic-ext and set `app.config.CORS_ORIGINS` (and CORS_METHODS): it "
+        "answers OPTIONS and preflights.",
     ),
     ("cors_not_enabled", Stack.EXPRESS): (
         "Use the cors package: `app.use(cors({ origin: [...], methods: [...] }))` before "
@@ -163,6 +176,12 @@ _BY_STACK: dict[tuple[str, Stack], tuple[str, ...]] = {
     ("head_not_supported", Stack.DJANGO): (
         '`@require_http_methods(["GET"])`/`@require_GET` reject HEAD: use `@require_safe` '
         'or list "HEAD".',
+    ),
+    ("head_not_supported", Stack.LITESTAR): (
+        "Litestar answers HEAD only for a `@head(path)` handler: add one beside the `@get`.",
+    ),
+    ("head_not_supported", Stack.SANIC): (
+        'Add "HEAD" to `methods=[...]` of the route (Sanic drops the body for HEAD).',
     ),
     ("head_not_supported", Stack.PYTHON_HTTP_SERVER): (
         "Add `do_HEAD` next to `do_GET` (send the same status and headers, no body).",

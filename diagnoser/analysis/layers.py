@@ -32,6 +32,8 @@ class Stack(enum.StrEnum):
     DJANGO = "django"
     FLASK = "flask"
     STARLETTE = "starlette"  # and FastAPI, which builds on it
+    LITESTAR = "litestar"
+    SANIC = "sanic"
     EXPRESS = "express"
     SPRING = "spring"
     ASPNET = "aspnet"
@@ -136,6 +138,17 @@ _BODY_PATTERNS: tuple[tuple[re.Pattern[str], Stack, str], ...] = (
         "Werkzeug 405 page",
     ),
     (re.compile(r"^\{\"detail\":\"Method Not Allowed\"\}"), Stack.STARLETTE, "FastAPI 405 body"),
+    # Litestar also runs under uvicorn, so its body must win over the Server header.
+    (
+        re.compile(r"^\{\"status_code\":\d{3},\"detail\":\""),
+        Stack.LITESTAR,
+        "Litestar error body",
+    ),
+    (
+        re.compile(r"^\u26a0\ufe0f? \d{3} \u2014 |not allowed for URL /"),
+        Stack.SANIC,
+        "Sanic error page",
+    ),
     (
         re.compile(r"\"error\":\"Method Not Allowed\".*\"path\"", re.S),
         Stack.SPRING,

@@ -42,6 +42,10 @@ CAUSES: dict[str, tuple[Explains, ...]] = {
         Explains("method_falls_to_404", whole=False),
         Explains("missing_allow_on_405", whole=False),
     ),
+    # Allow lists that disagree only on a method served but left out of one list, or
+    # listed but rejected, are that one problem seen twice.
+    "allowed_method_missing_from_allow": (Explains("inconsistent_allow", whole=False),),
+    "allow_lists_rejected_method": (Explains("inconsistent_allow", whole=False),),
     # HEAD answered unlike GET is the HEAD rules' business, whatever the status.
     "head_not_supported": (Explains("method_falls_to_404", whole=False),),
     "head_get_mismatch": (Explains("method_falls_to_404", whole=False),),

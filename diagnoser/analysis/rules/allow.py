@@ -138,12 +138,15 @@ def _inconsistent_allow(facts: Facts) -> list[Finding]:
         f"'{format_methods(methods, PLAIN_METHODS)}' on {join_methods(probes)}"
         for methods, probes in distinct.items()
     ]
+    # The methods the lists disagree on: a cause naming all of them explains the finding.
+    disputed = frozenset.union(*distinct) - frozenset.intersection(*distinct)
     return [
         make_finding(
             facts,
             "inconsistent_allow",
             title=f"Allow differs between answers: {'; '.join(variants)}",
             probes=[probes[0] for probes in distinct.values()],
+            methods=sorted(disputed, key=_order),
             headers=[(probes[0], "allow", raw[methods]) for methods, probes in distinct.items()],
         )
     ]
