@@ -251,3 +251,16 @@ def test_an_unknown_verb_beside_a_gateway_that_forbids_the_others_points_at_it(
     assert "gateway_forbids_method" in answer.sentence
     assert "limit_except" in answer.sentence
 
+
+def test_verbs_a_server_rule_forbids_with_the_made_up_verb_are_its_cause_unsent(
+    loopback_engine: ProbeEngine, nginx_server: Server
+) -> None:
+    diagnosis = _safe(loopback_engine, nginx_server, "/api/items")  # limit_except GET
+
+    answer = answer_for(diagnosis, "PUT")
+    assert (answer.verdict, answer.cause) == ("forbidden", "gateway_forbids_method")
+    assert "limit_except" in answer.sentence
+    assert "(inferred: OPTIONS and the made-up verb" in answer.sentence
+    assert {"PUT", "PATCH", "DELETE"} <= set(
+        _finding(diagnosis, "gateway_forbids_method").evidence.methods
+    )
