@@ -18,7 +18,7 @@ from diagnoser.analysis.blanket import blanket_answer
 from diagnoser.analysis.headers import MethodList, parse_method_list
 from diagnoser.analysis.layers import Stack, identify
 from diagnoser.analysis.model import Basis, MethodCell, Verdict
-from diagnoser.analysis.routers import allow_builder
+from diagnoser.analysis.routers import allow_builder, express_answered_options
 from diagnoser.probing.model import (
     PREFLIGHT_METHODS,
     UNSAFE_METHODS,
@@ -280,11 +280,10 @@ class Inference:
         )
 
     def _express_options(self) -> bool:
-        """OPTIONS was answered by Express's router itself (its body is the Allow value),
-        so no middleware of the app handles methods on its own here."""
+        """OPTIONS was answered by Express's router itself, so no middleware of the app
+        handles methods on its own here."""
         options = next((o for o in self._report.plain() if o.method == "OPTIONS"), None)
-        allow = options.header("allow") if options is not None else None
-        return bool(allow) and options is not None and options.body_excerpt.strip() == allow
+        return express_answered_options(options)
 
     def _from_routed_preflights(self, method: str) -> MethodCell | None:
         """Preflights that a route answers per method (hapi's CORS answers a preflight

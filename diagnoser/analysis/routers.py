@@ -3,25 +3,72 @@
 Frameworks compute Allow from the methods their routes register; a handler that writes
 Allow by hand can name a method it then refuses (RFC 9110 15.5.6 asks for the target's
 methods, nothing checks it). So an unsent method is inferred served from Allow only when
-some response shows a router that builds it.
+an answer carrying it is a router's own: its default 405/501 body or automatic OPTIONS
+answer. A server header alone is not enough: Werkzeug's or uvicorn's server runs
+hand-written apps as well as frameworks.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from diagnoser.analysis.layers import Stack, identify
 from diagnoser.probing.model import Observation
 
-# Stacks whose routing answers OPTIONS and 405 with the Allow it computes. Werkzeug's
-# server stands for the WSGI frameworks it runs (Flask, Bottle, Falcon, Pyramid), uvicorn
-# for the ASGI ones; nginx is not here: it passes on whatever Allow the app behind sent.
-_ROUTER_STACKS = frozenset(
-    {Stack.FLASK, Stack.STARLETTE, Stack.DJANGO, Stack.EXPRESS, Stack.SPRING, Stack.RAILS}
+# Stacks recognised by their router's own default body (layers.py, `certain`), or by
+# headers only that framework sends (Django's security headers) on the view's answer.
+_ROUTER_STACKS = frozenset({Stack.FLASK, Stack.STARLETTE, Stack.DJANGO, Stack.SPRING, Stack.RAILS})
+_ASGI_SERVER = re.compile(r"uvicorn|hypercorn|daphne", re.I)
+_BODIES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r'^\{"detail":"Method \\"[A-Z]+\\" not allowed\."\}'), "Django REST framework"),
+    (re.compile(r'^\{"title": "405 Method Not Allowed"\}'), "Falcon"),
+    (re.compile(r"<title>Error: 405 Method Not Allowed</title>"), "Bottle"),
 )
-_AIOHTTP_SERVER = re.compile(r"\baiohttp/", re.I)
-_DRF_405 = re.compile(r'^\{"detail":"Method \\"[A-Z]+\\" not allowed\."\}')
+
+
+def express_answered_options(options: Observation | None) -> bool:
+    """Express's router answered OPTIONS itself: its automatic answer's body is the
+    Allow value it built."""
+    allow = options.header("allow") if options is not None else None
+    return bool(allow) and options is not None and options.body_excerpt.strip() == allow
+
+
+def _express(o: Observation) -> bool:
+    powered = (o.header("x-powered-by") or "").lower()
+    return o.method == "OPTIONS" and "express" in powered and express_answered_options(o)
+
+
+def _aiohttp(o: Observation) -> bool:
+    return "aiohttp/" in (o.header("server") or "")
+
+
+def _starlette(o: Observation) -> bool:
+    server = o.header("server") or ""
+    return (
+        o.status == 405
+        and o.body_excerpt == "Method Not Allowed"
+        and bool(_ASGI_SERVER.search(server))
+    )
+
+
+def _koa_router(o: Observation) -> bool:
+    # allowedMethods() answers a method the router does not implement 501 with the
+    # path's Allow and Koa's default body.
+    return o.status == 501 and o.body_excerpt == "Not Implemented"
+
+
+def _apache(o: Observation) -> bool:
+    return identify(o).stack is Stack.APACHE
+
+
+_SIGNATURES: tuple[tuple[str, Callable[[Observation], bool]], ...] = (
+    ("Express's automatic OPTIONS answer", _express),
+    ("aiohttp's router (Server header)", _aiohttp),
+    ("Starlette's router ('Method Not Allowed' under an ASGI server)", _starlette),
+    ("@koa/router (501 'Not Implemented' with Allow)", _koa_router),
+    ("Apache httpd's core (Server header)", _apache),
+)
 
 
 def allow_builder(observations: Iterable[Observation]) -> str:
@@ -30,14 +77,12 @@ def allow_builder(observations: Iterable[Observation]) -> str:
         if observation.status is None or observation.header("allow") is None:
             continue
         layer = identify(observation)
-        if layer.stack in _ROUTER_STACKS:
+        if layer.stack in _ROUTER_STACKS and (layer.certain or layer.stack is Stack.DJANGO):
             return f"{layer.stack.value}'s router ({layer.clue})"
-        if _AIOHTTP_SERVER.search(observation.header("server") or ""):
-            return "aiohttp's router (Server header)"
-        if _DRF_405.match(observation.body_excerpt):
-            return "Django REST framework (its 405 body)"
-        if observation.status == 501:
-            # @koa/router's allowedMethods() answers a method it does not implement 501
-            # with the path's Allow: a hand-written 501 rarely carries one.
-            return f"a router that answers {observation.method} 501 with the path's Allow"
+        for pattern, name in _BODIES:
+            if pattern.search(observation.body_excerpt):
+                return f"{name}'s router (its 405 body)"
+        for name, matches in _SIGNATURES:
+            if matches(observation):
+                return name
     return ""

@@ -18,8 +18,11 @@ from diagnoser.probing.model import (
 
 JSON = ("content-type", "application/json")
 HTML = ("content-type", "text/html")
-# Werkzeug's server runs routers that build Allow from their routes (Flask, Bottle, Falcon).
-WERKZEUG = ("server", "Werkzeug/3.1.9 Python/3.11.7")
+# Werkzeug's routing refuses a method with this page and the Allow it built.
+WERKZEUG_405 = (
+    "<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n"
+    "<p>The method is not allowed for the requested URL.</p>"
+)
 
 
 def answer(
@@ -141,7 +144,8 @@ def test_a_failed_phantom_probe_falls_back_to_allow_and_says_so() -> None:
     delete = cell(
         "DELETE",
         *SAFE_BASE,
-        answer("OPTIONS", 200, ("allow", "GET, HEAD, DELETE"), WERKZEUG),
+        answer("OPTIONS", 200, ("allow", "GET, HEAD, DELETE")),
+        answer("TRACE", 405, ("allow", "GET, HEAD, DELETE"), body=WERKZEUG_405),
         answer("phantom:DELETE", None),
     )
 

@@ -4,7 +4,7 @@ import pytest
 
 from diagnoser.analysis.model import Basis, Verdict
 from diagnoser.probing.model import UNKNOWN_METHOD, Observation
-from tests.analysis.test_inference import JSON, SAFE_BASE, WERKZEUG, answer, cell
+from tests.analysis.test_inference import JSON, SAFE_BASE, WERKZEUG_405, answer, cell
 
 LISTED = ("allow", "GET, HEAD, POST, OPTIONS")
 
@@ -19,6 +19,21 @@ def test_a_hand_written_allow_naming_a_method_leaves_it_unknown() -> None:
 
     assert post.verdict is Verdict.UNKNOWN
     assert "written by hand" in post.source
+
+
+@pytest.mark.parametrize(
+    "server", ["Werkzeug/3.1.9 Python/3.11.7", "uvicorn", "gunicorn/21.2.0", "Express"]
+)
+def test_a_servers_name_alone_does_not_make_its_allow_a_routers(server: str) -> None:
+    # Werkzeug's and uvicorn's servers run hand-written apps as well as frameworks.
+    post = cell(
+        "POST",
+        *SAFE_BASE,
+        answer("OPTIONS", 204, ("server", server), ("x-powered-by", server), LISTED),
+        answer(UNKNOWN_METHOD, 405, ("server", server), LISTED, body="Method Not Allowed\n"),
+    )
+
+    assert post.verdict is Verdict.UNKNOWN
 
 
 def test_a_hand_written_allow_still_says_a_method_it_omits_is_refused() -> None:
@@ -38,7 +53,9 @@ OPTIONS_LISTS = answer("OPTIONS", 200, LISTED)
 @pytest.mark.parametrize(
     "built",
     [
-        pytest.param((answer("OPTIONS", 200, WERKZEUG, LISTED),), id="werkzeug"),
+        pytest.param(
+            (OPTIONS_LISTS, answer("TRACE", 405, LISTED, body=WERKZEUG_405)), id="werkzeug"
+        ),
         pytest.param(
             (answer("OPTIONS", 405, ("server", "Python/3.11 aiohttp/3.14.5"), LISTED),),
             id="aiohttp",
