@@ -206,14 +206,18 @@ class Inference:
         if gate:
             return _unknown(method, f"{said} is beside the point: {gate}")
         if source.lists(method):
-            if not allow_builder(self._report.plain()):
-                return _unknown(
-                    method,
-                    f"{said} lists {method}, but no answer shows a router that builds Allow "
-                    "from its routes, and an Allow written by hand can name a method the "
-                    "handler refuses",
+            if allow_builder(self._report.plain()):
+                return _inferred(method, Verdict.ACCEPTED, said)
+            if self._cors_lists(method):
+                return _inferred(
+                    method, Verdict.ACCEPTED, f"{said}, and Access-Control-Allow-Methods too"
                 )
-            return _inferred(method, Verdict.ACCEPTED, said)
+            return _unknown(
+                method,
+                f"{said} lists {method}, but no answer shows a router that builds Allow "
+                "from its routes, and an Allow written by hand can name a method the "
+                "handler refuses",
+            )
         verdict, why = self._absent(method)
         if verdict is None:
             return _unknown(method, f"{said} omits {method}, but {why}")
@@ -318,6 +322,19 @@ class Inference:
         if mine in passed:
             return _inferred(method, Verdict.ACCEPTED, said)
         return _inferred(method, self._verdict_for(trace.status), said)
+
+    def _cors_lists(self, method: str) -> bool:
+        """A passed preflight's Access-Control-Allow-Methods names the method too, and not
+        as part of every verb (a CORS default): the server says so a second time."""
+        for answer in self._preflight.values():
+            if answer.status is None or not 200 <= answer.status < 300:
+                continue
+            listed = parse_method_list(answer.header("access-control-allow-methods") or "")
+            if listed.wildcard or all(listed.lists(m) for m in PREFLIGHT_METHODS):
+                continue
+            if listed.lists(method):
+                return True
+        return False
 
     def _cors_answers_options(self) -> bool:
         """A plain OPTIONS was refused for lacking Access-Control-Request-Method (hapi's

@@ -79,3 +79,25 @@ def test_an_allow_a_router_built_names_served_methods(built: tuple[Observation, 
 
     assert (post.verdict, post.basis) == (Verdict.ACCEPTED, Basis.INFERRED)
     assert post.source.startswith("Allow on the")
+
+
+@pytest.mark.parametrize(
+    ("cors_list", "verdict"),
+    [
+        ("GET, HEAD, POST", Verdict.ACCEPTED),
+        # A CORS default that lists every verb says nothing about this route.
+        ("GET, HEAD, POST, PUT, PATCH, DELETE", Verdict.UNKNOWN),
+    ],
+)
+def test_a_hand_written_allow_backed_by_the_cors_list_names_a_served_method(
+    cors_list: str, verdict: Verdict
+) -> None:
+    post = cell(
+        "POST",
+        *SAFE_BASE,
+        answer("OPTIONS", 204, LISTED),
+        answer("preflight:POST", 204, LISTED, ("access-control-allow-methods", cors_list)),
+        answer(UNKNOWN_METHOD, 501, body="Not Implemented\n"),
+    )
+
+    assert post.verdict is verdict
