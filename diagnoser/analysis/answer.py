@@ -11,7 +11,15 @@ from __future__ import annotations
 from diagnoser.analysis.answer_text import gateway_forbids, not_supported
 from diagnoser.analysis.facts import Facts
 from diagnoser.analysis.layers import Layer, Stack
-from diagnoser.analysis.model import Answer, Diagnosis, Finding, MethodCell, Severity, Verdict
+from diagnoser.analysis.model import (
+    Answer,
+    Basis,
+    Diagnosis,
+    Finding,
+    MethodCell,
+    Severity,
+    Verdict,
+)
 from diagnoser.analysis.reproduce import curl_for
 from diagnoser.analysis.resolve import precedence, rank
 
@@ -165,12 +173,17 @@ def _gateway_words(facts: Facts, finding: Finding, cell: MethodCell) -> Answer |
     if finding.rule != "gateway_forbids_method":
         return None
     layer = facts.layers.get(facts.probe_for(cell.method))
+    inferred = ""
+    if layer is None and cell.basis is Basis.INFERRED and facts.unknown is not None:
+        # Not sent: the rule that forbade the made-up verb stands for it (gateway.py).
+        layer = facts.layers.get(facts.unknown.probe)
+        inferred = f" (inferred: {cell.source})"
     if layer is None or not layer.certain:
         return None
     words = gateway_forbids(layer.stack, cell.method, layer.label, cell.status)
     if words is None:
         return None
-    return _answer(facts, cell, finding.rule, words[0] + ".", words[1])
+    return _answer(facts, cell, finding.rule, words[0] + inferred + ".", words[1])
 
 
 def _from_finding(

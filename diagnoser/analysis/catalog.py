@@ -212,7 +212,8 @@ _RULES = (
             "a gateway, proxy, WAF or the web server's own configuration forbids a method "
             "(403 without Allow; IIS 404.6): names the directive (nginx `limit_except`, "
             "Apache `<Limit>`/`<LimitExcept>` with `Require`, IIS request filtering "
-            "verbs)"
+            "verbs); under the safe policy it also names the unsent verbs inferred "
+            "forbidden by the same rule"
         ),
         "A 403 (RFC 9110 15.5.4) from a layer in front of the application, for a method "
         "the resource advertises, or in the web server's own default error page means the "

@@ -4,7 +4,8 @@ A wrong inference is worse than none: a user who reads "PATCH: 405 (inferred)" f
 wrong thing. So each clue is cross-checked against the others (every Allow seen, the
 made-up verb's answer, Access-Control-Allow-Methods) and against what the answering
 stack is known to get wrong (tests/servers/OBSERVED.md has the real answers); when they
-disagree the cell stays unknown and says why.
+disagree the cell stays unknown and says why. blanket.py reads layers that refuse every
+unsafe verb alike; routers.py tells an Allow a router built from one written by hand.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from diagnoser.analysis.blanket import blanket_answer
 from diagnoser.analysis.headers import MethodList, parse_method_list
 from diagnoser.analysis.layers import Stack, identify
 from diagnoser.analysis.model import Basis, MethodCell, Verdict
+from diagnoser.analysis.routers import allow_builder, express_answered_options
 from diagnoser.probing.model import (
     PREFLIGHT_METHODS,
     UNSAFE_METHODS,
@@ -86,6 +89,11 @@ class Inference:
         if blind is not None:
             status, said = blind
             return _inferred(method, self._verdict_for(status), said)
+        blanket = blanket_answer(method, self._report)
+        if blanket is not None:
+            if blanket.verdict is None:
+                return _unknown(method, blanket.said)
+            return _inferred(method, blanket.verdict, blanket.said)
         if self._allows:
             return self._from_allow(method, undecided)
         cell = self._from_routed_preflights(method) or self._from_preflight(method)
@@ -198,7 +206,18 @@ class Inference:
         if gate:
             return _unknown(method, f"{said} is beside the point: {gate}")
         if source.lists(method):
-            return _inferred(method, Verdict.ACCEPTED, said)
+            if allow_builder(self._report.plain()):
+                return _inferred(method, Verdict.ACCEPTED, said)
+            if self._cors_lists(method):
+                return _inferred(
+                    method, Verdict.ACCEPTED, f"{said}, and Access-Control-Allow-Methods too"
+                )
+            return _unknown(
+                method,
+                f"{said} lists {method}, but no answer shows a router that builds Allow "
+                "from its routes, and an Allow written by hand can name a method the "
+                "handler refuses",
+            )
         verdict, why = self._absent(method)
         if verdict is None:
             return _unknown(method, f"{said} omits {method}, but {why}")
@@ -265,11 +284,10 @@ class Inference:
         )
 
     def _express_options(self) -> bool:
-        """OPTIONS was answered by Express's router itself (its body is the Allow value),
-        so no middleware of the app handles methods on its own here."""
+        """OPTIONS was answered by Express's router itself, so no middleware of the app
+        handles methods on its own here."""
         options = next((o for o in self._report.plain() if o.method == "OPTIONS"), None)
-        allow = options.header("allow") if options is not None else None
-        return bool(allow) and options is not None and options.body_excerpt.strip() == allow
+        return express_answered_options(options)
 
     def _from_routed_preflights(self, method: str) -> MethodCell | None:
         """Preflights that a route answers per method (hapi's CORS answers a preflight
@@ -285,16 +303,46 @@ class Inference:
         answers = [o for o in self._preflight.values() if o.status is not None]
         passed = [o for o in answers if o.status is not None and 200 <= o.status < 300]
         like_trace = [o for o in answers if _fingerprint(o) == _fingerprint(trace)]
-        if not passed or not like_trace or len(passed) + len(like_trace) != len(answers):
+        if not like_trace or len(passed) + len(like_trace) != len(answers):
             return None
-        said = (
-            f"the preflights for {', '.join(o.method for o in passed)} passed while the "
-            f"others got the same {trace.status} as TRACE: the route answers preflights "
-            "only for the methods it serves"
-        )
+        if passed:
+            said = (
+                f"the preflights for {', '.join(o.method for o in passed)} passed while the "
+                f"others got the same {trace.status} as TRACE: the route answers preflights "
+                "only for the methods it serves"
+            )
+        elif self._cors_answers_options():
+            said = (
+                "a CORS layer answers OPTIONS here (it asked for Access-Control-Request-"
+                f"Method), yet every preflight got the same {trace.status} as TRACE: it "
+                "answers preflights only for the methods a route serves"
+            )
+        else:
+            return None  # no CORS at all: every preflight is just an unrouted OPTIONS
         if mine in passed:
             return _inferred(method, Verdict.ACCEPTED, said)
         return _inferred(method, self._verdict_for(trace.status), said)
+
+    def _cors_lists(self, method: str) -> bool:
+        """A passed preflight's Access-Control-Allow-Methods names the method too, and not
+        as part of every verb (a CORS default): the server says so a second time."""
+        for answer in self._preflight.values():
+            if answer.status is None or not 200 <= answer.status < 300:
+                continue
+            listed = parse_method_list(answer.header("access-control-allow-methods") or "")
+            if listed.wildcard or all(listed.lists(m) for m in PREFLIGHT_METHODS):
+                continue
+            if listed.lists(method):
+                return True
+        return False
+
+    def _cors_answers_options(self) -> bool:
+        """A plain OPTIONS was refused for lacking Access-Control-Request-Method (hapi's
+        CORS): a CORS layer, not the router's not-found, handles OPTIONS here."""
+        options = next((o for o in self._report.plain() if o.method == "OPTIONS"), None)
+        return options is not None and "access-control-request-method" in (
+            options.body_excerpt.lower()
+        )
 
     def _from_preflight(self, method: str) -> MethodCell | None:
         answer = self._preflight.get(method)

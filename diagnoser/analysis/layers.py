@@ -99,6 +99,7 @@ _SERVER_PATTERNS: tuple[tuple[re.Pattern[str], Stack], ...] = (
 
 # IIS request filtering answers a denied verb 404.6, not 403: the one 404 that forbids.
 VERB_DENIED_CLUE = "IIS request filtering 'verb denied' page (404.6)"
+CSRF_FAILURE_CLUE = "Django CSRF failure page"
 
 # Default bodies, most distinctive first. Each pattern is matched against the excerpt.
 _BODY_PATTERNS: tuple[tuple[re.Pattern[str], Stack, str], ...] = (
@@ -163,7 +164,7 @@ _BODY_PATTERNS: tuple[tuple[re.Pattern[str], Stack, str], ...] = (
     (
         re.compile(r'"NONE,NOARCHIVE">\s*<title>403 Forbidden</title>'),
         Stack.DJANGO,
-        "Django CSRF failure page",
+        CSRF_FAILURE_CLUE,
     ),
     (re.compile(r"Routing Error|No route matches", re.I), Stack.RAILS, "Rails routing error"),
 )

@@ -18,6 +18,11 @@ from diagnoser.probing.model import (
 
 JSON = ("content-type", "application/json")
 HTML = ("content-type", "text/html")
+# Werkzeug's routing refuses a method with this page and the Allow it built.
+WERKZEUG_405 = (
+    "<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n"
+    "<p>The method is not allowed for the requested URL.</p>"
+)
 
 
 def answer(
@@ -140,6 +145,7 @@ def test_a_failed_phantom_probe_falls_back_to_allow_and_says_so() -> None:
         "DELETE",
         *SAFE_BASE,
         answer("OPTIONS", 200, ("allow", "GET, HEAD, DELETE")),
+        answer("TRACE", 405, ("allow", "GET, HEAD, DELETE"), body=WERKZEUG_405),
         answer("phantom:DELETE", None),
     )
 
@@ -228,3 +234,18 @@ def test_preflights_that_all_pass_say_nothing_about_routing() -> None:
 
     assert put.verdict is Verdict.UNKNOWN
     assert "configured methods" in put.source
+
+
+def test_preflights_that_all_get_traces_answer_from_a_cors_layer_are_unrouted() -> None:
+    # hapi's CORS answers a bare OPTIONS itself and a preflight only for a routed method.
+    not_found = '{"statusCode":404,"error":"Not Found","message":"Not Found"}'
+    put = cell(
+        "PUT",
+        *SAFE_BASE,
+        answer("OPTIONS", 404, JSON, body="CORS error: Missing Access-Control-Request-Method"),
+        answer("TRACE", 404, JSON, body=not_found),
+        *(answer(f"preflight:{m}", 404, JSON, body=not_found) for m in ("POST", "PUT", "DELETE")),
+    )
+
+    assert (put.verdict, put.basis) == (Verdict.NOT_FOUND, Basis.INFERRED)
+    assert "a CORS layer answers OPTIONS here" in put.source

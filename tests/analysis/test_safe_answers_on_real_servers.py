@@ -96,15 +96,19 @@ def test_a_redirect_every_method_gets_is_inferred_for_the_unsent_ones(
         assert "does not look at the method" in cell.source
 
 
-def test_a_redirect_the_made_up_verb_does_not_get_is_not_inferred(
+def test_nginx_serving_a_directory_itself_redirects_post_and_refuses_the_other_verbs(
     loopback_engine: ProbeEngine, nginx_server: Server
 ) -> None:
-    # nginx redirects GET to the directory's slash but refuses the made-up verb with 405:
-    # the redirect depends on the method, so POST (301) and PUT (405) can't be told.
+    # GET gets the directory's slash redirect but OPTIONS and the made-up verb nginx's own
+    # 405: its static handler, which redirects POST as it does GET and refuses the rest.
     diagnosis = _safe(loopback_engine, nginx_server, "/static/docs")
+    truth = diagnose(loopback_engine.probe(Target(nginx_server.url("/static/docs"))))
 
-    for method in ("POST", "PUT"):
-        assert _cell(diagnosis, method).verdict is Verdict.UNKNOWN, method
+    for method, verdict in (("POST", Verdict.REDIRECTED), ("PUT", Verdict.REJECTED)):
+        cell = _cell(diagnosis, method)
+        assert (cell.verdict, cell.basis) == (verdict, Basis.INFERRED), method
+        assert "static file handler" in cell.source
+        assert _cell(truth, method).verdict is verdict
 
 
 def test_preflights_a_route_answers_per_method_tell_its_methods(
@@ -120,6 +124,30 @@ def test_preflights_a_route_answers_per_method_tell_its_methods(
         assert (cell.verdict, cell.basis) == (Verdict.NOT_FOUND, Basis.INFERRED), method
         assert "same 404 as TRACE" in cell.source
     assert answer_for(diagnosis, "PATCH").cause == "method_falls_to_404"
+
+
+def test_preflights_hapis_cors_refuses_all_like_trace_tell_no_route_serves_them(
+    loopback_engine: ProbeEngine, hapi_cors_server: Server
+) -> None:
+    diagnosis = _safe(loopback_engine, hapi_cors_server, "/readonly")  # GET only
+
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        cell = _cell(diagnosis, method)
+        assert (cell.verdict, cell.basis) == (Verdict.NOT_FOUND, Basis.INFERRED), method
+        assert "a CORS layer answers OPTIONS here" in cell.source
+
+
+def test_djangos_csrf_check_forbids_the_unsent_verbs_as_it_does_the_made_up_one(
+    loopback_engine: ProbeEngine, django_server: Server
+) -> None:
+    diagnosis = _safe(loopback_engine, django_server, "/form/")
+    truth = diagnose(loopback_engine.probe(Target(django_server.url("/form/"))))
+
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        cell = _cell(diagnosis, method)
+        assert (cell.verdict, cell.basis) == (Verdict.FORBIDDEN, Basis.INFERRED), method
+        assert "CSRF" in cell.source
+        assert _cell(truth, method).verdict is Verdict.FORBIDDEN
 
 
 def test_preflights_that_all_get_traces_answer_tell_nothing(
@@ -218,7 +246,21 @@ def test_an_unknown_verb_beside_a_gateway_that_forbids_the_others_points_at_it(
 ) -> None:
     diagnosis = _safe(loopback_engine, nginx_server, "/api/items")  # limit_except GET
 
-    answer = answer_for(diagnosis, "PUT")
+    answer = answer_for(diagnosis, "POST")  # such rules often except POST: not inferred
     assert (answer.verdict, answer.cause) == ("unknown", None)
     assert "gateway_forbids_method" in answer.sentence
     assert "limit_except" in answer.sentence
+
+
+def test_verbs_a_server_rule_forbids_with_the_made_up_verb_are_its_cause_unsent(
+    loopback_engine: ProbeEngine, nginx_server: Server
+) -> None:
+    diagnosis = _safe(loopback_engine, nginx_server, "/api/items")  # limit_except GET
+
+    answer = answer_for(diagnosis, "PUT")
+    assert (answer.verdict, answer.cause) == ("forbidden", "gateway_forbids_method")
+    assert "limit_except" in answer.sentence
+    assert "(inferred: OPTIONS and the made-up verb" in answer.sentence
+    assert {"PUT", "PATCH", "DELETE"} <= set(
+        _finding(diagnosis, "gateway_forbids_method").evidence.methods
+    )

@@ -13,10 +13,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from bench.accuracy import UNSENT_IN_SAFE, _as_registered
 from diagnoser.analysis.diagnose import diagnose
+from diagnoser.analysis.facts import verdict_for
+from diagnoser.analysis.model import Verdict
 from diagnoser.probing.engine import EngineConfig, ProbeEngine
 from diagnoser.probing.model import ProbePolicy, Target
-from tests.servers.corpus import CASES, VERBS, Case
+from tests.servers.corpus import CASES, ORIGIN, VERBS, Case
 from tests.servers.fixtures import Server, ServerUnavailable
 from tests.servers.runners import corpus_servers
 
@@ -58,6 +61,27 @@ def test_full_policy_matrix_is_what_the_stack_answers(
     servers, _ = corpus
     url = servers[case.stack].url(case.path)
     assert _full_matrix(corpus_engine, url) == case.matrix
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.stack}{c.path}" for c in CASES])
+def test_safe_policy_infers_no_unsent_verb_wrong(
+    case: Case, corpus: tuple[dict[str, Server], float], corpus_engine: ProbeEngine
+) -> None:
+    # Against the stack's real answers (corpus.py), with the origin declared: preflights
+    # are cross-checked then too. Unknown is allowed (and says why); wrong is not.
+    servers, _ = corpus
+    url = servers[case.stack].url(case.path)
+    target = Target(url=url, origin=ORIGIN, policy=ProbePolicy.SAFE, **_as_registered(url))
+    matrix = diagnose(corpus_engine.probe(target)).matrix
+
+    wrong = [
+        f"{cell.method}: {cell.verdict} ({cell.source}), really {case.matrix[cell.method]}"
+        for cell in (matrix.cell(verb) for verb in UNSENT_IN_SAFE)
+        if cell is not None
+        and cell.verdict is not Verdict.UNKNOWN
+        and cell.verdict is not verdict_for(case.matrix[cell.method])
+    ]
+    assert wrong == []
 
 
 def _full_matrix(engine: ProbeEngine, url: str) -> dict[str, int | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from diagnoser.analysis.facts import Facts
 from diagnoser.analysis.headers import parse_method_list
 from diagnoser.analysis.layers import VERB_DENIED_CLUE, Layer, Stack, same_layer
-from diagnoser.analysis.model import Finding
+from diagnoser.analysis.model import Basis, Finding, Verdict
 from diagnoser.analysis.rules.common import header_evidence, join_methods, make_finding
 from diagnoser.probing.model import PLAIN_METHODS, Observation
 
@@ -38,6 +38,10 @@ def check(facts: Facts) -> list[Finding]:
         return []
     methods = [o.method for o, _, _ in blocked]
     shown, reason, layer = blocked[0]
+    unsent = _inferred_forbidden(facts)
+    if unsent:
+        methods += unsent
+        reason += f"; {join_methods(unsent)}, not sent, inferred forbidden by the same rule"
     first, status = shown.probe, shown.status
     directive = _SERVER_DIRECTIVES.get(layer.stack) if layer.certain else None
     by = f"{layer.label}'s own configuration ({directive})" if directive else layer.label
@@ -59,6 +63,22 @@ def check(facts: Facts) -> list[Finding]:
             layer=f"{layer.label} ({layer.clue})",
             stack=layer.stack,
         )
+    ]
+
+
+def _inferred_forbidden(facts: Facts) -> list[str]:
+    """Unsent verbs inferred forbidden because a web server's own 403 answered the made-up
+    verb and OPTIONS alike (blanket.py): the same rule's doing, so the same cause."""
+    made_up = facts.unknown
+    layer = facts.layers.get(made_up.probe) if made_up is not None else None
+    if made_up is None or made_up.status != 403 or layer is None:
+        return []
+    if not (layer.certain and layer.is_gateway):
+        return []  # the application's own 403 (Django's CSRF check): not a gateway's
+    return [
+        cell.method
+        for cell in facts.matrix.cells
+        if cell.basis is Basis.INFERRED and cell.verdict is Verdict.FORBIDDEN
     ]
 
 
