@@ -442,5 +442,6 @@ def test_an_apprise_plugin_called_outside_the_guard_sends_nothing(
     caplog.set_level(logging.DEBUG, logger="apprise")
     plugin = apprise.Apprise.instantiate("json://public.example.net/hook")
 
+    assert plugin is not None
     assert plugin.notify(body="b", title="t") is False
     assert "refused: an alert plugin sent outside notify_once" in caplog.text

@@ -47,6 +47,11 @@ class Health:
     def ok(self) -> bool:
         return self.state == AlertDelivery.State.SENT
 
+    @property
+    def event_label(self) -> str:
+        labels = dict(AlertEvent.choices)
+        return str(labels.get(self.event, "test alert")).lower()
+
 
 @dataclass(frozen=True)
 class ChannelRow:
