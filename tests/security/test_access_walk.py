@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from diagnoser.monitoring.services.alert_channels import alert_channel_create
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.monitoring.services.runs import run_request
 from diagnoser.probing.engine import ProbeEngine
@@ -71,6 +72,9 @@ def seeded(api: Api, engine: ProbeEngine, trio: Trio) -> Seeded:
     check = drift_check_create(service=api.service, name="nightly")
     report = drift_report_probed(engine=replaying, check=check)
     link, token = share_link_create(run=run, user=trio.alice)
+    channel = alert_channel_create(
+        service=api.service, name="chat", url="slack://T1JJ3T3L2/A1BRTD4JD/TIiajk", events=[]
+    )
     return Seeded(
         {
             "service_id": api.service.id,
@@ -81,6 +85,7 @@ def seeded(api: Api, engine: ProbeEngine, trio: Trio) -> Seeded:
             "check_id": report.drift_check_id,
             "report_id": report.id,
             "link_id": link.id,
+            "channel_id": channel.id,
             "token": token,
         }
     )
