@@ -1,26 +1,28 @@
 """Alerts through Apprise, held to the outbound choke point.
 
 Apprise's plugins make their own HTTP calls with module-level `requests.post(...)`. For
-the plugins admitted here, that `requests` name is replaced (once, at import) by a stand-in
-whose calls go through `outbound.exchange`: the SSRF guard on the address connected to,
-the total deadline, the capped raw read, no redirects. The stand-in refuses any call made
-outside `notify_once`, so nothing reaches the network unguarded, whoever calls the plugin.
+the plugins admitted here, that `requests` name is replaced by a stand-in whose calls go
+through `outbound.exchange`: the SSRF guard on the address connected to, the total
+deadline, the capped raw read, no redirects. The stand-in refuses any call made outside
+`notify_once`, so nothing reaches the network unguarded, whoever calls the plugin.
 
-Schemes whose plugin is not admitted are refused before Apprise sees the URL. Email speaks
-SMTP, not HTTP: a `mailto://` channel is sent only to an SMTP host the operator lists.
+Apprise (most of a second to import) is loaded on first use, only here (`apprise_bound`),
+and bound before the first plugin is made. Schemes whose plugin is not admitted are
+refused before Apprise sees the URL. Email speaks SMTP, not HTTP: a `mailto://` channel
+is sent only to an SMTP host the operator lists.
 """
 
 from __future__ import annotations
 
 import contextvars
 import importlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-import apprise
 import requests
 
 from .config import EngineConfig
@@ -145,13 +147,24 @@ class _GuardedRequests(ModuleType):
 _GUARDED = _GuardedRequests()
 
 
+_binding = threading.Lock()
+_bound: list[str] = []  # the plugin modules bound so far
+
+
 def _bind(modules: Iterable[str]) -> None:
     for name in set(modules):
         module = importlib.import_module(f"apprise.plugins.{name}")
         module.requests = _GUARDED  # type: ignore[attr-defined]
 
 
-_bind(HTTP_PLUGINS.values())
+def apprise_bound() -> Any:
+    """The apprise package, its admitted plugins' `requests` bound to the stand-in."""
+    with _binding:
+        apprise = importlib.import_module("apprise")
+        if not _bound:
+            _bind(HTTP_PLUGINS.values())
+            _bound.extend(sorted(set(HTTP_PLUGINS.values())))
+        return apprise
 
 
 def channel_kind(url: str) -> str:
@@ -167,7 +180,7 @@ def _plugin(url: str, *, smtp_hosts: frozenset[str]) -> Any:
             f"{scheme or 'no'}:// is not a channel this server sends: use one of {admitted} "
             "(json:// for a generic webhook)"
         )
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    plugin = apprise_bound().Apprise.instantiate(url, suppress_exceptions=True)
     if plugin is None:
         raise ChannelRefused(
             f"Apprise can't read this {scheme}:// URL: check it against the Apprise wiki "

@@ -14,7 +14,6 @@ import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import apprise
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -38,6 +37,7 @@ from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.probing import transport
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ErrorKind, ProbePolicy, Target
+from diagnoser.probing.notify import apprise_bound
 from tests.probing.servers import EchoServer, echo_serving, echo_url
 
 pytestmark = pytest.mark.django_db
@@ -440,7 +440,7 @@ def test_an_apprise_plugin_called_outside_the_guard_sends_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="apprise")
-    plugin = apprise.Apprise.instantiate("json://public.example.net/hook")
+    plugin = apprise_bound().Apprise.instantiate("json://public.example.net/hook")
 
     assert plugin is not None
     assert plugin.notify(body="b", title="t") is False
