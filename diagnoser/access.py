@@ -14,7 +14,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
 from diagnoser.inventory import models as inventory
-from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun
+from diagnoser.monitoring.models import AlertChannel, DriftCheck, DriftReport, ProbeRun
 
 M = TypeVar("M", bound=Model)
 
@@ -136,6 +136,12 @@ def member_drift_check(request: HttpRequest, service_id: int, check_id: int) -> 
         DriftCheck.objects.select_related("periodic_task__interval", "periodic_task__crontab"),
         service_id=service_id,
         object_id=check_id,
+    )
+
+
+def member_alert_channel(request: HttpRequest, service_id: int, channel_id: int) -> AlertChannel:
+    return _in_service(
+        request, AlertChannel.objects.all(), service_id=service_id, object_id=channel_id
     )
 
 

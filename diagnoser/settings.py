@@ -197,6 +197,9 @@ DIAGNOSER_RETENTION_DAYS = env_int("DIAGNOSER_RETENTION_DAYS", 90, minimum=1)
 DIAGNOSER_RUN_MAX_ATTEMPTS = env_int("DIAGNOSER_RUN_MAX_ATTEMPTS", 3, minimum=1)
 DIAGNOSER_WEBHOOK_MAX_ATTEMPTS = env_int("DIAGNOSER_WEBHOOK_MAX_ATTEMPTS", 5, minimum=1)
 DIAGNOSER_WEBHOOK_BACKOFF = env_float("DIAGNOSER_WEBHOOK_BACKOFF", 30.0, minimum=0.0)
+# SMTP hosts an email alert channel may send through (the operator's relay): email is not
+# HTTP, so the probe guard can't hold it; only hosts listed here are used.
+DIAGNOSER_ALERT_SMTP_HOSTS = frozenset(h.lower() for h in env_list("DIAGNOSER_ALERT_SMTP_HOSTS"))
 # A drift report still waiting for probe runs after this long is finished with what it has.
 DIAGNOSER_DRIFT_REPORT_DEADLINE = env_float("DIAGNOSER_DRIFT_REPORT_DEADLINE", 1800.0, minimum=1)
 # Where `seed_demo` points the demo environments (`manage.py run_specimen --env ...`).

@@ -242,3 +242,7 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} attempt {self.attempt} to {self.url}"
+
+
+# Alerts live in their own module; imported here so Django registers them with the app.
+from diagnoser.monitoring.alert_models import AlertChannel, AlertDelivery  # noqa: E402, F401

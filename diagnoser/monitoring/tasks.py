@@ -28,6 +28,8 @@ from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.retry import with_db_retry
 from diagnoser.monitoring.services import (
+    alert_delivery,
+    alert_queue,
     alerts,
     drift_reports,
     drift_schedules,
@@ -137,6 +139,23 @@ def notify_webhook(self: Any, report_id: int, event: str, attempt: int = 1) -> b
     else:
         log.error("webhook for report %s (%s) failed %s times", report_id, event, attempt)
     return False
+
+
+@shared_task(bind=True, name=alert_queue.SEND_TASK)
+def send_alert(self: Any, delivery_id: int, attempt: int = 1) -> bool:
+    """One attempt at an alert delivery; a failed one publishes the next with a growing
+    countdown, as the drift webhook does. The delivery row is claimed per attempt, so a
+    redelivered message sends nothing twice."""
+    close_old_connections()
+    delivery = alert_delivery.alert_delivery_send(delivery_id=delivery_id, attempt=attempt)
+    if delivery is None:
+        log.info("alert delivery %s attempt %s: not ours to send", delivery_id, attempt)
+        return False
+    if delivery.state == delivery.State.PENDING:
+        self.apply_async(
+            args=(delivery_id, attempt + 1), countdown=alerts.webhook_backoff(attempt=attempt)
+        )
+    return delivery.state == delivery.State.SENT
 
 
 @shared_task(name=probe_schedules.SCHEDULE_TASK)

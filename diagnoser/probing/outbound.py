@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import requests
+
 from .config import EngineConfig
 from .deadline import Watchdog, watching
 from .errors import describe_send_failure
@@ -51,25 +53,33 @@ def _shared_watchdog() -> Watchdog:
         return _watchdog
 
 
-def send_once(
+@dataclass(frozen=True)
+class Exchange:
+    """One guarded request's raw outcome: the response (its body already read, capped)
+    or the failure, said in one line."""
+
+    response: requests.Response | None
+    body: bytes
+    truncated: bool
+    elapsed_ms: float
+    error: str
+
+
+def exchange(
     *,
     method: str,
     url: str,
     config: EngineConfig,
-    json_body: object = None,
+    data: bytes | str | None = None,
     headers: Mapping[str, str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-) -> OutboundResult:
+) -> Exchange:
     """Send one request on a connection of its own and read at most `max_bytes` of the
     answer within `config.deadline`. Never raises for what the network or the server did:
-    the result's `error` says it."""
-    data = None if json_body is None else json.dumps(json_body).encode("utf-8")
-    sent_headers = dict(headers or {})
-    if data is not None:
-        sent_headers.setdefault("Content-Type", "application/json")
+    `error` says it."""
     start = time.perf_counter()
     watch = _shared_watchdog().watch(config.deadline)
-    status: int | None = None
+    response: requests.Response | None = None
     body, truncated, error = b"", False, None
     # A session per request: its connection is never reused by another caller, so one
     # workspace's webhook cannot leave bytes another's reads.
@@ -79,12 +89,11 @@ def send_once(
                 method,
                 url,
                 data=data,
-                headers=sent_headers,
+                headers=dict(headers or {}),
                 timeout=(config.connect_timeout, config.read_timeout),
                 allow_redirects=False,
                 stream=True,
             )
-            status = response.status_code
             body, _, truncated = read_raw(response.raw, limit=max_bytes, keep=max_bytes)
             response.close()
         except Exception as exc:  # every failure becomes the result's one-line error
@@ -93,12 +102,34 @@ def send_once(
             expired = watch.finish()
     elapsed_ms = round((time.perf_counter() - start) * 1000, 3)
     if error is None and not expired:
-        return OutboundResult(status, body, truncated, elapsed_ms)
+        return Exchange(response, body, truncated, elapsed_ms, "")
     _, message = describe_send_failure(
         error,
         config,
         host=urlsplit(url).netloc,
         expired=expired,
-        status=None if status is None else str(status),
+        status=None if response is None else str(response.status_code),
     )
-    return OutboundResult(None, b"", False, elapsed_ms, message)
+    return Exchange(None, b"", False, elapsed_ms, message)
+
+
+def send_once(
+    *,
+    method: str,
+    url: str,
+    config: EngineConfig,
+    json_body: object = None,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> OutboundResult:
+    """`exchange` with an optional JSON body, as a status and the capped body."""
+    data = None if json_body is None else json.dumps(json_body).encode("utf-8")
+    sent_headers = dict(headers or {})
+    if data is not None:
+        sent_headers.setdefault("Content-Type", "application/json")
+    sent = exchange(
+        method=method, url=url, config=config, data=data, headers=sent_headers, max_bytes=max_bytes
+    )
+    if sent.response is None:
+        return OutboundResult(None, b"", False, sent.elapsed_ms, sent.error)
+    return OutboundResult(sent.response.status_code, sent.body, sent.truncated, sent.elapsed_ms)

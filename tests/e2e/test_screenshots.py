@@ -13,8 +13,10 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
 
-from diagnoser.inventory.models import Endpoint
-from diagnoser.monitoring.models import ProbeRun
+from diagnoser.inventory.models import Endpoint, Service
+from diagnoser.monitoring.models import AlertDelivery, ProbeRun
+from diagnoser.monitoring.services.alert_channels import alert_channel_create, alert_channel_test
+from tests.monitoring.fixtures import Receiver, wait_for
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -30,7 +32,29 @@ def save(page: Page, folder: Path, name: str) -> None:
     page.screenshot(path=folder / f"{name}.png", full_page=True, animations="disabled")
 
 
-def test_screenshots_of_every_main_page(e2e, demo, logged_in, browser: Browser, shots, specimens):
+def _alert_channels(service: Service, receiver: Receiver) -> None:
+    """One channel that delivered a test alert and one that can't be reached, so the
+    service page shows both kinds of delivery health."""
+    working = alert_channel_create(
+        service=service,
+        name="team-chat",
+        url=receiver.url.replace("http://", "json://"),
+        events=["new_findings", "method_regression", "drift"],
+    )
+    broken = alert_channel_create(
+        service=service, name="on-call", url="json://127.0.0.1:9/pager", events=["probe_failure"]
+    )
+    for channel in (working, broken):
+        alert_channel_test(channel=channel)
+    wait_for(
+        lambda: AlertDelivery.objects.filter(state__in=["sent", "failed"]).count() == 2,
+        what="both test alerts",
+    )
+
+
+def test_screenshots_of_every_main_page(
+    e2e, demo, logged_in, browser: Browser, shots, specimens, receiver
+):
     anonymous = browser.new_context(viewport={"width": 1280, "height": 900})
     login = anonymous.new_page()
     login.goto(f"{e2e.url}/login/")
@@ -41,8 +65,12 @@ def test_screenshots_of_every_main_page(e2e, demo, logged_in, browser: Browser, 
     expect(page.get_by_text("specimen-api").first).to_be_visible()
     save(page, shots, "overview")
 
+    _alert_channels(demo, receiver)
     page.goto(f"{e2e.url}/services/{demo.id}/")
     save(page, shots, "service")
+    page.locator("#alert-channels").screenshot(
+        path=shots / "alert-channels.png", animations="disabled"
+    )
 
     endpoint = Endpoint.objects.get(service=demo, path="/legacy/orders")
     page.goto(f"{e2e.url}/services/{demo.id}/endpoints/{endpoint.id}/")
@@ -72,6 +100,7 @@ def test_screenshots_of_every_main_page(e2e, demo, logged_in, browser: Browser, 
     anonymous.close()
 
     assert sorted(p.stem for p in shots.glob("*.png")) == [
+        "alert-channels",
         "diagnose",
         "drift",
         "endpoint",

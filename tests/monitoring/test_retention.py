@@ -9,7 +9,8 @@ from diagnoser.inventory.services import (
     service_create,
     workspace_create,
 )
-from diagnoser.monitoring.models import ProbeRun, StoredObservation
+from diagnoser.monitoring.models import AlertDelivery, ProbeRun, StoredObservation
+from diagnoser.monitoring.services.alert_channels import alert_channel_create
 from diagnoser.monitoring.services.retention import history_prune
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +57,24 @@ def test_it_prunes_old_runs_and_their_observations_but_keeps_each_targets_latest
     assert remaining == {recent.id, only.id}
     assert old.id not in remaining
     assert older_latest.id not in remaining
+
+
+def test_it_prunes_old_finished_alert_deliveries_but_not_a_pending_retry():
+    service = service_create(workspace=workspace_create(name="w"), name="s")
+    channel = alert_channel_create(
+        service=service, name="chat", url="slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazk", events=[]
+    )
+    for key, state, age_days in [
+        ("old", "sent", 100),
+        ("retry", "pending", 100),
+        ("new", "sent", 1),
+    ]:
+        delivery = AlertDelivery.objects.create(
+            channel=channel, event_key=key, event="drift", title="t", body="b", state=state
+        )
+        when = timezone.now() - timedelta(days=age_days)
+        AlertDelivery.objects.filter(id=delivery.id).update(created_at=when)
+
+    history_prune(days=90)
+
+    assert sorted(AlertDelivery.objects.values_list("event_key", flat=True)) == ["new", "retry"]

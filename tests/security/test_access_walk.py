@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from diagnoser.inventory.tokens import api_token_create
+from diagnoser.monitoring.services.alert_channels import alert_channel_create
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.monitoring.services.runs import run_request
 from diagnoser.probing.engine import ProbeEngine
@@ -73,6 +74,9 @@ def seeded(api: Api, engine: ProbeEngine, trio: Trio) -> Seeded:
     report = drift_report_probed(engine=replaying, check=check)
     link, token = share_link_create(run=run, user=trio.alice)
     api_token, api_key = api_token_create(user=trio.bob, workspace=trio.acme, name="CI")
+    channel = alert_channel_create(
+        service=api.service, name="chat", url="slack://T1JJ3T3L2/A1BRTD4JD/TIiajk", events=[]
+    )
     return Seeded(
         {
             "service_id": api.service.id,
@@ -83,6 +87,7 @@ def seeded(api: Api, engine: ProbeEngine, trio: Trio) -> Seeded:
             "check_id": report.drift_check_id,
             "report_id": report.id,
             "link_id": link.id,
+            "channel_id": channel.id,
             "token": token,
             "token_id": api_token.id,
             "api_key": api_key,

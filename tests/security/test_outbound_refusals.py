@@ -9,6 +9,7 @@ connection attempt is recorded, fails, and fails the test. No packet leaves the 
 
 import html
 import ipaddress
+import logging
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,12 +23,21 @@ from django.utils import timezone
 from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import service_create, workspace_create
 from diagnoser.monitoring.engine_config import engine_config
-from diagnoser.monitoring.models import DriftCheck, DriftReport, Trigger
+from diagnoser.monitoring.models import (
+    AlertChannel,
+    AlertDelivery,
+    DriftCheck,
+    DriftReport,
+    Trigger,
+)
+from diagnoser.monitoring.services.alert_channels import alert_channel_create
+from diagnoser.monitoring.services.alert_delivery import alert_delivery_send
 from diagnoser.monitoring.services.alerts import drift_check_test_alert, webhook_send
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.probing import transport
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ErrorKind, ProbePolicy, Target
+from diagnoser.probing.notify import apprise_bound
 from tests.probing.servers import EchoServer, echo_serving, echo_url
 
 pytestmark = pytest.mark.django_db
@@ -354,3 +364,84 @@ def test_a_webhook_that_redirects_inside_is_logged_as_failed_not_followed(
     assert delivery.error == "HTTP 302 from the webhook"
     assert [r["method"] for r in redirector.stats.requests] == ["POST"]
     _only_its_own_path_was_requested(redirector)
+
+
+# Alert channels: Apprise builds the request, the outbound guard sends it. The cases whose
+# host a json:// URL can spell; nothing connects (outside_connects) and the refusal is the
+# guard's own sentence, on the delivery the channel's health shows.
+CHANNEL_CASES = [
+    case for case in REFUSED if case[0] in {"loopback", "10/8", "169.254/16", "metadata"}
+] + [case for case in REFUSED if case[0].startswith("dns-") or case[0] == "blocked-port"]
+
+
+def _channel(user: User, url: str) -> AlertChannel:
+    channel = alert_channel_create(
+        service=_service(user), name="chat", url="json://public.example.net/hook", events=[]
+    )
+    # Stored as is, as a row written by the admin would be: sending must refuse on its own.
+    AlertChannel.objects.filter(id=channel.id).update(url=url)
+    channel.refresh_from_db()
+    return channel
+
+
+def via_alert_channel(user: User, url: str) -> str:
+    channel = _channel(user, url.replace("http://", "json://").replace("https://", "jsons://"))
+    queued = AlertDelivery.objects.create(channel=channel, event_key="k", event="test", title="t")
+    delivery = alert_delivery_send(delivery_id=queued.id, attempt=1)
+    assert delivery is not None
+    assert delivery.state == AlertDelivery.State.FAILED
+    assert delivery.status_code is None
+    return delivery.error
+
+
+def via_alert_channel_form(user: User, url: str) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.post(
+        reverse("web:alert_channel_new", args=[_service(user).id]),
+        {"name": "chat", "url": url.replace("http://", "json://"), "events": ["drift"]},
+    )
+    assert response.status_code == 200  # the form again, with the error on the field
+    assert not AlertChannel.objects.exists()
+    return html.unescape(response.text)
+
+
+@pytest.mark.parametrize("send", [via_alert_channel, via_alert_channel_form])
+@pytest.mark.parametrize(("case", "url", "reason"), CHANNEL_CASES, ids=_ids(CHANNEL_CASES))
+def test_an_alert_channel_pointing_inside_is_refused_with_the_reason(
+    user: User, send: EntryPoint, case: str, url: str, reason: str
+) -> None:
+    error = send(user, url)
+
+    assert reason in error
+
+
+@pytest.mark.parametrize("send", [via_alert_channel, via_alert_channel_form])
+def test_an_alert_channel_at_cloud_metadata_is_refused_even_when_everything_is_allowed(
+    admin_settings: Any, user: User, send: EntryPoint
+) -> None:
+    admin_settings.DIAGNOSER_ALLOW_NETWORKS = EVERYTHING
+
+    error = send(user, "http://metadata.example.net/hook")
+
+    assert "cloud metadata address" in error
+
+
+def test_an_email_channel_is_refused_unless_the_operator_lists_its_smtp_host(
+    admin_settings: Any, user: User
+) -> None:
+    error = via_alert_channel_form(user, "mailto://alerts:pw@smtp.example.net?to=ops@example.net")
+
+    assert "SMTP host smtp.example.net" in error
+    assert "DIAGNOSER_ALERT_SMTP_HOSTS" in error
+
+
+def test_an_apprise_plugin_called_outside_the_guard_sends_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="apprise")
+    plugin = apprise_bound().Apprise.instantiate("json://public.example.net/hook")
+
+    assert plugin is not None
+    assert plugin.notify(body="b", title="t") is False
+    assert "refused: an alert plugin sent outside notify_once" in caplog.text

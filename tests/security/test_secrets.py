@@ -27,7 +27,8 @@ from diagnoser.inventory import crypto
 from diagnoser.inventory.models import Environment, SecretHeader, Service
 from diagnoser.inventory.selectors import target_for
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
-from diagnoser.monitoring.models import DriftReport, ProbeRun
+from diagnoser.monitoring.models import AlertChannel, DriftReport, ProbeRun
+from diagnoser.monitoring.services.alert_channels import alert_channel_create
 from diagnoser.monitoring.services.alerts import drift_check_test_alert, webhook_send
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.monitoring.services.runs import run_request
@@ -174,6 +175,17 @@ class Planted:
     webhook: Receiver
 
 
+def _channel_holding(service: Service, secret: str) -> AlertChannel:
+    """An alert channel whose URL carries `secret` (stored as is, as the admin could)."""
+    channel = alert_channel_create(
+        service=service, name="chat", url="slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazk", events=[]
+    )
+    AlertChannel.objects.filter(id=channel.id).update(
+        url=f"jsons://hooks.example.net/hook?+X-Api-Key={secret}"
+    )
+    return channel
+
+
 @pytest.fixture
 def planted(trio: Trio, echo_url: str, engine: ProbeEngine, caplog) -> Iterator[Planted]:
     """Unique secrets, probed for real and stored through the real pipeline, a drift
@@ -205,6 +217,7 @@ def planted(trio: Trio, echo_url: str, engine: ProbeEngine, caplog) -> Iterator[
     assert drift_check_test_alert(check=check).ok
     _, token = share_link_create(run=run, user=trio.alice)
     _, report_token = share_link_create(report=report, user=trio.alice)
+    channel = _channel_holding(service, key)
     ids: dict[str, int | str] = {
         "service_id": service.id,
         "environment_id": environments[1].id,
@@ -214,6 +227,7 @@ def planted(trio: Trio, echo_url: str, engine: ProbeEngine, caplog) -> Iterator[
         "check_id": check.id,
         "report_id": report.id,
         "link_id": 0,
+        "channel_id": channel.id,
         "token": token,
     }
     yield Planted((bearer, key), service, run, report, token, report_token, ids, webhook)
@@ -456,6 +470,7 @@ def spelled(trio: Trio, spelling_url: str, engine: ProbeEngine) -> Spelled:
     check = drift_check_create(service=service, name="nightly")
     report = drift_report_probed(engine=engine, check=check)
     _, report_token = share_link_create(report=report, user=trio.alice)
+    channel = _channel_holding(service, "no-secret")
     shown = list(SPELLINGS).index("basic-decoded") * 2 + 1
     ids: dict[str, int | str] = {
         "service_id": service.id,
@@ -466,6 +481,7 @@ def spelled(trio: Trio, spelling_url: str, engine: ProbeEngine) -> Spelled:
         "check_id": check.id,
         "report_id": report.id,
         "link_id": 0,
+        "channel_id": channel.id,
         "token": tokens[shown],
     }
     return Spelled(credentials, runs, tokens, report_token, ids)

@@ -14,7 +14,8 @@ from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.
-QUERIES = {"overview": 10, "service": 9, "endpoint": 9, "history": 7}
+# The service page also reads its alert channels with their last delivery (one query).
+QUERIES = {"overview": 10, "service": 10, "endpoint": 9, "history": 7}
 
 
 @pytest.fixture

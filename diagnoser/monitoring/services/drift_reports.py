@@ -22,6 +22,7 @@ from diagnoser.analysis.model import MethodMatrix
 from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun, Trigger
 from diagnoser.monitoring.queue import BrokerUnavailable, publish
 from diagnoser.monitoring.serialize import finding_to_json, matrix_from_json
+from diagnoser.monitoring.services.alert_events import report_alerts_queue
 from diagnoser.monitoring.services.drift_checks import drift_check_targets
 from diagnoser.monitoring.services.drift_schedules import RUN_CHECK_TASK
 from diagnoser.monitoring.services.runs import runs_request
@@ -191,6 +192,7 @@ def drift_report_finish(*, report_id: int) -> DriftReport | None:
         report.save()
 
         events = _alert_events(report=report, previous=previous)
+        report_alerts_queue(report=report, events=events)
         if events and report.drift_check.webhook_url:
             for event in events:
                 transaction.on_commit(

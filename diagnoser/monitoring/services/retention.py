@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from diagnoser.monitoring.models import DriftReport, ProbeRun, StoredObservation
+from diagnoser.monitoring.models import AlertDelivery, DriftReport, ProbeRun, StoredObservation
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ def history_prune(*, days: int | None = None) -> Pruned:
         Exists(newer_of_target),
     )
     observations, _ = orphans.delete()
+    # The channel's health reads its newest attempt; a pending retry is never cut short.
+    AlertDelivery.objects.filter(
+        created_at__lt=cutoff, state__in=[AlertDelivery.State.SENT, AlertDelivery.State.FAILED]
+    ).delete()
     return Pruned(
         runs=deleted.get("monitoring.ProbeRun", 0) + more.get("monitoring.ProbeRun", 0),
         reports=deleted.get("monitoring.DriftReport", 0),

@@ -12,6 +12,7 @@ UPDATEs (run, LatestRun); a changed one stores its observation and findings in o
 transaction.
 """
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from diagnoser.monitoring.serialize import (
     matrix_to_json,
     observation_to_json,
 )
+from diagnoser.monitoring.services.alert_events import run_alerts_queue
 from diagnoser.monitoring.services.latest import latest_run_set
 from diagnoser.probing.model import ProbeReport, Target
 
@@ -224,6 +226,7 @@ def run_store(*, run: ProbeRun, report: ProbeReport, previous: StoredObservation
             finished_at=finished_at,
             findings=[(f.severity.value, f.rule, f.title[:500]) for f in diagnosis.findings],
         )
+        _alerts_after_commit(run_id=run.id)
     return True
 
 
@@ -240,6 +243,14 @@ def run_record(*, run: ProbeRun, report: ProbeReport) -> ProbeRun:
 
 
 def run_fail(*, run_id: int, reason: str) -> None:
-    ProbeRun.objects.filter(
+    failed = ProbeRun.objects.filter(
         id=run_id, state__in=[ProbeRun.State.QUEUED, ProbeRun.State.RUNNING]
     ).update(state=ProbeRun.State.FAILED, failure_reason=reason, finished_at=timezone.now())
+    if failed:
+        _alerts_after_commit(run_id=run_id)
+
+
+def _alerts_after_commit(*, run_id: int) -> None:
+    """Only runs that changed something or failed get here: an unchanged sweep pays
+    nothing for alerts. Robust: an alert that can't be queued never undoes a run."""
+    transaction.on_commit(functools.partial(run_alerts_queue, run_id=run_id), robust=True)

@@ -20,6 +20,7 @@ from diagnoser.inventory.models import Service
 from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.selectors import newest_report
+from diagnoser.monitoring.selectors.alerts import alert_channel_rows
 from diagnoser.monitoring.services.alerts import drift_check_test_alert
 from diagnoser.monitoring.services.drift_checks import (
     drift_check_create,
@@ -47,6 +48,8 @@ def _drift_page(request: HtmxHttpRequest, service: Service, status: int = 200) -
         "rows": rows,
         "drifting": sum(1 for row in rows if row.findings),
         "checks": check_rows(service=service),
+        "channels": alert_channel_rows(service=service),
+        "next_page": "drift",
     }
     return render(request, "web/drift/drift.html", context, status=status)
 

@@ -19,6 +19,7 @@ from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.models import StoredFinding
 from diagnoser.monitoring.selectors import HISTORY_CHANGES, method_history
+from diagnoser.monitoring.selectors.alerts import alert_channel_rows
 from diagnoser.presentation.build import build_matrix
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.pages.endpoint import (
@@ -56,7 +57,9 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
 def service(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     found = member_service(request, service_id)
     grid = service_grid(service=found, page_number=request.GET.get("page"))
-    return render(request, "web/pages/service.html", {"service": found, "grid": grid})
+    channels = alert_channel_rows(service=found)
+    context = {"service": found, "grid": grid, "channels": channels}
+    return render(request, "web/pages/service.html", context)
 
 
 @require_GET
