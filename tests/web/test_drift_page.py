@@ -34,8 +34,8 @@ def finished_report(check) -> DriftReport:
             endpoint=endpoint,
             environment=environment,
             trigger=Trigger.DRIFT_CHECK,
-            drift_report=report,
         )
+        report.runs.add(run)
         assert run_claim(run_id=run.id, worker="test")
         run_record(run=run, report=probe(endpoint, environment))
     finished = drift_report_finish(report_id=report.id)
@@ -115,6 +115,17 @@ def test_a_check_without_a_schedule_runs_by_hand(trio, shop):
 
     assert "by hand only" in html
     assert "never run" in html
+
+
+def test_the_report_permalink_lists_the_runs_it_compared(trio, shop):
+    report = finished_report(drift_check_create(service=shop, name="hourly", every="1h"))
+
+    html = trio.client_for(trio.bob).get(reverse("web:drift_report", args=[report.id])).text
+
+    compared = html[html.index("Runs compared") :]
+    for run in report.runs.all():
+        assert f'href="{reverse("web:run", args=[run.id])}"' in compared
+    assert compared.count("drift_check</td>") == 4  # 2 endpoints x 2 environments
 
 
 def test_the_report_permalink_shows_the_frozen_findings(trio, shop):
