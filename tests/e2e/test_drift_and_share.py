@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Browser, expect
 
+from diagnoser.inventory.models import Endpoint
 from diagnoser.monitoring.models import ProbeRun
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -58,9 +59,46 @@ def test_a_share_link_opens_without_an_account_until_it_is_revoked(
         )
         expect(post.first.locator(".status")).to_contain_text("405")
 
-        page.get_by_role("button", name="Revoke").click()
+        page.locator(".share-panel summary", has_text="Revoke…").click()
+        expect(page.locator(".share-panel")).to_contain_text("can't be turned back on")
+        assert shared.reload().status == 200  # asking did not revoke it
+        page.get_by_role("button", name="Revoke the link").click()
         expect(page.locator(".share-panel")).to_contain_text("revoked")
 
+        again = shared.reload()
+        assert again is not None
+        assert again.status == 404
+    finally:
+        stranger.close()
+
+
+def test_an_endpoint_is_shared_with_every_environment_and_revoked_from_the_list(
+    e2e, demo, logged_in, browser: Browser
+):
+    page = logged_in(User.objects.get(username="alice"))
+    endpoint = Endpoint.objects.get(service=demo, path="/legacy/orders")
+    page.goto(f"{e2e.url}/services/{demo.id}/endpoints/{endpoint.id}/")
+    page.get_by_role("link", name="Share…").click()
+    page.get_by_role("button", name="Create link").click()
+    url = page.locator(".share-url code").inner_text().strip()
+
+    stranger = browser.new_context()
+    try:
+        shared = stranger.new_page()
+        answer = shared.goto(url)
+        assert answer is not None
+        assert answer.status == 200
+        expect(shared.locator("section.environment h2")).to_have_text(["staging", "prod"])
+
+        page.goto(f"{e2e.url}/shares/")
+        row = page.locator("#shares-active tr", has_text="/legacy/orders in every environment")
+        row.locator("summary", has_text="Revoke…").click()
+        row.get_by_role("button", name="Revoke the link").click()
+        title = "/legacy/orders in every environment"
+        expect(page.locator("tr", has_text=title).first).to_contain_text("revoked")
+        page.reload()
+        expect(page.locator("#shares-ended tr", has_text=title).first).to_contain_text("revoked")
+        expect(page.locator("#shares-active tr", has_text=title)).to_have_count(0)
         again = shared.reload()
         assert again is not None
         assert again.status == 404

@@ -71,6 +71,16 @@ def test_screenshots_of_every_main_page(e2e, demo, logged_in, browser: Browser, 
     save(shared, shots, "shared")
     anonymous.close()
 
+    # The list of links: one working, one revoked (apart, without a green badge).
+    page.goto(f"{e2e.url}/services/{demo.id}/endpoints/{endpoint.id}/share/")
+    page.get_by_role("button", name="Create link").click()
+    page.locator(".share-panel summary", has_text="Revoke…").click()
+    page.get_by_role("button", name="Revoke the link").click()
+    expect(page.locator(".share-panel")).to_contain_text("revoked")
+    page.goto(f"{e2e.url}/shares/")
+    page.locator("#shares-active summary", has_text="Revoke…").first.click()
+    save(page, shots, "shares")
+
     assert sorted(p.stem for p in shots.glob("*.png")) == [
         "diagnose",
         "drift",
@@ -79,4 +89,5 @@ def test_screenshots_of_every_main_page(e2e, demo, logged_in, browser: Browser, 
         "overview",
         "service",
         "shared",
+        "shares",
     ]
