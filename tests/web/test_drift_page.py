@@ -117,6 +117,7 @@ def test_drift_checks_are_listed_with_last_report_and_next_run(trio, shop):
 def _five_minute_task(*, last_run_at):
     check = drift_check_create(service=Service.objects.get(), name="often", every="5m")
     task = check.periodic_task
+    assert task is not None
     task.last_run_at = last_run_at
     return task
 
@@ -152,6 +153,7 @@ def test_the_page_and_beat_agree_on_when_an_interval_check_runs(shop, ran_ago):
 
     assert (shown.text == "due now") == due
     if not due:
+        assert shown.at is not None
         assert abs((shown.at - now).total_seconds() - remaining) < 2
 
 
