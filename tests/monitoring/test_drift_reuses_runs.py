@@ -141,3 +141,17 @@ def test_a_paused_target_never_probed_is_listed_as_not_compared(specimens):
         ("/items/{id}", "staging"),
     ]
     assert all("probing is paused" in f["reason"] for f in report.failures)
+
+
+@pytest.mark.parametrize(("minutes_ago", "queued"), [(10, 0), (20, 2)])
+def test_a_crontab_check_counts_a_run_recent_by_the_targets_probe_interval(
+    specimens, minutes_ago, queued
+):
+    service = secret_specimen_service(specimens, paths={"/items/{id}"})
+    scheduled = _probed_by_schedule(service)  # probed every 15m, the default
+    ProbeRun.objects.update(queued_at=timezone.now() - timedelta(minutes=minutes_ago))
+    check = drift_check_create(service=service, name="nightly", crontab="0 3 * * *")
+
+    _finished(_scheduled_report(check))
+
+    assert ProbeRun.objects.count() == len(scheduled) + queued
