@@ -210,10 +210,10 @@ def main() -> None:
         requests = sum(
             len(observations)
             for observations in ProbeRun.objects.filter(
-                drift_report=report_1, observation__isnull=False
+                drift_reports=report_1, observation__isnull=False
             ).values_list("observation__observations", flat=True)
         )
-        failed = ProbeRun.objects.filter(drift_report=report_1, state="failed").count()
+        failed = ProbeRun.objects.filter(drift_reports=report_1, state="failed").count()
         before, bytes_before = _counts(), _database_bytes()
         probes_2, total_2, _ = _sweep(check)
         after, bytes_after = _counts(), _database_bytes()

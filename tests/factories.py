@@ -99,10 +99,11 @@ def run_probe_and_store(*, engine: Prober, run: ProbeRun) -> ProbeRun:
 
 
 def drift_report_probed(*, engine: Prober, check: DriftCheck) -> DriftReport:
-    """A drift report as the workers make it: every queued run probed and stored, then the
-    comparison the finishing task would do."""
+    """A drift report as the workers make it: every run it queued probed and stored, then
+    the comparison the finishing task would do."""
     started = drift_report_start(check=check)
-    for queued in started.runs.select_related("endpoint", "environment"):
+    queued_runs = started.runs.filter(state=ProbeRun.State.QUEUED)
+    for queued in queued_runs.select_related("endpoint", "environment"):
         run_probe_and_store(engine=engine, run=queued)
     # drift_report_maybe_finish would hand this to the broker's finishing task.
     DriftReport.objects.filter(id=started.id).update(state=DriftReport.State.FINISHING)

@@ -11,7 +11,15 @@ from diagnoser.analysis.catalog import RULES
 from diagnoser.analysis.fixes import fix_steps
 from diagnoser.analysis.headers import format_methods, parse_method_list
 from diagnoser.analysis.layers import Stack
-from diagnoser.analysis.model import Evidence, Finding, MethodMatrix, Severity, Verdict
+from diagnoser.analysis.model import (
+    Basis,
+    Evidence,
+    Finding,
+    MethodCell,
+    MethodMatrix,
+    Severity,
+    Verdict,
+)
 from diagnoser.probing.model import PLAIN_METHODS
 
 # Verdicts that say something definite about the method; UNKNOWN/FAILED cells are
@@ -36,6 +44,15 @@ class MethodChange:
     after: Verdict
     before_status: int | None
     after_status: int | None
+
+
+# What a report says for a method the probe policy did not send (safe and strict send no
+# unsafe verb to the URL itself): its verdict was inferred, not answered.
+NOT_SENT = "not sent (safe policy)"
+
+
+def _not_sent(cell: MethodCell) -> bool:
+    return cell.status is None and cell.basis is Basis.INFERRED
 
 
 def compare(a: MethodMatrix, b: MethodMatrix) -> tuple[MethodChange, ...]:
@@ -123,19 +140,26 @@ def environment_drift(matrices: Mapping[str, MethodMatrix]) -> tuple[Finding, ..
         )
         if value is not None
     )
-    statuses = tuple(
-        (f"{name}:{method}", cell.status)
+    cells = [
+        (f"{name}:{method}", cell)
         for method in differing
         for name, matrix in matrices.items()
         if (cell := matrix.cell(method)) is not None
-    )
+    ]
+    # A method the policy did not send has no status: saying "no response" would blame
+    # the server for a request it never got.
+    statuses = tuple((probe, cell.status) for probe, cell in cells if not _not_sent(cell))
+    unsent = [probe for probe, cell in cells if _not_sent(cell)]
+    detail = f"{NOT_SENT.capitalize()}: {', '.join(unsent)}; verdicts inferred." if unsent else ""
     return (
         Finding(
             rule=rule.id,
             severity=rule.severity,
             title=f"{', '.join(differing)} answered differently across environments ({sides})",
             explanation=rule.explanation,
-            evidence=Evidence(methods=tuple(differing), statuses=statuses, headers=headers),
+            evidence=Evidence(
+                methods=tuple(differing), statuses=statuses, headers=headers, detail=detail
+            ),
             fix=fix_steps(rule.id, Stack.UNKNOWN),
         ),
     )
@@ -148,7 +172,8 @@ def regressions(before: MethodMatrix, after: MethodMatrix) -> tuple[Finding, ...
         return ()
     rule = RULES["method_regression"]
     described = "; ".join(
-        f"{c.method} {c.before.value} ({c.before_status}) -> {c.after.value} ({c.after_status})"
+        f"{c.method} {c.before.value} ({c.before_status or NOT_SENT}) -> "
+        f"{c.after.value} ({c.after_status or NOT_SENT})"
         for c in changes
     )
     lost = [c.method for c in changes if c.before is Verdict.ACCEPTED]
@@ -160,7 +185,9 @@ def regressions(before: MethodMatrix, after: MethodMatrix) -> tuple[Finding, ...
             explanation=rule.explanation,
             evidence=Evidence(
                 methods=tuple(c.method for c in changes),
-                statuses=tuple((f"after:{c.method}", c.after_status) for c in changes),
+                statuses=tuple(
+                    (f"after:{c.method}", c.after_status) for c in changes if c.after_status
+                ),
             ),
             fix=fix_steps(rule.id, Stack.UNKNOWN),
         ),

@@ -7,7 +7,7 @@ from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun, Webho
 class ProbeRunAdmin(admin.ModelAdmin):
     list_display = ["id", "endpoint", "environment", "trigger", "state", "queued_at", "attempt"]
     list_filter = ["state", "trigger"]
-    raw_id_fields = ["endpoint", "environment", "drift_report", "observation"]
+    raw_id_fields = ["endpoint", "environment", "observation"]
 
 
 @admin.register(DriftCheck)

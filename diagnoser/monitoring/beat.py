@@ -16,7 +16,6 @@ a broker that loses messages, or a database that restarts:
 
 import logging
 import math
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,18 +47,37 @@ def slot_of(schedule: Any, now: datetime) -> datetime | None:
     return None
 
 
+def interval_next_run(*, every: float, last_run_at: datetime, now: datetime) -> datetime:
+    """When beat runs an interval entry last run at `last_run_at` next: now if the clock
+    has entered a slot it has not run in, else at the start of the next slot."""
+    slot = math.floor(now.timestamp() / every)
+    if slot > math.floor(last_run_at.timestamp() / every):
+        return now
+    return datetime.fromtimestamp((slot + 1) * every, tz=UTC)
+
+
+def slot_aligned(model: Any) -> bool:
+    """Whether SlotEntry aligns this PeriodicTask; otherwise beat's own rules apply."""
+    return bool(
+        model.interval_id
+        and model.enabled
+        and not (model.start_time or model.expires or model.one_off)
+    )
+
+
 class SlotEntry(ModelEntry):
     """An interval entry is due once the clock enters a slot it has not run in."""
 
     def is_due(self) -> tuple[bool, float]:
         every = _interval_seconds(self.schedule)
-        model = self.model
-        if not every or not model.enabled or model.start_time or model.expires or model.one_off:
+        if not every or not slot_aligned(self.model):
             return super().is_due()
-        now = time.time()
-        slot = math.floor(now / every)
-        last_slot = math.floor(maybe_make_aware(self.last_run_at).timestamp() / every)
-        return schedules.schedstate(slot > last_slot, (slot + 1) * every - now)
+        now = datetime.now(UTC)
+        last_run_at = maybe_make_aware(self.last_run_at)
+        due = interval_next_run(every=every, last_run_at=last_run_at, now=now)
+        if due <= now:
+            return schedules.schedstate(True, every - now.timestamp() % every)
+        return schedules.schedstate(False, (due - now).total_seconds())
 
 
 class SlotScheduler(DatabaseScheduler):

@@ -5,6 +5,8 @@ run whose probes saw exactly what the target's previous observation holds points
 same row, so an unchanged sweep adds one run row per target and nothing else.
 """
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -110,6 +112,11 @@ class DriftReport(models.Model):
     regressions = models.JSONField(default=list)
     # Targets whose probe run failed: [{"endpoint", "environment", "reason"}].
     failures = models.JSONField(default=list)
+    # The runs it compares, one per target: the newest of each target if recent enough
+    # (or pending), else one queued for it. A run may serve several checks' reports.
+    runs: "models.ManyToManyField[ProbeRun, Any]" = models.ManyToManyField(
+        "ProbeRun", blank=True, related_name="drift_reports"
+    )
     # The schedule slot beat sent this report for (see monitoring/beat.py); null when
     # started by hand. Unique per check, so a second beat or a redelivered message for
     # the same slot finds the report instead of making another.
@@ -146,9 +153,6 @@ class ProbeRun(models.Model):
     trigger = models.CharField(max_length=12, choices=Trigger.choices)
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     failure_reason = models.TextField(blank=True)
-    drift_report = models.ForeignKey(
-        DriftReport, null=True, blank=True, on_delete=models.CASCADE, related_name="runs"
-    )
     observation = models.ForeignKey(
         StoredObservation, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
     )
@@ -173,13 +177,6 @@ class ProbeRun(models.Model):
             ),
             models.Index(fields=["state", "started_at"], name="run_state_started"),
             models.Index(fields=["queued_at"], name="run_queued_at"),
-            # Every probe task of a sweep asks whether its report still waits for a run:
-            # without this each asks by scanning all of the report's runs.
-            models.Index(
-                fields=["drift_report"],
-                condition=models.Q(state__in=["queued", "running"]),
-                name="run_report_pending",
-            ),
             models.Index(
                 fields=["published_at"],
                 condition=models.Q(state="queued"),

@@ -86,11 +86,7 @@ def probe_target(self: Any, run_id: int) -> str:
         reason = ""
     if reason:
         with_db_retry(lambda: runs.run_fail(run_id=run_id, reason=reason), what=what)
-    report_id = work.run.drift_report_id
-    if report_id is not None:
-        with_db_retry(
-            lambda: drift_reports.drift_report_maybe_finish(report_id=report_id), what=what
-        )
+    with_db_retry(lambda: drift_reports.drift_reports_run_finished(run_id=run_id), what=what)
     return "done"
 
 

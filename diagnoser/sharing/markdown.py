@@ -157,6 +157,11 @@ def _finding(lines: list[str], finding: dict[str, Any], prefix: str) -> None:
     lines.append("")
 
 
+def endpoint_markdown(views: list[RunView], *, snapshot_of: datetime | None = None) -> str:
+    """Each environment's diagnosis in turn, as run_markdown writes it, under a rule."""
+    return "\n---\n\n".join(run_markdown(view, snapshot_of=snapshot_of) for view in views)
+
+
 def drift_markdown(view: DriftView, *, snapshot_of: datetime | None = None) -> str:
     lines = [
         f"# Drift report {view.report_id}: {_text(view.service)}, check {_text(view.check)}",

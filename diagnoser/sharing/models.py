@@ -1,4 +1,5 @@
-"""Share links: read-only, expiring URLs to a frozen snapshot of a run or a drift report.
+"""Share links: read-only, expiring URLs to a frozen snapshot of a run, of an endpoint (its
+newest run in every environment) or of a drift report.
 
 The token is shown once to its creator and never stored: the row keeps its sha256, so a
 leaked database does not leak working links. The snapshot is taken at creation with
@@ -12,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
-from diagnoser.inventory.models import Workspace
+from diagnoser.inventory.models import Endpoint, Workspace
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 
 
@@ -31,6 +32,7 @@ class Expiry(models.IntegerChoices):
 class ShareLink(models.Model):
     class Kind(models.TextChoices):
         RUN = "run", "probe run"
+        ENDPOINT = "endpoint", "endpoint, every environment"
         DRIFT_REPORT = "drift_report", "drift report"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="share_links")
@@ -41,6 +43,9 @@ class ShareLink(models.Model):
     )
     drift_report = models.ForeignKey(
         DriftReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="share_links"
+    )
+    endpoint = models.ForeignKey(
+        Endpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="share_links"
     )
     # What the list of links shows ("specimen /items/{id} in prod"), so it needn't read snapshots.
     title = models.CharField(max_length=300)
@@ -64,8 +69,9 @@ class ShareLink(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(kind="run", drift_report__isnull=True)
-                    | models.Q(kind="drift_report", run__isnull=True)
+                    models.Q(kind="run", drift_report__isnull=True, endpoint__isnull=True)
+                    | models.Q(kind="drift_report", run__isnull=True, endpoint__isnull=True)
+                    | models.Q(kind="endpoint", run__isnull=True, drift_report__isnull=True)
                 ),
                 name="share_link_one_subject",
             )

@@ -38,6 +38,7 @@ class RunView:
     findings: list[dict[str, Any]]
     finding_groups: list[dict[str, Any]]  # [{"severity", "findings"}], most severe first
     checklist: list[dict[str, Any]]
+    bodies_withheld: bool = False  # the target is probed with secret headers
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,13 @@ def run_view(document: dict[str, Any]) -> RunView:
         findings=document["findings"],
         finding_groups=severity_groups(document["findings"]),
         checklist=document["checklist"],
+        bodies_withheld=document.get("bodies_withheld", False),
     )
+
+
+def endpoint_views(document: dict[str, Any]) -> list[RunView]:
+    """An endpoint snapshot's environments, each as a run's view."""
+    return [run_view(part) for part in document["environments"]]
 
 
 def drift_view(document: dict[str, Any]) -> DriftView:

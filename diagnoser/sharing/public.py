@@ -13,9 +13,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from diagnoser.security.limits import shares_take
-from diagnoser.sharing.markdown import drift_markdown, run_markdown
+from diagnoser.sharing.markdown import drift_markdown, endpoint_markdown, run_markdown
 from diagnoser.sharing.models import ShareLink
-from diagnoser.sharing.present import drift_view, run_view
+from diagnoser.sharing.present import drift_view, endpoint_views, run_view
 from diagnoser.sharing.selectors import share_link_resolve
 from diagnoser.sharing.views import json_response, markdown_response
 
@@ -63,6 +63,10 @@ def public(request: HttpRequest, link: ShareLink) -> HttpResponse:
     if link.kind == ShareLink.Kind.RUN:
         context["run"] = run_view(link.snapshot)
         return render(request, "sharing/public_run.html", context)
+    if link.kind == ShareLink.Kind.ENDPOINT:
+        context["runs"] = endpoint_views(link.snapshot)
+        context["snapshot"] = link.snapshot
+        return render(request, "sharing/public_endpoint.html", context)
     context["drift"] = drift_view(link.snapshot)
     return render(request, "sharing/public_drift.html", context)
 
@@ -72,6 +76,8 @@ def public(request: HttpRequest, link: ShareLink) -> HttpResponse:
 def public_export_markdown(request: HttpRequest, link: ShareLink) -> HttpResponse:
     if link.kind == ShareLink.Kind.RUN:
         text = run_markdown(run_view(link.snapshot), snapshot_of=link.created_at)
+    elif link.kind == ShareLink.Kind.ENDPOINT:
+        text = endpoint_markdown(endpoint_views(link.snapshot), snapshot_of=link.created_at)
     else:
         text = drift_markdown(drift_view(link.snapshot), snapshot_of=link.created_at)
     return markdown_response(text, filename=_filename(link, "md"))

@@ -4,15 +4,15 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from diagnoser.analysis.model import Diagnosis
-from diagnoser.inventory.models import Workspace
+from diagnoser.inventory.models import Endpoint, Workspace
 from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.export import diagnosis_document
 from diagnoser.monitoring.models import DriftReport, ProbeRun
-from diagnoser.monitoring.selectors import report_as_dict
+from diagnoser.monitoring.selectors import latest_runs, report_as_dict
 from diagnoser.probing.model import ProbeReport
 from diagnoser.sharing.models import ShareLink
 from diagnoser.sharing.redact import redacted, secret_values
@@ -51,6 +51,16 @@ def run_title(*, run: ProbeRun) -> str:
     return f"{run.endpoint.service.name} {run.endpoint.path} in {run.environment.name}"
 
 
+def endpoint_title(*, endpoint: Endpoint) -> str:
+    return f"{endpoint.service.name} {endpoint.path} in every environment"
+
+
+def endpoint_runs(*, endpoint: Endpoint) -> list[ProbeRun]:
+    """The endpoint's newest finished run in each environment, in the service's order."""
+    runs = latest_runs(service=endpoint.service).filter(endpoint=endpoint)
+    return list(runs.order_by("environment__position", "environment__name"))
+
+
 def drift_report_title(*, report: DriftReport) -> str:
     check = report.drift_check
     return f"{check.service.name} drift check {check.name!r}, report {report.id}"
@@ -73,6 +83,23 @@ def run_document(*, run: ProbeRun) -> dict[str, Any] | None:
     return redacted(document, secret_values(environments=[run.environment]))
 
 
+def endpoint_document(
+    *, endpoint: Endpoint, runs: list[ProbeRun] | None = None
+) -> dict[str, Any] | None:
+    """Every environment's newest diagnosis of the endpoint (run_document each, in
+    `environments`); None if no environment has one yet."""
+    runs = endpoint_runs(endpoint=endpoint) if runs is None else runs
+    documents = [document for run in runs if (document := run_document(run=run)) is not None]
+    if not documents:
+        return None
+    return {
+        "kind": "endpoint",
+        "service": endpoint.service.name,
+        "endpoint": endpoint.path,
+        "environments": documents,
+    }
+
+
 def drift_report_document(*, report: DriftReport) -> dict[str, Any]:
     """The report as the CLI's --json shows it, the service's secrets scrubbed."""
     environments = report.drift_check.service.environments.all()
@@ -86,12 +113,24 @@ def share_link_resolve(*, token: str) -> ShareLink | None:
     ).first()
 
 
-def share_links_active(*, workspace: Workspace) -> QuerySet[ShareLink]:
+def _links(workspace: Workspace) -> QuerySet[ShareLink]:
     return (
-        ShareLink.objects.filter(
-            workspace=workspace, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        )
+        ShareLink.objects.filter(workspace=workspace)
         .defer("snapshot")
-        .select_related("created_by")
+        .select_related("created_by", "revoked_by")
         .order_by("-created_at")
     )
+
+
+def share_links_active(*, workspace: Workspace) -> QuerySet[ShareLink]:
+    return _links(workspace).filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+# Ended links listed at most: they are history, and the newest say what happened lately.
+ENDED_SHOWN = 50
+
+
+def share_links_ended(*, workspace: Workspace) -> QuerySet[ShareLink]:
+    """Revoked or expired links, newest first (ENDED_SHOWN of them)."""
+    ended = Q(revoked_at__isnull=False) | Q(expires_at__lte=timezone.now())
+    return _links(workspace).filter(ended)[:ENDED_SHOWN]

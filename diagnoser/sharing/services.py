@@ -6,12 +6,16 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from diagnoser.inventory.models import Endpoint
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.sharing.models import Expiry, ShareLink
 from diagnoser.sharing.redact import carries_secrets, public_snapshot
 from diagnoser.sharing.selectors import (
     drift_report_document,
     drift_report_title,
+    endpoint_document,
+    endpoint_runs,
+    endpoint_title,
     run_document,
     run_title,
     token_digest,
@@ -22,18 +26,20 @@ def share_link_create(
     *,
     run: ProbeRun | None = None,
     report: DriftReport | None = None,
+    endpoint: Endpoint | None = None,
     user: User,
     expires_in: Expiry = Expiry.WEEK,
     include_bodies: bool = False,
 ) -> tuple[ShareLink, str]:
-    """A link to a frozen snapshot of the run or the report, and its token.
+    """A link to a frozen snapshot of the run, the report or the endpoint (its newest run
+    in every environment), and its token.
 
     The token is returned here and nowhere else: only its sha256 is stored. The snapshot
     holds what a stranger may see (redact.public_snapshot): the response bodies of a run
     of a target probed with secret headers only if `include_bodies`.
     """
-    if (run is None) == (report is None):
-        raise ValueError("share exactly one of a run or a drift report")
+    if sum(subject is not None for subject in (run, report, endpoint)) != 1:
+        raise ValueError("share exactly one of a run, a drift report or an endpoint")
     if expires_in not in Expiry.values:
         raise ValidationError({"expires_in": "a link expires after 1, 7 or 30 days"})
     if run is not None:
@@ -48,6 +54,25 @@ def share_link_create(
         workspace = run.endpoint.service.workspace
         withhold = not include_bodies and carries_secrets(environments=[run.environment])
         document = public_snapshot(document, withhold_bodies=withhold)
+    elif endpoint is not None:
+        runs = endpoint_runs(endpoint=endpoint)
+        document = endpoint_document(endpoint=endpoint, runs=runs)
+        if document is None:
+            raise ValidationError(
+                f"{endpoint.path} has no finished run in any environment yet: press Probe now, "
+                "then share it once a run finishes."
+            )
+        by_environment = {run.environment.name: run.environment for run in runs}
+        document["environments"] = [
+            public_snapshot(
+                part,
+                withhold_bodies=not include_bodies
+                and carries_secrets(environments=[by_environment[part["environment"]]]),
+            )
+            for part in document["environments"]
+        ]
+        kind, title = ShareLink.Kind.ENDPOINT, endpoint_title(endpoint=endpoint)
+        workspace = endpoint.service.workspace
     else:
         assert report is not None
         if report.state not in (DriftReport.State.DONE, DriftReport.State.FAILED):
@@ -65,6 +90,7 @@ def share_link_create(
         kind=kind,
         run=run,
         drift_report=report,
+        endpoint=endpoint,
         title=title[:300],
         created_by=user,
         created_at=now,

@@ -23,6 +23,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.drift_report_export_json,
         name="drift_report_export_json",
     ),
+    path(
+        "services/<int:service_id>/endpoints/<int:endpoint_id>/share/",
+        views.endpoint_share,
+        name="endpoint_share",
+    ),
+    path(
+        "services/<int:service_id>/endpoints/<int:endpoint_id>/export.md",
+        views.endpoint_export_markdown,
+        name="endpoint_export_md",
+    ),
+    path(
+        "services/<int:service_id>/endpoints/<int:endpoint_id>/export.json",
+        views.endpoint_export_json,
+        name="endpoint_export_json",
+    ),
     path("shares/", views.share_list, name="list"),
     path("shares/<int:link_id>/revoke/", views.share_revoke, name="revoke"),
     path("s/<str:token>/", public.public, name="public"),

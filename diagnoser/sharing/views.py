@@ -11,23 +11,35 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from diagnoser.access import current_workspace, get_for_member, member_drift_report, member_run
+from diagnoser.access import (
+    current_workspace,
+    get_for_member,
+    member_drift_report,
+    member_endpoint,
+    member_run,
+)
 from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.inventory.models import Endpoint
 from diagnoser.monitoring.models import DriftReport, ProbeRun
 from diagnoser.sharing.forms import ShareForm
-from diagnoser.sharing.markdown import drift_markdown, run_markdown
+from diagnoser.sharing.markdown import drift_markdown, endpoint_markdown, run_markdown
 from diagnoser.sharing.models import Expiry, ShareLink
-from diagnoser.sharing.present import drift_view, run_view
+from diagnoser.sharing.present import drift_view, endpoint_views, run_view
 from diagnoser.sharing.redact import carries_secrets
 from diagnoser.sharing.selectors import (
+    ENDED_SHOWN,
     drift_report_document,
     drift_report_title,
+    endpoint_document,
+    endpoint_title,
     run_document,
     run_title,
     share_links_active,
+    share_links_ended,
 )
 from diagnoser.sharing.services import share_link_create, share_link_revoke
 
@@ -43,6 +55,7 @@ def _share(
     title: str,
     run: ProbeRun | None = None,
     report: DriftReport | None = None,
+    endpoint: Endpoint | None = None,
     bodies_choice: bool = False,
 ) -> HttpResponse:
     """GET: the form; POST: make the link to `run` or `report` and show its URL, the only
@@ -56,6 +69,7 @@ def _share(
             link, token = share_link_create(
                 run=run,
                 report=report,
+                endpoint=endpoint,
                 user=_user(request),
                 expires_in=Expiry(form.cleaned_data["expires_in"]),
                 include_bodies=include_bodies,
@@ -105,12 +119,32 @@ def drift_report_share(request: HtmxHttpRequest, report_id: int) -> HttpResponse
     return _share(request, title=drift_report_title(report=report), report=report)
 
 
+@_share_page
+def endpoint_share(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
+    endpoint = member_endpoint(request, service_id, endpoint_id)
+    return _share(
+        request,
+        title=endpoint_title(endpoint=endpoint),
+        endpoint=endpoint,
+        bodies_choice=carries_secrets(environments=endpoint.service.environments.all()),
+    )
+
+
 @require_safe
 @login_required
 def share_list(request: HttpRequest) -> HttpResponse:
     workspace = current_workspace(request)
-    links = share_links_active(workspace=workspace) if workspace else ShareLink.objects.none()
-    return render(request, "sharing/list.html", {"workspace": workspace, "links": links})
+    none = ShareLink.objects.none()
+    links = share_links_active(workspace=workspace) if workspace else none
+    ended = share_links_ended(workspace=workspace) if workspace else none
+    context = {
+        "workspace": workspace,
+        "links": links,
+        "ended": ended,
+        "ended_shown": ENDED_SHOWN,
+        "now": timezone.now(),
+    }
+    return render(request, "sharing/list.html", context)
 
 
 @require_POST
@@ -197,3 +231,39 @@ def drift_report_export_json(request: HttpRequest, report_id: int) -> HttpRespon
     report = member_drift_report(request, report_id)
     document = drift_report_document(report=report)
     return json_response(document, filename=f"drift-report-{report.id}.json")
+
+
+def _endpoint_export(
+    request: HttpRequest, service_id: int, endpoint_id: int
+) -> tuple[Endpoint, dict[str, Any] | None]:
+    endpoint = member_endpoint(request, service_id, endpoint_id)
+    return endpoint, endpoint_document(endpoint=endpoint)
+
+
+def _never_probed(endpoint: Endpoint) -> HttpResponse:
+    return HttpResponseNotFound(
+        f"{endpoint.path} has no finished run in any environment yet: press Probe now on its "
+        "page, then export it once a run finishes.\n",
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+@require_safe
+@login_required
+def endpoint_export_markdown(
+    request: HttpRequest, service_id: int, endpoint_id: int
+) -> HttpResponse:
+    endpoint, document = _endpoint_export(request, service_id, endpoint_id)
+    if document is None:
+        return _never_probed(endpoint)
+    text = endpoint_markdown(endpoint_views(document))
+    return markdown_response(text, filename=f"endpoint-{endpoint.id}.md")
+
+
+@require_safe
+@login_required
+def endpoint_export_json(request: HttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
+    endpoint, document = _endpoint_export(request, service_id, endpoint_id)
+    if document is None:
+        return _never_probed(endpoint)
+    return json_response(document, filename=f"endpoint-{endpoint.id}.json")

@@ -168,3 +168,27 @@ def test_an_absent_header_differs_from_a_present_one_and_not_from_another_absent
         == set()
     )
     assert advertised_drift(matrices, "allow") == set()
+
+
+INFERRED_PROD = MethodMatrix(
+    cells=(
+        MethodCell("GET", ACCEPTED, 200, True),
+        MethodCell("PATCH", REJECTED, None, False, source="Allow: GET"),
+    )
+)
+
+
+def test_drift_says_a_method_the_safe_policy_did_not_send_was_not_sent() -> None:
+    (finding,) = environment_drift({"staging": STAGING, "prod": INFERRED_PROD})
+
+    assert ("staging:PATCH", 200) in finding.evidence.statuses
+    assert all(probe != "prod:PATCH" for probe, _ in finding.evidence.statuses)
+    assert "Not sent (safe policy): prod:PATCH" in finding.evidence.detail
+
+
+def test_a_regression_to_an_inferred_verdict_says_not_sent_not_none() -> None:
+    (finding,) = regressions(STAGING, INFERRED_PROD)
+
+    assert "PATCH accepted (200) -> rejected (not sent (safe policy))" in finding.title
+    assert "None" not in finding.title
+    assert finding.evidence.statuses == ()

@@ -99,6 +99,16 @@ def test_screenshots_of_every_main_page(
     save(shared, shots, "shared")
     anonymous.close()
 
+    # The list of links: one working, one revoked (apart, without a green badge).
+    page.goto(f"{e2e.url}/services/{demo.id}/endpoints/{endpoint.id}/share/")
+    page.get_by_role("button", name="Create link").click()
+    page.locator(".share-panel summary", has_text="Revoke…").click()
+    page.get_by_role("button", name="Revoke the link").click()
+    expect(page.locator(".share-panel")).to_contain_text("revoked")
+    page.goto(f"{e2e.url}/shares/")
+    page.locator("#shares-active summary", has_text="Revoke…").first.click()
+    save(page, shots, "shares")
+
     assert sorted(p.stem for p in shots.glob("*.png")) == [
         "alert-channels",
         "diagnose",
@@ -108,4 +118,5 @@ def test_screenshots_of_every_main_page(
         "overview",
         "service",
         "shared",
+        "shares",
     ]

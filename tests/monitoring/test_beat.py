@@ -69,7 +69,7 @@ def test_asking_twice_for_a_slots_report_gives_the_same_report(specimens):
     assert first is not None
     assert second == first
     assert DriftReport.objects.filter(drift_check=check).count() == 1
-    assert ProbeRun.objects.filter(drift_report=first).count() == 2  # staging, prod
+    assert ProbeRun.objects.filter(drift_reports=first).count() == 2  # staging, prod
 
 
 @pytest.mark.django_db

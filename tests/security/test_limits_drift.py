@@ -144,7 +144,7 @@ def test_five_run_nows_in_a_row_make_one_report_then_another_once_it_finished(tr
 
     report = DriftReport.objects.get(drift_check=check)
     assert [answer.status_code for answer in answers] == [302, 409, 409, 409, 409]
-    assert ProbeRun.objects.filter(drift_report=report).count() == 1
+    assert ProbeRun.objects.filter(drift_reports=report).count() == 1
     gate.set()
     wait_for(
         lambda: DriftReport.objects.filter(id=report.id, state="done").exists(),

@@ -115,16 +115,57 @@ def test_members_list_the_workspaces_active_links(shared_run, trio, who):
     assert token.encode() not in response.content
 
 
-def test_revoked_and_expired_links_leave_the_list(run, trio):
+def _section(html: str, table_id: str) -> str:
+    start = html.index(f'id="{table_id}"')
+    return html[start : html.index("</table>", start)]
+
+
+def test_revoked_and_expired_links_are_listed_apart_from_active_ones(run, trio):
+    active, _ = share_link_create(run=run, user=trio.alice)
     revoked, _ = share_link_create(run=run, user=trio.alice)
     ShareLink.objects.filter(id=revoked.id).update(revoked_at=revoked.created_at)
     expired, _ = share_link_create(run=run, user=trio.alice)
     ShareLink.objects.filter(id=expired.id).update(expires_at=expired.created_at)
 
-    response = trio.client_for(trio.alice).get(reverse("sharing:list"))
+    html = trio.client_for(trio.alice).get(reverse("sharing:list")).text
 
-    assert b"share-row-" not in response.content
-    assert b"No active links" in response.content
+    working = _section(html, "shares-active")
+    ended = _section(html, "shares-ended")
+    assert f"share-row-{active.id}" in working
+    assert f"share-row-{revoked.id}" not in working
+    assert f"share-row-{expired.id}" not in working
+    revoked_row = ended[ended.index(f"share-row-{revoked.id}") :].split("</tr>")[0]
+    expired_row = ended[ended.index(f"share-row-{expired.id}") :].split("</tr>")[0]
+    for link, row in ((revoked, revoked_row), (expired, expired_row)):
+        assert "sev-ok" not in row  # not green
+        assert " left" not in row  # no time left on a link that no longer works
+        assert reverse("sharing:revoke", args=[link.id]) not in row
+    assert ">revoked<" in revoked_row
+    assert ">expired<" in expired_row
+
+
+def test_with_only_ended_links_the_list_says_none_is_active(run, trio):
+    revoked, _ = share_link_create(run=run, user=trio.alice)
+    ShareLink.objects.filter(id=revoked.id).update(revoked_at=revoked.created_at)
+
+    html = trio.client_for(trio.alice).get(reverse("sharing:list")).text
+
+    assert "No active links" in html
+    assert f"share-row-{revoked.id}" in _section(html, "shares-ended")
+
+
+def test_revoke_asks_first_without_javascript(shared_run, trio):
+    link, _ = shared_run
+
+    html = trio.client_for(trio.alice).get(reverse("sharing:list")).text
+
+    row = html[html.index(f"share-row-{link.id}") :].split("</tr>")[0]
+    # The button that revokes sits inside a closed disclosure: opening it is the question.
+    disclosure = row[row.index('<details class="revoke">') : row.index("</details>")]
+    assert "<summary" in disclosure
+    assert f'action="{reverse("sharing:revoke", args=[link.id])}"' in disclosure
+    assert "not found" in disclosure
+    assert "hx-confirm" not in row  # a CSP-proof question, not a script dialog
 
 
 def test_an_outsider_sees_none_of_another_workspaces_links(shared_run, trio):

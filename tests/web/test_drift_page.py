@@ -1,15 +1,21 @@
 """The drift page and the drift report permalink, from real probes of the specimen API."""
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from diagnoser.celery import app as celery_app
+from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import environment_create
+from diagnoser.monitoring.beat import SlotEntry
 from diagnoser.monitoring.models import DriftReport, ProbeRun, Trigger
 from diagnoser.monitoring.services.drift_checks import drift_check_create, drift_check_targets
 from diagnoser.monitoring.services.drift_reports import drift_report_finish
 from diagnoser.monitoring.services.runs import run_claim, run_record
+from diagnoser.web.drift.schedule import next_run
 from tests.web.conftest import assert_sent_to_login
 from tests.web.pages_data import probe, probed_specimen
 
@@ -34,8 +40,8 @@ def finished_report(check) -> DriftReport:
             endpoint=endpoint,
             environment=environment,
             trigger=Trigger.DRIFT_CHECK,
-            drift_report=report,
         )
+        report.runs.add(run)
         assert run_claim(run_id=run.id, worker="test")
         run_record(run=run, report=probe(endpoint, environment))
     finished = drift_report_finish(report_id=report.id)
@@ -104,8 +110,51 @@ def test_drift_checks_are_listed_with_last_report_and_next_run(trio, shop):
     assert "hourly" in row
     assert "every 1h" in row
     assert "drift present" in row
-    assert re.search(r"in (59|60) min", row)
-    assert "plus the interval (1h)" in row  # how the next run was computed, on hover
+    assert re.search(r"in (\d+ min|1\.0 h)", row)
+    assert "start of the next 1h slot" in row  # how the next run was computed, on hover
+
+
+def _five_minute_task(*, last_run_at):
+    check = drift_check_create(service=Service.objects.get(), name="often", every="5m")
+    task = check.periodic_task
+    assert task is not None
+    task.last_run_at = last_run_at
+    return task
+
+
+@pytest.mark.parametrize(
+    ("last_run", "now", "expected"),
+    [
+        ("08:10:00.4", "08:12:30", "08:15:00"),  # not an interval after 08:10:00.4
+        ("08:10:00.4", "08:15:00.2", "08:15:00"),  # beat is starting it now
+        ("08:03:41", "08:04:59", "08:05:00"),
+    ],
+)
+def test_the_next_run_of_an_interval_check_is_the_slot_beat_runs_it_in(
+    shop, last_run, now, expected
+):
+    def at(clock: str) -> datetime:
+        return datetime.fromisoformat(f"2026-12-04T{clock}+00:00")
+
+    task = _five_minute_task(last_run_at=at(last_run))
+
+    shown = next_run(task=task, now=at(now))
+
+    assert shown.at == at(expected)
+
+
+@pytest.mark.parametrize("ran_ago", [timedelta(0), timedelta(minutes=10)])
+def test_the_page_and_beat_agree_on_when_an_interval_check_runs(shop, ran_ago):
+    now = timezone.now()
+    task = _five_minute_task(last_run_at=now - ran_ago)
+
+    shown = next_run(task=task, now=now)
+    due, remaining = SlotEntry(task, app=celery_app).is_due()
+
+    assert (shown.text == "due now") == due
+    if not due:
+        assert shown.at is not None
+        assert abs((shown.at - now).total_seconds() - remaining) < 2
 
 
 def test_a_check_without_a_schedule_runs_by_hand(trio, shop):
@@ -115,6 +164,17 @@ def test_a_check_without_a_schedule_runs_by_hand(trio, shop):
 
     assert "by hand only" in html
     assert "never run" in html
+
+
+def test_the_report_permalink_lists_the_runs_it_compared(trio, shop):
+    report = finished_report(drift_check_create(service=shop, name="hourly", every="1h"))
+
+    html = trio.client_for(trio.bob).get(reverse("web:drift_report", args=[report.id])).text
+
+    compared = html[html.index("Runs compared") :]
+    for run in report.runs.all():
+        assert f'href="{reverse("web:run", args=[run.id])}"' in compared
+    assert compared.count("drift_check</td>") == 4  # 2 endpoints x 2 environments
 
 
 def test_the_report_permalink_shows_the_frozen_findings(trio, shop):

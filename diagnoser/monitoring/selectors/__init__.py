@@ -27,11 +27,13 @@ from diagnoser.monitoring.selectors.latest import (
     workspace_verdicts,
 )
 from diagnoser.monitoring.selectors.reports import (
+    ComparedRun,
     EndpointRow,
     EnvironmentColumn,
     drift_checks_with_last_report,
     newest_report,
     report_as_dict,
+    report_runs_compared,
     report_side_by_side,
 )
 from diagnoser.monitoring.selectors.schedule import (
@@ -44,6 +46,7 @@ from diagnoser.monitoring.selectors.status import TargetStatus, target_statuses
 __all__ = [
     "HISTORY_CHANGES",
     "HISTORY_OBSERVATIONS",
+    "ComparedRun",
     "EndpointRow",
     "EnvironmentColumn",
     "HistoryPage",
@@ -64,6 +67,7 @@ __all__ = [
     "method_timeline",
     "newest_report",
     "report_as_dict",
+    "report_runs_compared",
     "report_side_by_side",
     "service_endpoints",
     "service_environments",

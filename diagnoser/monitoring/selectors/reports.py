@@ -2,6 +2,7 @@
 the CLI and shared links present it, and a report's environments side by side."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
@@ -56,6 +57,24 @@ def report_as_dict(*, report: DriftReport) -> dict[str, Any]:
         "regressions": report.regressions,
         "failures": report.failures,
     }
+
+
+@dataclass(frozen=True)
+class ComparedRun:
+    run_id: int
+    endpoint: str
+    environment: str
+    trigger: str  # why the run was made: schedule, drift_check (queued for a report), manual
+    state: str
+    queued_at: datetime
+
+
+def report_runs_compared(*, report: DriftReport) -> list[ComparedRun]:
+    """The run the report compared for each target, by endpoint and environment."""
+    rows = report.runs.order_by(
+        "endpoint__path", "environment__position", "environment__name"
+    ).values_list("id", "endpoint__path", "environment__name", "trigger", "state", "queued_at")
+    return [ComparedRun(*row) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """Drift reports: one run of a drift check, from its probe runs to the comparison and
 the alerts it decides.
 
-Fan-out without a result backend: a check's report creates one probe run per target;
-each probe task, when it finishes, asks whether the report still waits for anything,
-and the one that finds nothing pending moves the report running -> finishing with a
-conditional UPDATE and publishes the comparing task. The stale sweeper finishes
-reports whose runs were lost, so no report waits forever.
+A report does not probe for itself: it compares each target's newest run, waiting for
+a pending one, and has a run queued (the scheduler's way, once) only where the newest is
+too old. Fan-out without a result backend: each probe task, when it finishes, asks which
+reports waited for its run and nothing else, and moves each running -> finishing with a
+conditional UPDATE and publishes the comparing task. The stale sweeper finishes reports
+whose runs were lost, so no report waits forever.
 """
 
 import functools
@@ -15,17 +16,19 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from diagnoser.analysis.drift import environment_drift, regressions
 from diagnoser.analysis.model import MethodMatrix
+from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun, Trigger
 from diagnoser.monitoring.queue import BrokerUnavailable, publish
 from diagnoser.monitoring.serialize import finding_to_json, matrix_from_json
 from diagnoser.monitoring.services.alert_events import report_alerts_queue
 from diagnoser.monitoring.services.drift_checks import drift_check_targets
 from diagnoser.monitoring.services.drift_schedules import RUN_CHECK_TASK
-from diagnoser.monitoring.services.runs import runs_request
+from diagnoser.monitoring.services.probe_schedules import runs_for_drift_report
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +44,39 @@ def drift_check_enqueue(*, check: DriftCheck, trigger: str = Trigger.MANUAL) -> 
 def drift_report_start(
     *, check: DriftCheck, trigger: str = Trigger.MANUAL, scheduled_for: datetime | None = None
 ) -> DriftReport:
-    """Create the report and one queued probe run per target in one transaction; the runs
-    are published when it commits.
+    """Create the report with the run it compares for each target: the target's newest
+    run when recent enough, a pending one (waited for), else one queued through the
+    scheduler's path (services/probe_schedules.py); queued runs are published when the
+    transaction commits. A scheduled report counts a run recent if it is younger than the
+    check's interval (a crontab: the target's probe interval); one started by hand
+    probes every target, except those with a run pending already.
 
     `scheduled_for` is the schedule slot beat records this for: a slot that already has
     its report (a second beat) gets that report back, unchanged.
-    Started by hand, a broker that is down fails the report and its runs and raises
-    BrokerUnavailable; on schedule the runs stay queued for the sweeper to publish again.
+    Started by hand, a broker that is down fails the report and raises BrokerUnavailable
+    (the queued runs stay for the sweeper to publish again, like any scheduled run).
     """
-    targets = drift_check_targets(check=check)
+    targets = [
+        (endpoint.id, environment.id) for endpoint, environment in drift_check_targets(check=check)
+    ]
+    every = check.every_seconds if trigger == Trigger.SCHEDULE else 0
     try:
         with transaction.atomic():
             report = DriftReport.objects.create(
                 drift_check=check, trigger=trigger, scheduled_for=scheduled_for
             )
-            runs_request(
+            run_ids, unprobed = runs_for_drift_report(
                 targets=targets,
-                trigger=Trigger.DRIFT_CHECK,
-                drift_report=report,
-                fail_unpublished=trigger != Trigger.SCHEDULE,
+                check_id=check.id,
+                every=every,
+                raise_unpublished=trigger != Trigger.SCHEDULE,
             )
+            report.runs.set(run_ids)
+            # The runs it reuses may all be finished already, or finish before it commits.
+            transaction.on_commit(functools.partial(drift_report_maybe_finish, report_id=report.id))
+            if unprobed:
+                report.failures = _never_probed(unprobed)
+                report.save(update_fields=["failures"])
     except IntegrityError:
         existing = DriftReport.objects.filter(drift_check=check, scheduled_for=scheduled_for)
         if scheduled_for is None or not existing.exists():
@@ -74,9 +90,23 @@ def drift_report_start(
             finished_at=timezone.now(),
         )
         raise
-    if not targets:
-        drift_report_maybe_finish(report_id=report.id)
     return report
+
+
+def _never_probed(targets: list[tuple[int, int]]) -> list[dict[str, str]]:
+    paths = dict(Endpoint.objects.filter(id__in={t[0] for t in targets}).values_list("id", "path"))
+    names = dict(
+        Environment.objects.filter(id__in={t[1] for t in targets}).values_list("id", "name")
+    )
+    return [
+        {
+            "endpoint": paths[endpoint_id],
+            "environment": names[environment_id],
+            "reason": "never probed, and probing is paused here: resume it on the service "
+            "page to compare this target",
+        }
+        for endpoint_id, environment_id in targets
+    ]
 
 
 def drift_report_schedule(*, check_id: int, slot: datetime) -> DriftReport | None:
@@ -88,13 +118,34 @@ def drift_report_schedule(*, check_id: int, slot: datetime) -> DriftReport | Non
     return drift_report_start(check=check, trigger=Trigger.SCHEDULE, scheduled_for=slot)
 
 
+def _pending_runs(report_id: Any) -> QuerySet[ProbeRun]:
+    """The report's runs still pending. Driven by the few pending runs (state index), each
+    looked up among the report's (report, run) pairs: a sweep's report holds thousands of
+    runs, mostly done, and scanning them for every finished task grows with their square."""
+    pairs = DriftReport.runs.through.objects.filter(
+        driftreport_id=report_id, proberun_id=OuterRef("pk")
+    )
+    return ProbeRun.objects.filter(state__in=ProbeRun.PENDING).filter(Exists(pairs))
+
+
 def drift_report_maybe_finish(*, report_id: int) -> bool:
     """Publish the comparing task when no run of the report is pending (once)."""
-    pending = ProbeRun.objects.filter(
-        drift_report_id=report_id, state__in=[ProbeRun.State.QUEUED, ProbeRun.State.RUNNING]
-    ).exists()
-    if pending:
+    if _pending_runs(report_id).exists():
         return False
+    return _finish_claimed(report_id)
+
+
+def drift_reports_run_finished(*, run_id: int) -> list[int]:
+    """A run finished: finish every report that waited only for it (the ids)."""
+    ready = DriftReport.objects.filter(runs=run_id, state=DriftReport.State.RUNNING).exclude(
+        Exists(_pending_runs(OuterRef(OuterRef("pk"))))
+    )
+    return [
+        report_id for report_id in ready.values_list("id", flat=True) if _finish_claimed(report_id)
+    ]
+
+
+def _finish_claimed(report_id: int) -> bool:
     claimed = DriftReport.objects.filter(id=report_id, state=DriftReport.State.RUNNING).update(
         state=DriftReport.State.FINISHING
     )
@@ -173,14 +224,17 @@ def drift_report_finish(*, report_id: int) -> DriftReport | None:
                     )
 
         failures = [
-            {
-                "endpoint": run.endpoint.path,
-                "environment": run.environment.name,
-                "reason": run.failure_reason,
-            }
-            for run in report.runs.exclude(state=ProbeRun.State.DONE).select_related(
-                "endpoint", "environment"
-            )
+            *report.failures,
+            *(
+                {
+                    "endpoint": run.endpoint.path,
+                    "environment": run.environment.name,
+                    "reason": run.failure_reason,
+                }
+                for run in report.runs.exclude(state=ProbeRun.State.DONE).select_related(
+                    "endpoint", "environment"
+                )
+            ),
         ]
         report.previous = previous
         report.env_drift = env_drift

@@ -26,7 +26,12 @@ from diagnoser.inventory.models import (
 )
 from diagnoser.monitoring.models import ProbeRun, Trigger
 from diagnoser.monitoring.queue import BrokerUnavailable, publish_many
-from diagnoser.monitoring.selectors.schedule import environments_scheduled, targets_due
+from diagnoser.monitoring.selectors.schedule import (
+    Target,
+    environments_scheduled,
+    runs_comparable,
+    targets_due,
+)
 from diagnoser.monitoring.services.drift_schedules import UNIT_SECONDS
 from diagnoser.monitoring.services.runs import PROBE_TASK
 
@@ -106,6 +111,24 @@ def runs_enqueue_due(*, now: datetime | None = None) -> list[int]:
     with transaction.atomic():
         due = targets_due(environments=environments_scheduled(for_update=True), now=now)
         return _runs_create(due, trigger=Trigger.SCHEDULE, now=now, raise_unpublished=False)
+
+
+def runs_for_drift_report(
+    *, targets: list[Target], check_id: int, every: int | None, raise_unpublished: bool
+) -> tuple[list[int], list[Target]]:
+    """The runs a drift report compares (selectors.schedule.runs_comparable), with one
+    queued for each target that has none recent enough; and the paused targets never
+    probed. Call it inside the transaction that records the report: the locks it takes
+    keep a scheduler's pass from queueing the same targets meanwhile."""
+    now = timezone.now()
+    comparable = runs_comparable(targets=targets, check_id=check_id, every=every, now=now)
+    queued = _runs_create(
+        comparable.to_queue,
+        trigger=Trigger.DRIFT_CHECK,
+        now=now,
+        raise_unpublished=raise_unpublished,
+    )
+    return [*comparable.runs.values(), *queued], comparable.paused_unprobed
 
 
 def targets_probe_now(

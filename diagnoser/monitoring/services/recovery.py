@@ -102,14 +102,14 @@ def drift_reports_recover(*, deadline: timedelta | None = None) -> list[int]:
     running = DriftReport.objects.filter(state=DriftReport.State.RUNNING)
     overdue = running.filter(created_at__lt=now - deadline)
     for report_id in overdue.values_list("id", flat=True):
-        ProbeRun.objects.filter(drift_report_id=report_id, state__in=ProbeRun.PENDING).update(
+        ProbeRun.objects.filter(drift_reports=report_id, state__in=ProbeRun.PENDING).update(
             state=ProbeRun.State.FAILED,
             failure_reason="drift report deadline passed before this run finished",
             finished_at=now,
         )
         if drift_report_maybe_finish(report_id=report_id):
             recovered.append(report_id)
-    pending = ProbeRun.objects.filter(drift_report_id=OuterRef("pk"), state__in=ProbeRun.PENDING)
+    pending = ProbeRun.objects.filter(drift_reports=OuterRef("pk"), state__in=ProbeRun.PENDING)
     for report_id in running.filter(~Exists(pending)).values_list("id", flat=True):
         if drift_report_maybe_finish(report_id=report_id):
             recovered.append(report_id)

@@ -28,7 +28,6 @@ from diagnoser.analysis.diagnose import diagnose
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.inventory.selectors import target_for
 from diagnoser.monitoring.models import (
-    DriftReport,
     ProbeRun,
     StoredFinding,
     StoredObservation,
@@ -69,7 +68,6 @@ def runs_request(
     *,
     targets: Iterable[tuple[Endpoint, Environment]],
     trigger: str = Trigger.MANUAL,
-    drift_report: DriftReport | None = None,
     fail_unpublished: bool = True,
 ) -> list[ProbeRun]:
     """Create queued runs and publish one probe task each once the rows are committed.
@@ -82,7 +80,6 @@ def runs_request(
     # What every run of the request shares: why it runs and when it was queued and sent.
     shared: dict[str, Any] = {
         "trigger": trigger,
-        "drift_report": drift_report,
         "queued_at": now,
         "published_at": now,
     }

@@ -1,16 +1,21 @@
-"""When beat will next run a drift check, computed the way django-celery-beat decides.
+"""When beat will next run a drift check, computed the way our beat decides.
 
-Beat's DatabaseScheduler counts from the entry's last run, or, before the first run, from
-when the entry was last saved (date_changed), and asks the Celery schedule how long
-remains. We ask the same schedule the same question.
+Beat's scheduler (monitoring/beat.py) runs an interval check at the start of each slot
+(a multiple of the interval since the epoch) it has not run in, not an interval after its
+last run: every 5 minutes means 08:10, 08:15, whenever it was saved. We ask its own
+function. A crontab check follows django-celery-beat: counted from the entry's last run,
+or before the first run from when it was saved (date_changed), the Celery schedule says
+how long remains; we ask the same schedule the same question.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from diagnoser.monitoring.beat import interval_next_run, slot_aligned
 from diagnoser.monitoring.services.drift_schedules import format_every
 
 
@@ -21,7 +26,7 @@ class NextRun:
     explanation: str  # how it was computed, for a title attribute
 
 
-def next_run(*, task: PeriodicTask | None) -> NextRun:
+def next_run(*, task: PeriodicTask | None, now: datetime | None = None) -> NextRun:
     if task is None:
         return NextRun(
             None,
@@ -33,24 +38,34 @@ def next_run(*, task: PeriodicTask | None) -> NextRun:
         return NextRun(None, "off", "The schedule is switched off: switch it on to run again.")
     counted_from = task.last_run_at or task.date_changed
     since = "its last run" if task.last_run_at else "when its schedule was saved (no run yet)"
-    schedule = task.schedule
-    remaining = schedule.remaining_estimate(counted_from)
-    # To the nearest second: the clock is read a moment after the remaining time was.
-    at = (schedule.now() + max(remaining, timedelta(0)) + timedelta(milliseconds=500)).replace(
-        microsecond=0
-    )
-    if task.interval is not None:
-        rule = f"{since} plus the interval ({format_every(_interval_seconds(task))})"
-    else:
-        assert task.crontab is not None
+    now = now or timezone.now()
+    if task.interval is not None and slot_aligned(task):
+        every = _interval_seconds(task)
+        at = interval_next_run(every=every, last_run_at=counted_from, now=now)
         rule = (
-            f"the first time after {since} matching the crontab "
-            f"'{_crontab_text(task)}' in {settings.CELERY_TIMEZONE}"
+            f"the start of the next {format_every(every)} slot after {since}: beat runs an "
+            "interval check at whole multiples of its interval counted from 1970-01-01 "
+            "00:00 UTC, not an interval after its last run"
         )
+    else:
+        schedule = task.schedule
+        remaining = schedule.remaining_estimate(counted_from)
+        # To the nearest second: the clock is read a moment after the remaining time was.
+        at = now + max(remaining, timedelta(0)) + timedelta(milliseconds=500)
+        if task.interval is not None:
+            rule = f"{since} plus the interval ({format_every(_interval_seconds(task))})"
+        else:
+            assert task.crontab is not None
+            rule = (
+                f"the first time after {since} matching the crontab "
+                f"'{_crontab_text(task)}' in {settings.CELERY_TIMEZONE}"
+            )
+    at = at.replace(microsecond=0)
     explanation = (
         f"Computed as {rule}; {since}: {counted_from:%Y-%m-%d %H:%M:%S} UTC. "
         "Beat must be running; it starts due checks within seconds."
     )
+    remaining = at - now
     text = "due now" if remaining <= timedelta(0) else _until(remaining)
     return NextRun(at, text, explanation)
 

@@ -19,7 +19,7 @@ from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.inventory.models import Service
 from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.queue import BrokerUnavailable
-from diagnoser.monitoring.selectors import newest_report
+from diagnoser.monitoring.selectors import newest_report, report_runs_compared
 from diagnoser.monitoring.selectors.alerts import alert_channel_rows
 from diagnoser.monitoring.services.alerts import drift_check_test_alert
 from diagnoser.monitoring.services.drift_checks import (
@@ -219,6 +219,6 @@ def drift_report(request: HtmxHttpRequest, report_id: int) -> HttpResponse:
             "report": report,
             "service": report.drift_check.service,
             "deliveries": report.deliveries.all(),
-            "targets": report.runs.count(),
+            "compared": report_runs_compared(report=report),
         },
     )
