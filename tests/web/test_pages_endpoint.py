@@ -26,10 +26,15 @@ def _url(service, path: str) -> str:
     return reverse("web:endpoint", args=[service.id, endpoint.id])
 
 
+_DRIFT_MARK = r'(?: <span class="sev sev-warning"[^>]*>drift</span>)?'
+
+
 def _cell_status(html: str, probe_name: str, column: int) -> str:
     """The status text of one matrix cell (column 0 is the first environment)."""
     row = re.search(
-        rf'<th scope="row" class="mono"[^>]*>{re.escape(probe_name)}</th>(.*?)</tr>', html, re.S
+        rf'<th scope="row" class="mono"[^>]*>{re.escape(probe_name)}{_DRIFT_MARK}</th>(.*?)</tr>',
+        html,
+        re.S,
     )
     assert row, f"no matrix row for {probe_name}"
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)

@@ -6,11 +6,14 @@ list of targets (status). Importers may name the package or a module."""
 from diagnoser.monitoring.selectors.history import (
     HISTORY_CHANGES,
     HISTORY_OBSERVATIONS,
+    STRIP_RUNS,
     HistoryPage,
     MethodChange,
+    RunMatrix,
     method_histories,
     method_history,
     method_timeline,
+    recent_runs,
 )
 from diagnoser.monitoring.selectors.latest import (
     LatestResult,
@@ -43,11 +46,13 @@ from diagnoser.monitoring.selectors.status import TargetStatus, target_statuses
 __all__ = [
     "HISTORY_CHANGES",
     "HISTORY_OBSERVATIONS",
+    "STRIP_RUNS",
     "EndpointRow",
     "EnvironmentColumn",
     "HistoryPage",
     "LatestResult",
     "MethodChange",
+    "RunMatrix",
     "ScheduledEnvironment",
     "TargetStatus",
     "drift_checks_with_last_report",
@@ -61,6 +66,7 @@ __all__ = [
     "method_history",
     "method_timeline",
     "newest_report",
+    "recent_runs",
     "report_as_dict",
     "report_side_by_side",
     "service_endpoints",
