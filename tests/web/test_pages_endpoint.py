@@ -131,6 +131,22 @@ class _OneUrl:
         return self._url
 
 
+def test_a_refused_connection_reads_as_a_sentence_with_the_raw_text_behind_details(trio, settings):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    service = specimen_service(
+        _OneUrl("http://127.0.0.1:9"), workspace=trio.acme, paths=("/x",), name="down"
+    )
+    probe_all(service)
+
+    html = trio.client_for(trio.alice).get(_url(service, "/x")).content.decode()
+
+    assert 'title="Connection refused by 127.0.0.1:9 — is the service running?"' in html
+    raw = re.search(r'<details class="raw"><summary>Details</summary><code>([^<]+)</code>', html)
+    assert raw
+    assert "refused" in raw.group(1)
+    assert "Max retries" not in html
+
+
 def test_the_env_parameter_marks_that_environment_column(trio, shop):
     html = trio.client_for(trio.alice).get(_url(shop, "/items/{id}") + "?env=prod").content.decode()
 
