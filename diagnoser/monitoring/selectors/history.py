@@ -1,11 +1,13 @@
 """Reads of a target's method history: every change of a method's verdict, and the
 pages of it the endpoint and history pages show."""
 
+import operator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
-from django.db.models import F, Q, Subquery, Window
+from django.db.models import F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -170,18 +172,32 @@ class RunMatrix:
 
 def recent_runs(*, endpoint: Endpoint, count: int = STRIP_RUNS) -> dict[int, list[RunMatrix]]:
     """The newest `count` finished runs of each environment of an endpoint, oldest first,
-    by environment id. Two statements whatever the count: the runs (index
-    run_target_latest_done), then the few observations they share, each parsed once."""
-    newest_first = [F("finished_at").desc(), F("id").desc()]
+    by environment id. Three statements whatever the count and however long the history:
+    when each environment's count-th newest run finished, the runs since (a range of index
+    run_target_latest_done each, where a window over every run grew with the history),
+    then the few observations they share, each parsed once."""
+    finished = ProbeRun.objects.filter(
+        endpoint=endpoint,
+        state=ProbeRun.State.DONE,
+        observation__isnull=False,
+        finished_at__isnull=False,
+    )
+    oldest_shown = (
+        finished.filter(environment_id=OuterRef("id"))
+        .order_by("-finished_at", "-id")
+        .values("finished_at")[count - 1 : count]
+    )
+    since = Environment.objects.filter(service_id=endpoint.service_id).annotate(
+        since=Subquery(oldest_shown)
+    )
+    shown = [
+        Q(environment_id=id_, finished_at__gte=at) if at else Q(environment_id=id_)
+        for id_, at in since.values_list("id", "since")
+    ]
+    if not shown:
+        return {}
     runs = list(
-        ProbeRun.objects.filter(
-            endpoint=endpoint,
-            state=ProbeRun.State.DONE,
-            observation__isnull=False,
-            finished_at__isnull=False,
-        )
-        .annotate(row=Window(RowNumber(), partition_by=F("environment_id"), order_by=newest_first))
-        .filter(row__lte=count)
+        finished.filter(reduce(operator.or_, shown))
         .order_by("environment_id", "finished_at", "id")
         .values_list("environment_id", "id", "finished_at", "observation_id")
     )
@@ -193,4 +209,5 @@ def recent_runs(*, endpoint: Endpoint, count: int = STRIP_RUNS) -> dict[int, lis
         result.setdefault(environment_id, []).append(
             RunMatrix(run_id, finished_at, matrices[observation_id])
         )
-    return result
+    # Runs finished in the same instant as the oldest shown one all pass its time.
+    return {id_: page[-count:] for id_, page in result.items()}
