@@ -5,6 +5,8 @@ which the accepted-method set changed."""
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from diagnoser.analysis.drift import accepted_set_changes
 from diagnoser.analysis.model import MethodCell
 from diagnoser.inventory.models import Environment
@@ -66,18 +68,20 @@ def _title(when: str, run_id: int, cell: MethodCell | None) -> str:
     return f"{when} · run #{run_id}: {status}, {verdict_label(cell.verdict)}{basis}"
 
 
-def _method_strip(method: str, runs: Sequence[RunMatrix], slots: int) -> MethodStrip:
+def _method_strip(
+    method: str, runs: Sequence[tuple[int, str, dict[str, MethodCell]]], slots: int
+) -> MethodStrip:
     offset = slots - len(runs)
     cells, counts = [], dict[str, int]()
-    for i, run in enumerate(runs):
-        cell = run.matrix.cell(method)
+    for i, (run_id, when, by_method) in enumerate(runs):
+        cell = by_method.get(method)
         label = verdict_label(cell.verdict) if cell else "not probed"
         counts[label] = counts.get(label, 0) + 1
         cells.append(
             StripCell(
                 x=(offset + i) * SLOT,
                 css=verdict_class(cell.verdict) if cell else "snone",
-                title=_title(local_when(run.finished_at)[1], run.run_id, cell),
+                title=_title(when, run_id, cell),
             )
         )
     summary = ", ".join(f"{n} {label}" for label, n in counts.items())
@@ -89,10 +93,16 @@ def strip_for(
 ) -> Strip:
     """One environment's newest runs (oldest first, at most `slots`), a strip per method."""
     runs = runs[-slots:]
+    zone = timezone.get_current_timezone()
+    # Each run's time and cells once, not once per method.
+    read = [
+        (run.run_id, local_when(run.finished_at, zone)[1], {c.method: c for c in run.matrix.cells})
+        for run in runs
+    ]
     return Strip(
         environment=environment,
         runs=len(runs),
-        methods=[_method_strip(m, runs, slots) for m in PLAIN_METHODS] if runs else [],
+        methods=[_method_strip(m, read, slots) for m in PLAIN_METHODS] if runs else [],
         slots=slots,
     )
 
