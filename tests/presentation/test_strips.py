@@ -42,7 +42,7 @@ def test_only_the_newest_runs_fit_the_strip() -> None:
     cells = _patch(strip_for(PROD, runs, slots=3)).cells
 
     assert [cell.css for cell in cells] == ["s405", "s405", "s2xx"]
-    assert cells[-1].title == "2026-03-01 13:00 · run #104: 200, accepted"
+    assert cells[-1].title == "2026-03-01 13:00, run 104: 200, accepted"
 
 
 def test_each_verdict_has_its_matrix_colour_and_a_cell_without_an_answer_says_so() -> None:
@@ -56,7 +56,7 @@ def test_each_verdict_has_its_matrix_colour_and_a_cell_without_an_answer_says_so
     cells = _patch(strip_for(PROD, runs)).cells
 
     assert [cell.css for cell in cells] == ["s4xx", "s4xx", "s5xx", "sfail"]
-    assert cells[3].title.endswith("run #103: no response, failed")
+    assert cells[3].title.endswith("run 103: no response, failed")
 
 
 def test_a_method_the_run_did_not_send_says_how_its_verdict_was_reached() -> None:

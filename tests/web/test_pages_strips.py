@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from diagnoser.monitoring.selectors import STRIP_RUNS
-from diagnoser.web.pages.endpoint import endpoint_view
+from diagnoser.web.pages.endpoint import SET_CHANGES_SHOWN, endpoint_view
 from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
 from tests.web.pages_data import probe, record
@@ -50,9 +50,9 @@ def test_each_run_is_a_cell_coloured_by_verdict_with_when_status_and_verdict_on_
     cells = re.findall(r'<rect x="(\d+)"[^>]*class="(\w+)"><title>([^<]*)</title></rect>', patch)
     assert [css for _, css, _ in cells] == ["s405", "s405", "s2xx"]
     assert [int(x) for x, _, _ in cells] == [450, 460, 470]  # the newest at the right end
-    assert cells[2][2].endswith(f"run #{runs[2].id}: 412, accepted")
-    assert cells[0][2].endswith(f"run #{runs[0].id}: 405, rejected")
-    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d · ", cells[0][2])
+    assert cells[2][2].endswith(f"run {runs[2].id}: 412, accepted")
+    assert cells[0][2].endswith(f"run {runs[0].id}: 405, rejected")
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d, run ", cells[0][2])
 
 
 def test_the_strip_stops_at_the_newest_runs_and_costs_the_same_queries_for_any_number(trio, items):
@@ -87,6 +87,18 @@ def test_the_moments_the_accepted_methods_changed_are_listed_with_a_link_to_the_
     assert "added PATCH" in lines[1]
     assert reverse("web:run", args=[runs[1].id]) in lines[1]
     assert "prod:" in lines[0]
+
+
+def test_a_flapping_target_lists_the_newest_changes_and_counts_the_rest(trio, items):
+    service, endpoint, prod, _, as_prod, as_staging = items
+    for i in range(SET_CHANGES_SHOWN + 5):
+        record(endpoint, prod, (as_prod, as_staging)[i % 2])
+
+    html = _page(trio, service, endpoint)
+
+    changes = html.split('id="set-changes-h"')[1].split("</ul>")[0]
+    assert changes.count("<li><time") == SET_CHANGES_SHOWN
+    assert "4 earlier changes within the runs above" in changes
 
 
 def test_unchanged_runs_say_the_accepted_methods_stayed_the_same(trio, items):

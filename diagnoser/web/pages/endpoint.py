@@ -20,6 +20,10 @@ from diagnoser.presentation.strips import SetChangeLine, Strip, set_change_lines
 from diagnoser.presentation.tables import Column, Table
 from diagnoser.probing.model import PLAIN_METHODS
 
+# The newest moments the accepted methods changed that the page lists: a flapping target
+# changes at every run, and the strips above already show each one.
+SET_CHANGES_SHOWN = 20
+
 
 @dataclass(frozen=True)
 class SeverityGroup:
@@ -53,6 +57,7 @@ class EndpointView:
     method: str | None  # the method whose answer is shown, None for the worst cause
     drift: tuple[Finding, ...] = ()  # env_allow_drift between the latest runs, at most one
     set_changes: tuple[SetChangeLine, ...] = ()  # newest first, within the strips' runs
+    earlier_set_changes: int = 0  # left off the list; the History below has every change
     methods: tuple[str, ...] = PLAIN_METHODS  # the methods a visitor can ask about
 
     @property
@@ -163,6 +168,7 @@ def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointV
         strip = strip_for(environment, runs_of.get(environment.id, []))
         sides.append(side_for(environment, run, diagnosis, history, strip, method=method))
         columns.append(column_for(environment, run, diagnosis))
+    changes = set_change_lines(environments, runs_of)
     drift = environment_drift({c.name: c.matrix for c in columns if c.matrix is not None})
     drifting = {method for finding in drift for method in finding.evidence.methods}
     return EndpointView(
@@ -171,5 +177,6 @@ def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointV
         sides=sides,
         method=method,
         drift=drift,
-        set_changes=tuple(set_change_lines(environments, runs_of)),
+        set_changes=tuple(changes[:SET_CHANGES_SHOWN]),
+        earlier_set_changes=max(0, len(changes) - SET_CHANGES_SHOWN),
     )
