@@ -57,6 +57,29 @@ def verdict_class(verdict: Verdict) -> str:
     return _VERDICT_CLASS[verdict]
 
 
+@dataclass(frozen=True)
+class LegendEntry:
+    css: str
+    label: str  # the verdicts drawn in this colour, in words
+    hint: str
+
+
+def verdict_legend() -> list[LegendEntry]:
+    """One entry per verdict colour, in the glossary's order, naming every verdict that
+    shares it: the legend of anything coloured by verdict alone."""
+    by_class: dict[str, list[Verdict]] = {}
+    for verdict in VERDICT_GLOSSARY:
+        by_class.setdefault(_VERDICT_CLASS[verdict], []).append(verdict)
+    return [
+        LegendEntry(
+            css,
+            ", ".join(VERDICT_GLOSSARY[v].label for v in verdicts),
+            "; ".join(VERDICT_GLOSSARY[v].hint for v in verdicts),
+        )
+        for css, verdicts in by_class.items()
+    ]
+
+
 def status_class(status: int | None) -> str:
     """CSS class for a status code; 405 has its own because it is what we diagnose."""
     if status is None:

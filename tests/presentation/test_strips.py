@@ -7,6 +7,7 @@ from diagnoser.analysis.model import Basis, MethodCell, MethodMatrix, Verdict
 from diagnoser.inventory.models import Environment
 from diagnoser.monitoring.selectors import RunMatrix
 from diagnoser.presentation.strips import SLOT, set_change_lines, strip_for
+from diagnoser.presentation.verdicts import verdict_legend
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 PROD = Environment(id=1, name="prod")
@@ -85,3 +86,17 @@ def test_set_changes_of_every_environment_are_listed_newest_first() -> None:
         ("staging", (), ("PATCH",), 102),
         ("prod", ("PATCH",), (), 101),
     ]
+
+
+def test_the_legend_names_every_verdict_once_under_its_colour() -> None:
+    legend = {entry.css: entry.label for entry in verdict_legend()}
+
+    assert legend == {
+        "s2xx": "accepted",
+        "s3xx": "redirected",
+        "s4xx": "auth required, not found, forbidden",
+        "s405": "rejected",
+        "s5xx": "error",
+        "sfail": "failed",
+        "snone": "unknown",
+    }
