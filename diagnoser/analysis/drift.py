@@ -3,7 +3,7 @@ runs of one environment (method_regression)."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
@@ -103,6 +103,37 @@ def drifting_methods(matrices: Mapping[Key, MethodMatrix]) -> tuple[str, ...]:
     order: what env_allow_drift names."""
     differing = {pair.change.method for pair in pairwise_changes(matrices)}
     return tuple(method for method in PLAIN_METHODS if method in differing)
+
+
+@dataclass(frozen=True)
+class SetChange(Generic[Key]):
+    """The accepted-method set of one target moved: `at` names the run that showed it."""
+
+    at: Key
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def accepted_set_changes(runs: Sequence[tuple[Key, MethodMatrix]]) -> tuple[SetChange[Key], ...]:
+    """The runs (oldest first) at which a method joined or left the accepted set. A
+    method's last definite verdict carries over runs that say nothing definite about it
+    (a failed probe, an unknown cell): missing data is not a change."""
+    accepted: dict[str, bool] = {}
+    changes: list[SetChange[Key]] = []
+    for key, matrix in runs:
+        added: list[str] = []
+        removed: list[str] = []
+        for method in PLAIN_METHODS:
+            cell = matrix.cell(method)
+            if cell is None or cell.verdict not in _DEFINITE:
+                continue
+            now = cell.verdict is Verdict.ACCEPTED
+            if accepted.get(method, now) != now:
+                (added if now else removed).append(method)
+            accepted[method] = now
+        if added or removed:
+            changes.append(SetChange(key, tuple(added), tuple(removed)))
+    return tuple(changes)
 
 
 def advertised_drift(

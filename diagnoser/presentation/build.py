@@ -5,7 +5,7 @@ across); the Diagnose page and a shared snapshot show one target, with the heade
 explain each answer in columns of their own.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from diagnoser.analysis.model import MethodMatrix
@@ -44,8 +44,11 @@ def _probes(unknown: str) -> list[tuple[str, str, str]]:
     return rows
 
 
-def build_matrix(columns: Sequence[Column], *, path: str = "") -> Table:
-    """The endpoint matrix: a row per probe, a column per environment."""
+def build_matrix(
+    columns: Sequence[Column], *, path: str = "", drifting: Collection[str] = ()
+) -> Table:
+    """The endpoint matrix: a row per probe, a column per environment; the rows of the
+    `drifting` methods (answered differently by the environments) are marked."""
     unknown = next((c.report.unknown_method for c in columns if c.report), UNKNOWN_METHOD)
 
     def cell(probe: str, column: Column) -> Cell:
@@ -59,6 +62,7 @@ def build_matrix(columns: Sequence[Column], *, path: str = "") -> Table:
             hint,
             [cell(probe, column) for column in columns],
             group_start=probe == _FIRST_PREFLIGHT,
+            drifting=probe in drifting,
         )
         for probe, label, hint in _probes(unknown)
     ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from diagnoser.analysis.layers import Layer, identify
 from diagnoser.analysis.model import Basis, MethodCell, MethodMatrix, Verdict
+from diagnoser.presentation.failures import Failure, describe
 from diagnoser.presentation.verdicts import VERDICT_GLOSSARY, status_class, verdict_label
 from diagnoser.probing.model import UNKNOWN_METHOD, Observation, ProbeKind
 
@@ -104,9 +105,16 @@ class Cell:
         if observation is None:
             return ""
         if observation.status is None:
-            kind = observation.error_kind or "error"
-            return f"No response: {observation.error or kind}"
+            return self.failure.headline
         return f"{observation.status} {observation.reason}".strip()
+
+    @property
+    def failure(self) -> Failure:
+        """Why no response came, in words; the stored error text behind it."""
+        observation = self.observation
+        if observation is None:
+            return Failure("", "")
+        return describe(observation.error or "", kind=observation.error_kind, url=observation.url)
 
     @property
     def status_title(self) -> str:

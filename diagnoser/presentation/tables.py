@@ -58,6 +58,13 @@ class Row:
     hint: str  # what the row asks, for the row header's title
     cells: list[Cell | Text]
     group_start: bool = False  # the first preflight row, ruled off from the plain methods
+    drifting: bool = False  # the environments answer this method differently
+
+    @property
+    def css(self) -> str:
+        return " ".join(
+            c for c, on in (("group-start", self.group_start), ("drift", self.drifting)) if on
+        )
 
     @property
     def probe_cells(self) -> list[Cell]:

@@ -37,6 +37,49 @@ def verdict_label(verdict: Verdict | str) -> str:
     return VERDICT_GLOSSARY[Verdict(verdict)].label
 
 
+# The matrix's status colours, keyed by what the answer means: a strip of runs has only
+# the verdict of each. Unknown is "snone", the matrix's colour for no observation.
+_VERDICT_CLASS: dict[Verdict, str] = {
+    Verdict.ACCEPTED: "s2xx",
+    Verdict.REDIRECTED: "s3xx",
+    Verdict.AUTH_REQUIRED: "s4xx",
+    Verdict.REJECTED: "s405",
+    Verdict.NOT_FOUND: "s4xx",
+    Verdict.FORBIDDEN: "s4xx",
+    Verdict.ERROR: "s5xx",
+    Verdict.FAILED: "sfail",
+    Verdict.UNKNOWN: "snone",
+}
+
+
+def verdict_class(verdict: Verdict) -> str:
+    """CSS class for a verdict, in the colours the matrix legend explains."""
+    return _VERDICT_CLASS[verdict]
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    css: str
+    label: str  # the verdicts drawn in this colour, in words
+    hint: str
+
+
+def verdict_legend() -> list[LegendEntry]:
+    """One entry per verdict colour, in the glossary's order, naming every verdict that
+    shares it: the legend of anything coloured by verdict alone."""
+    by_class: dict[str, list[Verdict]] = {}
+    for verdict in VERDICT_GLOSSARY:
+        by_class.setdefault(_VERDICT_CLASS[verdict], []).append(verdict)
+    return [
+        LegendEntry(
+            css,
+            ", ".join(VERDICT_GLOSSARY[v].label for v in verdicts),
+            "; ".join(VERDICT_GLOSSARY[v].hint for v in verdicts),
+        )
+        for css, verdicts in by_class.items()
+    ]
+
+
 def status_class(status: int | None) -> str:
     """CSS class for a status code; 405 has its own because it is what we diagnose."""
     if status is None:

@@ -5,6 +5,8 @@ from diagnoser.analysis.diagnose import diagnose
 from diagnoser.analysis.drift import (
     MethodChange,
     PairChange,
+    SetChange,
+    accepted_set_changes,
     advertised_drift,
     compare,
     drifting_methods,
@@ -192,3 +194,31 @@ def test_a_regression_to_an_inferred_verdict_says_not_sent_not_none() -> None:
     assert "PATCH accepted (200) -> rejected (not sent (safe policy))" in finding.title
     assert "None" not in finding.title
     assert finding.evidence.statuses == ()
+
+
+FAILED_PATCH = _written(("GET", ACCEPTED, 200), ("PATCH", Verdict.FAILED, None))
+
+
+def test_the_accepted_set_changes_at_the_runs_that_add_or_remove_a_method() -> None:
+    runs = [(1, STAGING), (2, STAGING), (3, PROD), (4, DEV), (5, DEV)]
+
+    assert accepted_set_changes(runs) == (
+        SetChange(3, added=(), removed=("PATCH",)),
+        SetChange(4, added=("PATCH",), removed=()),
+    )
+
+
+def test_a_rejection_turning_into_a_404_leaves_the_accepted_set_as_it_was() -> None:
+    assert accepted_set_changes([(1, PROD), (2, _written(("DELETE", NOT_FOUND, 404)))]) == ()
+
+
+def test_a_failed_run_in_between_is_missing_data_and_the_change_lands_after_it() -> None:
+    runs = [(1, STAGING), (2, FAILED_PATCH), (3, PROD)]
+
+    assert accepted_set_changes(runs) == (SetChange(3, added=(), removed=("PATCH",)),)
+    assert accepted_set_changes([(1, STAGING), (2, FAILED_PATCH), (3, STAGING)]) == ()
+
+
+def test_the_first_run_is_the_baseline_not_a_change() -> None:
+    assert accepted_set_changes([(1, PROD)]) == ()
+    assert accepted_set_changes([]) == ()

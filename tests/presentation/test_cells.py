@@ -57,11 +57,15 @@ def test_a_probe_without_answer_says_failed_and_why():
         method="PATCH",
         error_kind=ErrorKind.TIMEOUT,
         error="read timed out",
+        url="https://api.example.com/items/1",
     )
     cell = cell_for("preflight:PATCH", observation=failed, matrix=MATRIX)
 
     assert (cell.status_text, cell.status_css) == ("failed: timeout", "sfail")
-    assert cell.status_title == "No response: read timed out"
+    assert cell.status_title == (
+        "No answer from api.example.com:443 in time — is it reachable, or just slow?"
+    )
+    assert cell.failure.raw == "read timed out"
     assert cell.verdict is None
     assert cell.layer is None
 

@@ -14,7 +14,7 @@ from diagnoser.monitoring.beat import SlotEntry
 from diagnoser.monitoring.models import DriftReport, ProbeRun, Trigger
 from diagnoser.monitoring.services.drift_checks import drift_check_create, drift_check_targets
 from diagnoser.monitoring.services.drift_reports import drift_report_finish
-from diagnoser.monitoring.services.runs import run_claim, run_record
+from diagnoser.monitoring.services.runs import run_claim, run_fail, run_record
 from diagnoser.web.drift.schedule import next_run
 from tests.web.conftest import assert_sent_to_login
 from tests.web.pages_data import probe, probed_specimen
@@ -227,3 +227,23 @@ def test_breadcrumbs_separate_with_the_same_chevron_as_the_other_pages(trio, sho
     crumbs = html.split('class="breadcrumbs"')[1].split("</nav>")[0]
     assert crumbs.count('<span class="sep" aria-hidden="true">\u203a</span>') == 2
     assert ">/<" not in crumbs
+
+
+def test_a_target_that_could_not_be_probed_says_why_in_words_with_the_raw_text_behind(trio, shop):
+    check = drift_check_create(service=shop, name="nightly", crontab="0 3 * * *")
+    report = DriftReport.objects.create(
+        drift_check=check, trigger=Trigger.MANUAL, state=DriftReport.State.FINISHING
+    )
+    endpoint, environment = drift_check_targets(check=check)[0]
+    run = ProbeRun.objects.create(
+        endpoint=endpoint, environment=environment, trigger=Trigger.DRIFT_CHECK
+    )
+    report.runs.add(run)
+    raw = "broker unavailable: Error 111 connecting to 127.0.0.1:6379. Connection refused."
+    run_fail(run_id=run.id, reason=raw)
+    drift_report_finish(report_id=report.id)
+
+    html = trio.client_for(trio.bob).get(reverse("web:drift_report", args=[report.id])).text
+
+    assert "the task broker at 127.0.0.1:6379 did not take the run — is Redis running?" in html
+    assert f"<summary>Details</summary><code>{raw}</code>" in html

@@ -26,10 +26,15 @@ def _url(service, path: str) -> str:
     return reverse("web:endpoint", args=[service.id, endpoint.id])
 
 
+_DRIFT_MARK = r'(?: <span class="sev sev-warning"[^>]*>drift</span>)?'
+
+
 def _cell_status(html: str, probe_name: str, column: int) -> str:
     """The status text of one matrix cell (column 0 is the first environment)."""
     row = re.search(
-        rf'<th scope="row" class="mono"[^>]*>{re.escape(probe_name)}</th>(.*?)</tr>', html, re.S
+        rf'<th scope="row" class="mono"[^>]*>{re.escape(probe_name)}{_DRIFT_MARK}</th>(.*?)</tr>',
+        html,
+        re.S,
     )
     assert row, f"no matrix row for {probe_name}"
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
@@ -124,6 +129,22 @@ class _OneUrl:
 
     def url(self, env: str) -> str:
         return self._url
+
+
+def test_a_refused_connection_reads_as_a_sentence_with_the_raw_text_behind_details(trio, settings):
+    settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
+    service = specimen_service(
+        _OneUrl("http://127.0.0.1:9"), workspace=trio.acme, paths=("/x",), name="down"
+    )
+    probe_all(service)
+
+    html = trio.client_for(trio.alice).get(_url(service, "/x")).content.decode()
+
+    assert 'title="Connection refused by 127.0.0.1:9 — is the service running?"' in html
+    raw = re.search(r'<details class="raw"><summary>Details</summary><code>([^<]+)</code>', html)
+    assert raw
+    assert "refused" in raw.group(1)
+    assert "Max retries" not in html
 
 
 def test_the_env_parameter_marks_that_environment_column(trio, shop):

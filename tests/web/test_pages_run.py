@@ -65,7 +65,10 @@ def test_a_failed_run_says_why(trio, prod_run):
 
     html = trio.client_for(trio.alice).get(reverse("web:run", args=[failed.id])).content.decode()
 
-    assert "it failed (broker unavailable: connection refused)" in html
+    assert (
+        "it failed (Not probed: the task broker did not take the run — is Redis running?)" in html
+    )
+    assert "<code>broker unavailable: connection refused</code>" in html  # behind Details
 
 
 def test_only_members_open_the_link(trio, prod_run):

@@ -6,11 +6,14 @@ list of targets (status). Importers may name the package or a module."""
 from diagnoser.monitoring.selectors.history import (
     HISTORY_CHANGES,
     HISTORY_OBSERVATIONS,
+    STRIP_RUNS,
     HistoryPage,
     MethodChange,
+    RunMatrix,
     method_histories,
     method_history,
     method_timeline,
+    recent_runs,
 )
 from diagnoser.monitoring.selectors.latest import (
     LatestResult,
@@ -46,12 +49,14 @@ from diagnoser.monitoring.selectors.status import TargetStatus, target_statuses
 __all__ = [
     "HISTORY_CHANGES",
     "HISTORY_OBSERVATIONS",
+    "STRIP_RUNS",
     "ComparedRun",
     "EndpointRow",
     "EnvironmentColumn",
     "HistoryPage",
     "LatestResult",
     "MethodChange",
+    "RunMatrix",
     "ScheduledEnvironment",
     "TargetStatus",
     "drift_checks_with_last_report",
@@ -66,6 +71,7 @@ __all__ = [
     "method_history",
     "method_timeline",
     "newest_report",
+    "recent_runs",
     "report_as_dict",
     "report_runs_compared",
     "report_side_by_side",

@@ -1,16 +1,19 @@
 """Reads of a target's method history: every change of a method's verdict, and the
 pages of it the endpoint and history pages show."""
 
+import operator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
+from functools import reduce
 from typing import Any
 
-from django.db.models import F, Q, Subquery, Window
+from django.db.models import F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from diagnoser.analysis.model import MethodMatrix
 from diagnoser.inventory.models import Endpoint, Environment
-from diagnoser.monitoring.models import StoredObservation
+from diagnoser.monitoring.models import ProbeRun, StoredObservation
 from diagnoser.monitoring.serialize import matrix_from_json
 
 
@@ -32,10 +35,15 @@ class MethodChange:
 
     @property
     def when(self) -> tuple[str, str]:
-        """(ISO 8601, "2026-11-22 01:53") in the site's time zone: a history page shows
-        hundreds, and the template date filter costs ten times as much per call."""
-        local = timezone.localtime(self.at)
-        return local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
+        return local_when(self.at)
+
+
+def local_when(at: datetime, zone: tzinfo | None = None) -> tuple[str, str]:
+    """(ISO 8601, "2026-11-22 01:53") in the site's time zone: a history page shows
+    hundreds, and the template date filter costs ten times as much per call. A caller
+    formatting many may look up the zone once and pass it (the lookup is most of the cost)."""
+    local = timezone.localtime(at, zone)
+    return local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
 
 
 def method_timeline(*, endpoint: Endpoint, environment: Environment) -> list[MethodChange]:
@@ -148,3 +156,59 @@ def method_histories(*, endpoint: Endpoint) -> dict[int, HistoryPage]:
     for environment_id, *row in rows:
         pages.setdefault(environment_id, []).append((row[0], row[1], row[2]))
     return {environment_id: _history_page(page) for environment_id, page in pages.items()}
+
+
+# How many of a target's newest runs the endpoint page's status strip shows.
+STRIP_RUNS = 48
+
+
+@dataclass(frozen=True)
+class RunMatrix:
+    """A finished run and the method matrix it stored (or found unchanged)."""
+
+    run_id: int
+    finished_at: datetime
+    matrix: MethodMatrix
+
+
+def recent_runs(*, endpoint: Endpoint, count: int = STRIP_RUNS) -> dict[int, list[RunMatrix]]:
+    """The newest `count` finished runs of each environment of an endpoint, oldest first,
+    by environment id. Three statements whatever the count and however long the history:
+    when each environment's count-th newest run finished, the runs since (a range of index
+    run_target_latest_done each, where a window over every run grew with the history),
+    then the few observations they share, each parsed once."""
+    finished = ProbeRun.objects.filter(
+        endpoint=endpoint,
+        state=ProbeRun.State.DONE,
+        observation__isnull=False,
+        finished_at__isnull=False,
+    )
+    oldest_shown = (
+        finished.filter(environment_id=OuterRef("id"))
+        .order_by("-finished_at", "-id")
+        .values("finished_at")[count - 1 : count]
+    )
+    since = Environment.objects.filter(service_id=endpoint.service_id).annotate(
+        since=Subquery(oldest_shown)
+    )
+    shown = [
+        Q(environment_id=id_, finished_at__gte=at) if at else Q(environment_id=id_)
+        for id_, at in since.values_list("id", "since")
+    ]
+    if not shown:
+        return {}
+    runs = list(
+        finished.filter(reduce(operator.or_, shown))
+        .order_by("environment_id", "finished_at", "id")
+        .values_list("environment_id", "id", "finished_at", "observation_id")
+    )
+    stored = StoredObservation.objects.filter(id__in={row[3] for row in runs})
+    matrices = {id_: matrix_from_json(m) for id_, m in stored.values_list("id", "matrix")}
+    result: dict[int, list[RunMatrix]] = {}
+    for environment_id, run_id, finished_at, observation_id in runs:
+        assert finished_at is not None  # filtered above; the column allows null for queued runs
+        result.setdefault(environment_id, []).append(
+            RunMatrix(run_id, finished_at, matrices[observation_id])
+        )
+    # Runs finished in the same instant as the oldest shown one all pass its time.
+    return {id_: page[-count:] for id_, page in result.items()}

@@ -8,15 +8,21 @@ from dataclasses import dataclass, replace
 from django.db.models import Subquery
 
 from diagnoser.analysis.answer import answer_for
+from diagnoser.analysis.drift import environment_drift
 from diagnoser.analysis.model import Finding, Severity
 from diagnoser.inventory.models import Endpoint, Environment
 from diagnoser.monitoring.diagnosis_selectors import StoredDiagnosis, stored_diagnosis
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
-from diagnoser.monitoring.selectors import HistoryPage, latest_of, method_histories
+from diagnoser.monitoring.selectors import HistoryPage, latest_of, method_histories, recent_runs
 from diagnoser.presentation.answer import AnswerPanel, answer_panel
 from diagnoser.presentation.build import build_matrix
+from diagnoser.presentation.strips import SetChangeLine, Strip, set_change_lines, strip_for
 from diagnoser.presentation.tables import Column, Table
 from diagnoser.probing.model import PLAIN_METHODS
+
+# The newest moments the accepted methods changed that the page lists: a flapping target
+# changes at every run, and the strips above already show each one.
+SET_CHANGES_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class Side:
     diagnosis: StoredDiagnosis | None
     groups: list[SeverityGroup]
     history: HistoryPage  # the newest method changes; older ones are a link away
+    strip: Strip  # the newest runs, a cell per run and method
     answer: AnswerPanel | None = None
 
     @property
@@ -48,7 +55,14 @@ class EndpointView:
     matrix: Table
     sides: list[Side]
     method: str | None  # the method whose answer is shown, None for the worst cause
+    drift: tuple[Finding, ...] = ()  # env_allow_drift between the latest runs, at most one
+    set_changes: tuple[SetChangeLine, ...] = ()  # newest first, within the strips' runs
+    earlier_set_changes: int = 0  # left off the list; the History below has every change
     methods: tuple[str, ...] = PLAIN_METHODS  # the methods a visitor can ask about
+
+    @property
+    def drift_groups(self) -> list[SeverityGroup]:
+        return group_by_severity(self.drift)
 
 
 def asked_method(value: str | None) -> str | None:
@@ -87,6 +101,7 @@ def side_for(
     run: ProbeRun | None,
     diagnosis: StoredDiagnosis | None,
     history: HistoryPage,
+    strip: Strip,
     *,
     method: str | None = None,
 ) -> Side:
@@ -96,6 +111,7 @@ def side_for(
         diagnosis=diagnosis,
         groups=group_by_severity(diagnosis.findings) if diagnosis else [],
         history=history,
+        strip=strip,
     )
     if diagnosis is None:
         return side
@@ -126,7 +142,8 @@ def column_for(
 
 
 def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointView:
-    """Four queries whatever the history holds; method: the one the visitor asks about."""
+    """Six queries whatever the history holds and however many runs the strips show;
+    method: the one the visitor asks about."""
     environments = list(Environment.objects.filter(service_id=endpoint.service_id))
     latest = latest_of(endpoints=Endpoint.objects.filter(id=endpoint.id))
     runs = list(
@@ -140,6 +157,7 @@ def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointV
         ).order_by("id")
     )
     histories = method_histories(endpoint=endpoint)
+    runs_of = recent_runs(endpoint=endpoint)
     parsed = diagnoses(runs, findings, method=method)
     run_of = {run.environment_id: run for run in runs}
     sides, columns = [], []
@@ -147,11 +165,18 @@ def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointV
         run = run_of.get(environment.id)
         diagnosis = parsed.get(run.id) if run else None
         history = histories.get(environment.id, HistoryPage([], None, None))
-        sides.append(side_for(environment, run, diagnosis, history, method=method))
+        strip = strip_for(environment, runs_of.get(environment.id, []))
+        sides.append(side_for(environment, run, diagnosis, history, strip, method=method))
         columns.append(column_for(environment, run, diagnosis))
+    changes = set_change_lines(environments, runs_of)
+    drift = environment_drift({c.name: c.matrix for c in columns if c.matrix is not None})
+    drifting = {method for finding in drift for method in finding.evidence.methods}
     return EndpointView(
         endpoint=endpoint,
-        matrix=build_matrix(columns, path=endpoint.path),
+        matrix=build_matrix(columns, path=endpoint.path, drifting=drifting),
         sides=sides,
         method=method,
+        drift=drift,
+        set_changes=tuple(changes[:SET_CHANGES_SHOWN]),
+        earlier_set_changes=max(0, len(changes) - SET_CHANGES_SHOWN),
     )

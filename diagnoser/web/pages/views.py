@@ -18,9 +18,10 @@ from diagnoser.access import (
 from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.models import StoredFinding
-from diagnoser.monitoring.selectors import HISTORY_CHANGES, method_history
+from diagnoser.monitoring.selectors import HISTORY_CHANGES, STRIP_RUNS, method_history
 from diagnoser.monitoring.selectors.alerts import alert_channel_rows
 from diagnoser.presentation.build import build_matrix
+from diagnoser.presentation.verdicts import verdict_legend
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.pages.endpoint import (
     asked_method,
@@ -72,6 +73,8 @@ def endpoint(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> Htt
         "view": endpoint_view(endpoint=found, method=method),
         "focus": request.GET.get("env", ""),
         "page_size": HISTORY_CHANGES,
+        "strip_runs": STRIP_RUNS,
+        "verdict_legend": verdict_legend(),
     }
     return _page(
         request, context, page="web/pages/endpoint.html", partial="web/pages/_endpoint_body.html"

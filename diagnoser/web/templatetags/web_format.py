@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from diagnoser.presentation.failures import describe as describe_failure
 from diagnoser.presentation.verdicts import status_class as presentation_status_class
 
 register = template.Library()
@@ -27,6 +28,10 @@ def age(moment: datetime | None) -> str:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} d ago"
 
+
+# A stored failure reason as a headline with the raw text behind a toggle
+# (presentation/_failure.html draws it).
+register.filter("as_failure", describe_failure)
 
 # Templates that colour a bare status code (history, drift) use the one definition.
 register.filter("status_class", presentation_status_class)
