@@ -15,8 +15,11 @@ from diagnoser.analysis.model import Severity
 def junit_text(result: GateResult) -> str:
     root = ET.Element("testsuites", name="diagnoser")
     total = failed = 0
+    by_subject: dict[int, list[Judged]] = {}
+    for judged in result.judged:
+        by_subject.setdefault(id(judged.subject), []).append(judged)
     for subject in result.subjects:
-        suite, cases, failures = _suite(subject, result)
+        suite, cases, failures = _suite(subject, by_subject.get(id(subject), []))
         root.append(suite)
         total, failed = total + cases, failed + failures
     root.set("tests", str(total))
@@ -25,11 +28,10 @@ def junit_text(result: GateResult) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _suite(subject: Subject, result: GateResult) -> tuple[ET.Element, int, int]:
+def _suite(subject: Subject, judged: list[Judged]) -> tuple[ET.Element, int, int]:
     suite = ET.Element("testsuite", name=subject.name, errors="0", skipped="0")
     properties = ET.SubElement(suite, "properties")
     ET.SubElement(properties, "property", name="uri", value=subject.uri)
-    judged = [j for j in result.judged if j.subject == subject]
     failures = 0
     for case in subject.cases:
         element = ET.SubElement(suite, "testcase", classname=subject.name, name=case.method)

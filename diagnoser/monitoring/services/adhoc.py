@@ -77,8 +77,8 @@ def adhoc_diagnose_many(
     if allow_private:
         config = dataclasses.replace(config, allow_networks=_EVERYWHERE)
     with ProbeEngine(config) as engine:
-        reports = engine.probe_many(targets)
-    return [_diagnosed(report, method) for report in reports]
+        # Diagnosing one report while later targets are still being probed.
+        return [_diagnosed(report, method) for report in engine.probe_each(targets)]
 
 
 def _diagnosed(report: ProbeReport, method: str | None) -> AdhocDiagnosis | ProbeRefused:
