@@ -5,7 +5,7 @@ from collections import defaultdict
 from typing import Any
 
 from diagnoser.analysis.gate import Case, Subject
-from diagnoser.analysis.model import Diagnosis, Finding
+from diagnoser.analysis.model import Basis, Diagnosis, Finding, MethodCell
 from diagnoser.monitoring.models import DriftReport
 from diagnoser.monitoring.selectors.reports import report_side_by_side
 from diagnoser.monitoring.serialize import finding_from_json
@@ -20,7 +20,7 @@ def diagnosis_subject(report: ProbeReport, diagnosis: Diagnosis) -> Subject:
         Case(
             cell.method,
             (
-                ("status", "no answer" if cell.status is None else str(cell.status)),
+                ("status", _status(cell)),
                 ("verdict", cell.verdict.value),
                 ("basis", str(cell.basis)),
             ),
@@ -34,6 +34,12 @@ def diagnosis_subject(report: ProbeReport, diagnosis: Diagnosis) -> Subject:
         findings=diagnosis.findings,
         cases=cases,
     )
+
+
+def _status(cell: MethodCell) -> str:
+    if cell.status is not None:
+        return str(cell.status)
+    return "no answer" if cell.basis is Basis.OBSERVED else "not sent"
 
 
 def drift_subjects(report: DriftReport) -> tuple[Subject, ...]:
