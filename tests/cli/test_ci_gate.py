@@ -13,7 +13,7 @@ import pytest
 from diagnoser.analysis.catalog import RULES
 from diagnoser.probing.model import ProbePolicy, Target
 from diagnoser.probing.plan import plan_for
-from tests.cli.running import FULL, ROOT, call, run
+from tests.cli.running import FULL, ROOT, call
 from tests.cli.sarif import valid_sarif
 from tests.servers.fixtures import Server
 from tests.stubs import Reply, Request, serving
@@ -23,7 +23,7 @@ ALLOW = {"Allow": "GET, HEAD, OPTIONS"}
 
 def test_sarif_is_valid_sarif_2_1_0_with_the_catalog_as_rules(broken_gateway: Server) -> None:
     url = broken_gateway.base_url + "/broken"
-    result = run(url, *FULL, "--format", "sarif")
+    result = call(url, *FULL, "--format", "sarif")
 
     assert result.returncode == 1, result.stderr
     log = valid_sarif(result.stdout)
