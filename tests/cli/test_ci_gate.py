@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from diagnoser.analysis.catalog import RULES
+from diagnoser.monitoring.reports.sarif import artifact_path
 from diagnoser.probing.model import ProbePolicy, Target
 from diagnoser.probing.plan import plan_for
 from tests.cli.running import FULL, ROOT, call
@@ -37,13 +38,29 @@ def test_sarif_is_valid_sarif_2_1_0_with_the_catalog_as_rules(broken_gateway: Se
     assert {r["ruleId"] for r in results} >= {"missing_allow_on_405"}
     for result_ in results:
         [location] = result_["locations"]
-        assert location["physicalLocation"]["artifactLocation"]["uri"] == url
+        # Code scanning takes a path in the repository, not a URL: the URL is a property.
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == url.removeprefix(
+            "http://"
+        ).replace(":", "_")
+        assert result_["properties"]["url"] == url
         indexed = sarif_run["tool"]["driver"]["rules"][result_["ruleIndex"]]
         assert indexed["id"] == result_["ruleId"]
     flagged = next(r for r in results if r["ruleId"] == "missing_allow_on_405")
     methods = {loc["name"] for loc in flagged["locations"][0]["logicalLocations"]}
     assert methods
     assert methods <= {"POST", "PUT", "PATCH", "DELETE", "TRACE"}
+
+
+@pytest.mark.parametrize(
+    ("uri", "path"),
+    [
+        ("https://api.example:8443/items/{id}?q=1", "api.example_8443/items/%7Bid%7D"),
+        ("specimen/items/{id}", "specimen/items/%7Bid%7D"),
+        ("https://api.example", "api.example"),
+    ],
+)
+def test_a_sarif_location_is_a_relative_path_code_scanning_accepts(uri: str, path: str) -> None:
+    assert artifact_path(uri) == path
 
 
 def test_sarif_fingerprints_are_the_same_on_a_second_run(broken_gateway: Server) -> None:

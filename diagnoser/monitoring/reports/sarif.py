@@ -7,7 +7,7 @@ subject's stable key (diagnoser.analysis.gate.fingerprint), never from volatile 
 
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from diagnoser.analysis.catalog import RULES, Rule
 from diagnoser.analysis.fixes import fix_steps
@@ -69,7 +69,7 @@ def _result(judged: Judged, index: dict[str, int], with_baseline: bool) -> dict[
         "message": {"text": f"{subject.name}: {finding.title}.{fix}"},
         "locations": [
             {
-                "physicalLocation": {"artifactLocation": {"uri": _uri(subject.uri)}},
+                "physicalLocation": {"artifactLocation": {"uri": artifact_path(subject.uri)}},
                 "logicalLocations": [
                     {"name": m, "fullyQualifiedName": f"{m} {subject.name}", "kind": "member"}
                     for m in methods
@@ -78,7 +78,7 @@ def _result(judged: Judged, index: dict[str, int], with_baseline: bool) -> dict[
             }
         ],
         "partialFingerprints": {FINGERPRINT: fingerprint(subject, finding)},
-        "properties": {"methods": list(methods), "fix": list(finding.fix)},
+        "properties": {"url": subject.uri, "methods": list(methods), "fix": list(finding.fix)},
     }
     if finding.rule in index:
         result["ruleIndex"] = index[finding.rule]
@@ -87,6 +87,11 @@ def _result(judged: Judged, index: dict[str, int], with_baseline: bool) -> dict[
     return result
 
 
-def _uri(uri: str) -> str:
-    """A valid URI reference: a route template's braces are not URI characters."""
-    return quote(uri, safe=":/?#[]@!$&'()*+,;=%")
+def artifact_path(uri: str) -> str:
+    """Where a result lives, as a relative path: code scanning (GitHub) refuses a location
+    whose scheme is not the checkout's ("SARIF URI scheme "https" did not match the
+    checkout URI scheme "file""), so https://api.example:8443/items/{id} becomes
+    api.example_8443/items/%7Bid%7D; the URL itself is in the result's properties."""
+    parts = urlsplit(uri)
+    path = parts.netloc.replace(":", "_") + parts.path if parts.scheme else uri
+    return quote(path.lstrip("/"), safe="/!$&'()*+,;=@-._~") or "."

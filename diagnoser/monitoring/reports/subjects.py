@@ -66,7 +66,7 @@ def drift_subjects(report: DriftReport) -> tuple[Subject, ...]:
             Case(method, (("accepted_in", ", ".join(envs) or "none"),))
             for method, envs in accepted_in.items()
         )
-        subjects.append(Subject(path, path, f"{service}:{path}", findings, cases))
+        subjects.append(Subject(path, service + path, f"{service}:{path}", findings, cases))
     regressed: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for item in report.regressions:
         regressed[(item["endpoint"], item["environment"])].append(_finding(item))
@@ -75,7 +75,7 @@ def drift_subjects(report: DriftReport) -> tuple[Subject, ...]:
         subjects.append(
             Subject(
                 name=f"{path} [{environment}]",
-                uri=path,
+                uri=service + path,
                 key=f"{service}/{environment}:{path}",
                 findings=tuple(regressions),
                 cases=tuple(Case(m, (("environment", environment),)) for m in methods),
