@@ -15,7 +15,7 @@ from diagnoser.monitoring.reports.junit import junit_text
 from diagnoser.monitoring.reports.sarif import sarif_text
 
 FORMATS = ("text", "json", "junit", "sarif")
-VERSION = "0.1.0"
+VERSION = "0.1.0"  # pyproject.toml's [project] version: SARIF names the tool's version
 
 
 def add_gate_arguments(parser: CommandParser) -> None:
