@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -120,6 +120,12 @@ class ProbeEngine:
 
     def probe_many(self, targets: Iterable[Target]) -> list[ProbeReport]:
         """Every probe of every target, concurrently; reports in the order of `targets`."""
+        return list(self.probe_each(targets))
+
+    def probe_each(self, targets: Iterable[Target]) -> Iterator[ProbeReport]:
+        """As probe_many, but each report as soon as its own probes are done (in the order
+        of `targets`), so a caller can analyse the first while later ones are in flight.
+        Every probe is queued before the first report is yielded."""
         batches: list[tuple[Target, _Prepared | InvalidTarget, list[Future[_Outcome]]]] = []
         for target in targets:
             prepared = self._prepare(target)
@@ -130,7 +136,8 @@ class ProbeEngine:
                     for request in prepared.requests
                 ]
             batches.append((target, prepared, futures))
-        return [self._report(target, prepared, futures) for target, prepared, futures in batches]
+        for target, prepared, futures in batches:
+            yield self._report(target, prepared, futures)
 
     def _report(
         self,

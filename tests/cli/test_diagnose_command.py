@@ -1,40 +1,13 @@
 """`manage.py diagnose` as a person runs it: a subprocess against real local servers."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli.running import FULL, run, run_local
 from tests.servers.fixtures import Server
-
-ROOT = Path(__file__).resolve().parents[2]
-# Every verb sent to a loopback server: what most of these tests need.
-FULL = ("--allow-private", "--policy", "full")
-APP_ORIGIN = ("--origin", "https://app.example")
-
-
-def run(*args: str, netns: bool = False) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "manage.py", "diagnose", *args]
-    if netns:
-        # A network namespace with only a downed loopback: nothing can leave it.
-        command = ["unshare", "-n", *command]
-    env = {**os.environ, "DIAGNOSER_ALLOW_NETWORKS": ""}
-    return subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env, check=False
-    )
-
-
-def run_local(url: str, *flags: str, **options: str) -> subprocess.CompletedProcess[str]:
-    """A diagnosis of a test server on loopback (--allow-private); options as --name value."""
-    args = [url, "--allow-private", *flags]
-    for name, value in options.items():
-        args += [f"--{name.replace('_', '-')}", value]
-    return run(*args)
 
 
 def test_it_prints_matrix_findings_and_checklist_and_exits_1_on_errors(

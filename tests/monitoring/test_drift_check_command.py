@@ -1,10 +1,13 @@
 import io
 import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from diagnoser.monitoring.models import DriftCheck
+from tests.cli.sarif import valid_sarif
 from tests.factories import secret_specimen_service
 
 pytestmark = [
@@ -57,3 +60,28 @@ def test_an_unknown_service_is_an_error_with_exit_2():
     with pytest.raises(CommandError, match="no service named 'nope'") as caught:
         call_command("drift_check", "nope")
     assert caught.value.returncode == 2
+
+
+def test_a_baseline_accepts_the_drift_and_the_formats_show_it(specimens, tmp_path: Path):
+    secret_specimen_service(specimens, paths={"/items/{id}", "/health"})
+    baseline = tmp_path / "drift-baseline.json"
+
+    code, _ = _run("specimen", "--write-baseline", str(baseline))
+    assert code == 0
+    entries = json.loads(baseline.read_text())["entries"]
+    assert {(e["target"], e["rule"]) for e in entries} == {
+        ("specimen:/items/{id}", "env_allow_drift")
+    }
+
+    code, output = _run("specimen", "--baseline", str(baseline), "--format", "sarif")
+    assert code == 0
+    log = valid_sarif(output)
+    results = log["runs"][0]["results"]
+    states = {(r["ruleId"], r["baselineState"]) for r in results}
+    assert states == {("env_allow_drift", "unchanged")}
+
+    code, output = _run("specimen", "--format", "junit")
+    assert code == 1
+    suites = {s.get("name"): s for s in ET.fromstring(output).iter("testsuite")}
+    assert suites["/health"].get("failures") == "0"
+    assert int(suites["/items/{id}"].get("failures") or 0) >= 1

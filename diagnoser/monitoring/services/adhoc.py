@@ -7,6 +7,7 @@ to do) or a finding (the command prints probe_failed and exits 1).
 
 import dataclasses
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from diagnoser.analysis.diagnose import diagnose
@@ -58,13 +59,31 @@ def adhoc_diagnose(
     """Probe target with every method its policy sends and diagnose the answers (for
     `method`, the one that failed for the user, when given); ProbeRefused when the address
     guard refused them all."""
+    [outcome] = adhoc_diagnose_many(targets=[target], allow_private=allow_private, method=method)
+    if isinstance(outcome, ProbeRefused):
+        raise outcome
+    return outcome
+
+
+def adhoc_diagnose_many(
+    *, targets: Sequence[Target], allow_private: bool = False, method: str | None = None
+) -> list[AdhocDiagnosis | ProbeRefused]:
+    """Every target probed at once by one engine (its per-host limits hold across them),
+    each diagnosed; in the order of `targets`, a ProbeRefused for each the guard refused.
+
+    The CI gate's seam: whatever lists the targets (URLs on the command line, an OpenAPI
+    document's operations) hands them here."""
     config = engine_config()
     if allow_private:
         config = dataclasses.replace(config, allow_networks=_EVERYWHERE)
     with ProbeEngine(config) as engine:
-        report = engine.probe(target)
+        # Diagnosing one report while later targets are still being probed.
+        return [_diagnosed(report, method) for report in engine.probe_each(targets)]
+
+
+def _diagnosed(report: ProbeReport, method: str | None) -> AdhocDiagnosis | ProbeRefused:
     observations = report.observations
     blocked = [o for o in observations if o.error_kind is ErrorKind.BLOCKED]
     if observations and len(blocked) == len(observations):
-        raise ProbeRefused(blocked[0].error or "the address guard refused the target")
+        return ProbeRefused(blocked[0].error or "the address guard refused the target")
     return AdhocDiagnosis(report, diagnose(report, method=method))

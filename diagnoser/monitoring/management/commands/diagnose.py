@@ -1,4 +1,6 @@
-"""manage.py diagnose URL: probe one URL with every method and explain what is wrong."""
+"""manage.py diagnose URL [URL ...]: probe URLs with every method, all at once, and explain
+what is wrong; as a CI gate, print text, JSON, JUnit or SARIF and fail only on findings a
+baseline does not accept."""
 
 import json
 from typing import Any
@@ -7,7 +9,18 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from diagnoser.analysis.model import Severity
 from diagnoser.monitoring.export import diagnosis_document
-from diagnoser.monitoring.services.adhoc import ProbeRefused, adhoc_diagnose
+from diagnoser.monitoring.management.gate_output import (
+    add_gate_arguments,
+    finish_gate,
+    output_format,
+    read_baseline,
+)
+from diagnoser.monitoring.reports.subjects import diagnosis_subject
+from diagnoser.monitoring.services.adhoc import (
+    AdhocDiagnosis,
+    ProbeRefused,
+    adhoc_diagnose_many,
+)
 from diagnoser.monitoring.terminal import render_text
 from diagnoser.probing.model import UNSAFE_METHODS, ProbePolicy, Target
 from diagnoser.probing.plan import describe_policy, send_method_risk
@@ -25,16 +38,22 @@ class InvalidInput(CommandError):
         super().__init__(message, returncode=2)
 
 
+# --format json with several URLs: {"schema": MANY_SCHEMA, "diagnoses": [one URL's document,
+# in the order given]}; with one URL, that URL's document as it always was.
+MANY_SCHEMA = "diagnoser.diagnoses/1"
+
+
 class Command(BaseCommand):
     help = (
-        "Probe URL with every HTTP method its policy sends and CORS preflights, then print "
-        "the answer for --method first, the method matrix, findings and a troubleshooting "
-        "checklist. Exit status: 0 no findings at "
-        "or above --fail-on, 1 such findings, 2 bad input."
+        "Probe each URL (all at once) with every HTTP method its policy sends and CORS "
+        "preflights, then print the answer for --method first, the method matrix, findings "
+        "and a troubleshooting checklist, or --format json|junit|sarif. Exit status: 0 no "
+        "findings at or above --fail-on (none a --baseline does not list), 1 such "
+        "findings, 2 bad input."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("url")
+        parser.add_argument("urls", nargs="+", metavar="URL")
         parser.add_argument("--origin", help="Origin to send CORS preflights from.")
         parser.add_argument(
             "--header",
@@ -76,28 +95,35 @@ class Command(BaseCommand):
             action="store_true",
             help="Admit private and loopback addresses (metadata addresses stay refused).",
         )
-        parser.add_argument("--json", action="store_true", help="Print the JSON document.")
+        add_gate_arguments(parser)
         parser.add_argument("--fail-on", choices=["error", "warning"], default="error")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        target = _target(options)
+        output_format(options)
+        baseline = read_baseline(options)
+        targets = [_target(url, options) for url in options["urls"]]
         method = (options["method"] or "").upper() or None
-        self._say_risk(target)
-        try:
-            result = adhoc_diagnose(
-                target=target, allow_private=options["allow_private"], method=method
-            )
-        except ProbeRefused as refused:
-            raise InvalidInput(f"refused to probe: {refused.error}") from None
-        report, diagnosis = result.report, result.diagnosis
-        if options["json"]:
-            document = diagnosis_document(report, diagnosis, method=method)
-            self.stdout.write(json.dumps(document, indent=2))
-        else:
-            self.stdout.write(render_text(report, diagnosis, method=method), ending="")
-        threshold = Severity(options["fail_on"]).rank
-        if any(f.severity.rank <= threshold for f in diagnosis.findings):
-            raise SystemExit(1)
+        self._say_risk(targets[0])
+        results = _probed(targets, allow_private=options["allow_private"], method=method)
+
+        def text() -> str:
+            return "\n".join(render_text(r.report, r.diagnosis, method=method) for r in results)
+
+        def document() -> str:
+            documents = [diagnosis_document(r.report, r.diagnosis, method=method) for r in results]
+            if len(documents) == 1:
+                return json.dumps(documents[0], indent=2)
+            return json.dumps({"schema": MANY_SCHEMA, "diagnoses": documents}, indent=2)
+
+        finish_gate(
+            self,
+            tuple(diagnosis_subject(r.report, r.diagnosis) for r in results),
+            options,
+            baseline=baseline,
+            threshold=Severity(options["fail_on"]),
+            text=text,
+            document=document,
+        )
 
     def _say_risk(self, target: Target) -> None:
         """Say what a request that may change data risks before it is sent (stderr, so
@@ -106,6 +132,24 @@ class Command(BaseCommand):
             self.stderr.write(f"warning: {describe_policy(ProbePolicy.FULL)}")
         elif target.send_method is not None:
             self.stderr.write(f"warning: {send_method_risk(target.send_method)}")
+
+
+def _probed(
+    targets: list[Target], *, allow_private: bool, method: str | None
+) -> list[AdhocDiagnosis]:
+    outcomes = adhoc_diagnose_many(targets=targets, allow_private=allow_private, method=method)
+    refused = [
+        (target, outcome)
+        for target, outcome in zip(targets, outcomes, strict=True)
+        if isinstance(outcome, ProbeRefused)
+    ]
+    if len(targets) == 1 and refused:
+        raise InvalidInput(f"refused to probe: {refused[0][1].error}")
+    if refused:
+        raise InvalidInput(
+            "\n".join(f"refused to probe {target.url}: {r.error}" for target, r in refused)
+        )
+    return [o for o in outcomes if isinstance(o, AdhocDiagnosis)]
 
 
 def _send_method(options: dict[str, Any]) -> str | None:
@@ -131,18 +175,17 @@ def _samples(options: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(samples)
 
 
-def _target(options: dict[str, Any]) -> Target:
+def _target(raw: str, options: dict[str, Any]) -> Target:
     try:
         samples = _samples(options)
-        template = options["url"] if placeholders(options["url"]) else None
-        raw = options["url"]
+        template = raw if placeholders(raw) else None
         url = validate_target_url(fill_path(raw, dict(samples)) if template else raw)
         send_method = _send_method(options)
         headers = []
-        for raw in options["header"]:
-            name, sep, value = raw.partition(":")
+        for line in options["header"]:
+            name, sep, value = line.partition(":")
             if not sep:
-                raise InvalidTarget(f"--header {raw.split(':')[0]!r} needs the form 'Name: value'")
+                raise InvalidTarget(f"--header {line.split(':')[0]!r} needs the form 'Name: value'")
             headers.append(validate_header(name, value))
         origin = options["origin"]
         if origin is not None:

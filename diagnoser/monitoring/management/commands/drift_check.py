@@ -1,7 +1,8 @@
 """Run a drift check now, through the broker and the workers, and print the report.
 
-Exit status: 0 no drift, 1 drift or a method regression, 2 the check could not run
-(unknown service, broker down, no worker finished in time). Usable from CI.
+Exit status: 0 no drift, 1 drift or a method regression (one a --baseline does not list),
+2 the check could not run (unknown service, broker down, no worker finished in time).
+Usable from CI: --format junit|sarif, --baseline, --write-baseline as `diagnose` has them.
 """
 
 import json
@@ -10,10 +11,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from diagnoser.analysis.model import Severity
 from diagnoser.inventory.models import Service
+from diagnoser.monitoring.management.gate_output import (
+    add_gate_arguments,
+    finish_gate,
+    output_format,
+    read_baseline,
+)
 from diagnoser.monitoring.management.services_by_name import service_named
 from diagnoser.monitoring.models import DriftCheck, DriftReport, Trigger
 from diagnoser.monitoring.queue import BrokerUnavailable
+from diagnoser.monitoring.reports.subjects import drift_subjects
 from diagnoser.monitoring.selectors import report_as_dict
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.monitoring.services.drift_reports import drift_report_start
@@ -26,12 +35,14 @@ class Command(BaseCommand):
         parser.add_argument("service", help="service name")
         parser.add_argument("--workspace", help="needed when two workspaces share the name")
         parser.add_argument("--check", help="which drift check (default: the only one)")
-        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        add_gate_arguments(parser)
         parser.add_argument(
             "--timeout", type=float, default=600.0, help="seconds to wait for the workers"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        output_format(options)
+        baseline = read_baseline(options)
         service = service_named(options["service"], options["workspace"])
         check = self._check(service, options["check"])
         try:
@@ -39,14 +50,25 @@ class Command(BaseCommand):
         except BrokerUnavailable as error:
             raise CommandError(str(error), returncode=2) from None
         report = self._wait(report, options["timeout"])
-        if options["json"]:
-            self.stdout.write(json.dumps(report_as_dict(report=report), indent=2))
-        else:
-            self._print(report)
         if report.state == DriftReport.State.FAILED:
             raise CommandError(f"the drift check failed: {report.failure_reason}", returncode=2)
-        if report.drift_present or report.regressions:
-            raise SystemExit(1)
+
+        def text() -> str:
+            return self._text(report)
+
+        def document() -> str:
+            return json.dumps(report_as_dict(report=report), indent=2)
+
+        # Every drift and every regression counts, whatever its severity, as it always did.
+        finish_gate(
+            self,
+            drift_subjects(report),
+            options,
+            baseline=baseline,
+            threshold=Severity.INFO,
+            text=text,
+            document=document,
+        )
 
     def _check(self, service: Service, name: str | None) -> DriftCheck:
         checks = list(service.drift_checks.all())
@@ -78,9 +100,10 @@ class Command(BaseCommand):
             returncode=2,
         )
 
-    def _print(self, report: DriftReport) -> None:
+    def _text(self, report: DriftReport) -> str:
         check = report.drift_check
-        write = self.stdout.write
+        lines: list[str] = []
+        write = lines.append
         write(f"Drift check {check.service.name}/{check.name}, report {report.id}")
         if report.env_drift:
             write(self.style.ERROR("Environments disagree:"))
@@ -99,3 +122,4 @@ class Command(BaseCommand):
                     f"{failure['reason']}"
                 )
             )
+        return "\n".join(lines) + "\n"
