@@ -71,7 +71,13 @@ class Inference:
         self._allows = sorted(
             allows, key=lambda a: (not (a.probe == "OPTIONS" and 200 <= a.status < 300), a.probe)
         )
-        self._stacks = {identify(o).stack for o in plain.values() if o.ok}
+        layers = [identify(o) for o in plain.values() if o.ok]
+        self._stacks = {layer.stack for layer in layers}
+        # An ASGI server's header (uvicorn) guesses Starlette; a framework's own error body
+        # on another answer (Litestar, Quart's Werkzeug page) says which it really is.
+        known = {layer.stack for layer in layers if layer.certain}
+        if known and Stack.STARLETTE not in known:
+            self._stacks.discard(Stack.STARLETTE)
         # FastAPI registers a route per decorator and never adds HEAD: its JSON 405 body,
         # or an ASGI Allow with GET but no HEAD, tells it from a Starlette Route(methods=).
         self._fastapi = Stack.STARLETTE in self._stacks and (

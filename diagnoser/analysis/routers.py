@@ -18,7 +18,17 @@ from diagnoser.probing.model import Observation
 
 # Stacks recognised by their router's own default body (layers.py, `certain`), or by
 # headers only that framework sends (Django's security headers) on the view's answer.
-_ROUTER_STACKS = frozenset({Stack.FLASK, Stack.STARLETTE, Stack.DJANGO, Stack.SPRING, Stack.RAILS})
+_ROUTER_STACKS = frozenset(
+    {
+        Stack.FLASK,
+        Stack.STARLETTE,
+        Stack.LITESTAR,
+        Stack.SANIC,
+        Stack.DJANGO,
+        Stack.SPRING,
+        Stack.RAILS,
+    }
+)
 _ASGI_SERVER = re.compile(r"uvicorn|hypercorn|daphne", re.I)
 _BODIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r'^\{"detail":"Method \\"[A-Z]+\\" not allowed\."\}'), "Django REST framework"),

@@ -74,3 +74,19 @@ def test_sanic_is_named_from_its_error_page(loopback_engine, sanic_server, polic
     assert (answer.status, answer.cause) == (405, "method_not_supported")
     assert "Sanic" in answer.sentence
     assert "methods=[...]" in answer.fix
+
+
+def test_under_the_safe_policy_litestar_is_not_read_as_fastapi(loopback_engine, litestar_server):
+    """Its 405 body says Litestar, though uvicorn's Server header suggests Starlette: the
+    unsent verbs are read from its Allow lists, and where they disagree (OPTIONS leaves
+    out POST, served) the verb stays unknown."""
+    report = loopback_engine.probe(
+        Target(url=litestar_server.base_url + "/items", policy=ProbePolicy.SAFE)
+    )
+    cells = {cell.method: cell for cell in diagnose(report).matrix.cells}
+
+    assert cells["PUT"].verdict.value == "rejected"
+    assert cells["DELETE"].verdict.value == "rejected"
+    assert cells["POST"].verdict.value == "unknown"
+    assert "disagree" in cells["POST"].source
+    assert not any("FastAPI" in cell.source for cell in cells.values())
