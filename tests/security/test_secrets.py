@@ -27,6 +27,7 @@ from diagnoser.inventory import crypto
 from diagnoser.inventory.models import Environment, SecretHeader, Service
 from diagnoser.inventory.selectors import target_for
 from diagnoser.inventory.services import endpoint_create, environment_create, service_create
+from diagnoser.inventory.tokens import api_token_create
 from diagnoser.monitoring.models import AlertChannel, DriftReport, ProbeRun
 from diagnoser.monitoring.services.alert_channels import alert_channel_create
 from diagnoser.monitoring.services.alerts import drift_check_test_alert, webhook_send
@@ -37,7 +38,7 @@ from diagnoser.probing.scrub import REDACTED, scrub_text, secret_forms
 from diagnoser.sharing.services import share_link_create
 from tests.factories import drift_report_probed, run_probe_and_store
 from tests.monitoring.fixtures import Receiver
-from tests.security.routes import PUBLIC, ROUTES
+from tests.security.routes import API_ROUTES, PUBLIC, ROUTES
 from tests.stubs import Reply, Request, serving
 from tests.web.conftest import Trio
 
@@ -218,6 +219,7 @@ def planted(trio: Trio, echo_url: str, engine: ProbeEngine, caplog) -> Iterator[
     _, token = share_link_create(run=run, user=trio.alice)
     _, report_token = share_link_create(report=report, user=trio.alice)
     channel = _channel_holding(service, key)
+    api_token, api_key = api_token_create(user=trio.alice, workspace=trio.acme, name="CI")
     ids: dict[str, int | str] = {
         "service_id": service.id,
         "environment_id": environments[1].id,
@@ -229,6 +231,8 @@ def planted(trio: Trio, echo_url: str, engine: ProbeEngine, caplog) -> Iterator[
         "link_id": 0,
         "channel_id": channel.id,
         "token": token,
+        "token_id": api_token.id,
+        "api_key": api_key,
     }
     yield Planted((bearer, key), service, run, report, token, report_token, ids, webhook)
     webhook.close()
@@ -259,6 +263,19 @@ def test_no_dashboard_page_or_partial_holds_a_secret(planted, trio: Trio):
                 leaking.append(f"{route} {headers}")
 
     assert not leaking
+
+
+def test_no_api_answer_holds_a_secret(planted):
+    client = Client(headers={"Authorization": f"Bearer {planted.ids['api_key']}"})
+    leaking = []
+    for route in API_ROUTES:
+        response = client.get(route.url(planted.ids))
+        if response.status_code == 200 and leaks(planted, response.content.decode()):
+            leaking.append(str(route))
+
+    assert not leaking
+    answered = client.get(reverse("api:run", args=[planted.run.id])).json()
+    assert answered["diagnosis"]["observations"]  # the run's answers are there, scrubbed
 
 
 @pytest.mark.parametrize(
@@ -471,6 +488,7 @@ def spelled(trio: Trio, spelling_url: str, engine: ProbeEngine) -> Spelled:
     report = drift_report_probed(engine=engine, check=check)
     _, report_token = share_link_create(report=report, user=trio.alice)
     channel = _channel_holding(service, "no-secret")
+    api_token, _ = api_token_create(user=trio.alice, workspace=trio.acme, name="CI")
     shown = list(SPELLINGS).index("basic-decoded") * 2 + 1
     ids: dict[str, int | str] = {
         "service_id": service.id,
@@ -482,6 +500,7 @@ def spelled(trio: Trio, spelling_url: str, engine: ProbeEngine) -> Spelled:
         "report_id": report.id,
         "link_id": 0,
         "channel_id": channel.id,
+        "token_id": api_token.id,
         "token": tokens[shown],
     }
     return Spelled(credentials, runs, tokens, report_token, ids)
