@@ -125,6 +125,9 @@ class Endpoint(models.Model):
     policy_override = models.CharField(max_length=10, choices=POLICY_CHOICES, blank=True)
     # What the team believes the endpoint accepts; shown beside what probes observe.
     declared_methods = models.JSONField(default=list, blank=True)
+    # Where declared_methods came from: "" when typed in, else the OpenAPI document's
+    # title, version and spec version ("Shop API 1.4 (OpenAPI 3.1)").
+    contract_source = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["path"]
@@ -134,3 +137,21 @@ class Endpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service.name} {self.path}"
+
+
+class ContractChange(models.Model):
+    """A re-imported document changed this path's declared methods (contract drift)."""
+
+    endpoint = models.ForeignKey(
+        Endpoint, on_delete=models.CASCADE, related_name="contract_changes"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=300)  # the document that made the change
+    added = models.JSONField(default=list)
+    removed = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint}: +{self.added} -{self.removed}"
