@@ -14,7 +14,7 @@ from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.
-QUERIES = {"overview": 10, "service": 9, "endpoint": 9, "history": 7}
+QUERIES = {"overview": 10, "service": 9, "endpoint": 10, "history": 7}
 
 
 @pytest.fixture

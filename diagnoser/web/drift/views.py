@@ -46,6 +46,7 @@ def _drift_page(request: HtmxHttpRequest, service: Service, status: int = 200) -
         "environments": environments,
         "rows": rows,
         "drifting": sum(1 for row in rows if row.findings),
+        "contracts": any(row.endpoint.declared_methods for row in rows),
         "checks": check_rows(service=service),
     }
     return render(request, "web/drift/drift.html", context, status=status)

@@ -3,13 +3,15 @@ environments, each one's latest run with its stored observation and findings, an
 the per-method history of every environment."""
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from django.db.models import Subquery
 
 from diagnoser.analysis.answer import answer_for
 from diagnoser.analysis.model import Finding, Severity
-from diagnoser.inventory.models import Endpoint, Environment
+from diagnoser.inventory.models import ContractChange, Endpoint, Environment
+from diagnoser.inventory.selectors import contract_changes
 from diagnoser.monitoring.diagnosis_selectors import StoredDiagnosis, stored_diagnosis
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
 from diagnoser.monitoring.selectors import HistoryPage, latest_of, method_histories
@@ -49,6 +51,8 @@ class EndpointView:
     sides: list[Side]
     method: str | None  # the method whose answer is shown, None for the worst cause
     methods: tuple[str, ...] = PLAIN_METHODS  # the methods a visitor can ask about
+    # The newest changes of the endpoint's declared methods (re-imported documents).
+    contract_changes: tuple[ContractChange, ...] = ()
 
 
 def asked_method(value: str | None) -> str | None:
@@ -66,7 +70,11 @@ def group_by_severity(findings: tuple[Finding, ...]) -> list[SeverityGroup]:
 
 
 def diagnoses(
-    runs: list[ProbeRun], findings: list[StoredFinding], *, method: str | None = None
+    runs: list[ProbeRun],
+    findings: list[StoredFinding],
+    *,
+    method: str | None = None,
+    declared: Collection[str] = (),
 ) -> dict[int, StoredDiagnosis]:
     """Stored diagnosis per run id, for the asked method; each observation parsed once."""
     by_observation: dict[int, list[StoredFinding]] = defaultdict(list)
@@ -77,7 +85,10 @@ def diagnoses(
         observation: StoredObservation | None = run.observation
         if observation is not None:
             result[run.id] = stored_diagnosis(
-                observation=observation, findings=by_observation[observation.id], method=method
+                observation=observation,
+                findings=by_observation[observation.id],
+                method=method,
+                declared=declared,
             )
     return result
 
@@ -126,7 +137,7 @@ def column_for(
 
 
 def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointView:
-    """Four queries whatever the history holds; method: the one the visitor asks about."""
+    """Five queries whatever the history holds; method: the one the visitor asks about."""
     environments = list(Environment.objects.filter(service_id=endpoint.service_id))
     latest = latest_of(endpoints=Endpoint.objects.filter(id=endpoint.id))
     runs = list(
@@ -140,7 +151,7 @@ def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointV
         ).order_by("id")
     )
     histories = method_histories(endpoint=endpoint)
-    parsed = diagnoses(runs, findings, method=method)
+    parsed = diagnoses(runs, findings, method=method, declared=endpoint.declared_methods)
     run_of = {run.environment_id: run for run in runs}
     sides, columns = [], []
     for environment in environments:
@@ -151,7 +162,13 @@ def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointV
         columns.append(column_for(environment, run, diagnosis))
     return EndpointView(
         endpoint=endpoint,
-        matrix=build_matrix(columns, path=endpoint.path),
+        matrix=build_matrix(
+            columns,
+            path=endpoint.path,
+            declared=endpoint.declared_methods,
+            contract_source=endpoint.contract_source,
+        ),
         sides=sides,
         method=method,
+        contract_changes=contract_changes(endpoint=endpoint),
     )

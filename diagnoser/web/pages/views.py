@@ -30,6 +30,7 @@ from diagnoser.web.pages.endpoint import (
 )
 from diagnoser.web.pages.overview import overview_blocks
 from diagnoser.web.pages.service import service_grid
+from diagnoser.web.setup.contract_forms import OpenAPIImportForm
 
 
 def _page(
@@ -56,7 +57,11 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
 def service(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     found = member_service(request, service_id)
     grid = service_grid(service=found, page_number=request.GET.get("page"))
-    return render(request, "web/pages/service.html", {"service": found, "grid": grid})
+    return render(
+        request,
+        "web/pages/service.html",
+        {"service": found, "grid": grid, "openapi_form": OpenAPIImportForm()},
+    )
 
 
 @require_GET
