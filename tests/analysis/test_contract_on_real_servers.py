@@ -50,6 +50,14 @@ def _document(server: Server, path: str) -> bytes:
     return result.body
 
 
+def _with_patch(server: Server) -> dict:
+    """FastAPI's document, declaring a PATCH on /items/{item_id} that was never built."""
+    document = json.loads(_document(server, "/openapi.json"))
+    operations = document["paths"]["/items/{item_id}"]
+    operations["patch"] = {**copy.deepcopy(operations["get"]), "operationId": "patch_item"}
+    return document
+
+
 def _declared(contract: Contract, path: str) -> PathContract:
     return next(p for p in contract.paths if p.path == path)
 
@@ -93,11 +101,8 @@ def test_fastapi_as_documented_only_misses_post_in_its_405s_allow(
 def test_fastapi_behind_its_document_misses_patch_and_serves_an_undocumented_delete(
     loopback_engine, fastapi_documented
 ):
-    document = json.loads(_document(fastapi_documented, "/openapi.json"))
-    operations = document["paths"]["/items/{item_id}"]
-    operations["patch"] = copy.deepcopy(operations["get"])
-    operations["patch"]["operationId"] = "patch_item"
-    del operations["delete"]
+    document = _with_patch(fastapi_documented)
+    del document["paths"]["/items/{item_id}"]["delete"]
     one = _declared(read_contract(json.dumps(document)), "/items/{item_id}")
     diagnosis = _diagnose(loopback_engine, fastapi_documented, one, ProbePolicy.FULL)
     found = _contract_findings(diagnosis)
@@ -125,11 +130,7 @@ def test_under_the_safe_policy_an_unsent_method_yields_no_contract_finding(
 def test_under_the_safe_policy_a_declared_patch_is_judged_on_the_phantom_id(
     loopback_engine, fastapi_documented
 ):
-    document = json.loads(_document(fastapi_documented, "/openapi.json"))
-    operations = document["paths"]["/items/{item_id}"]
-    operations["patch"] = copy.deepcopy(operations["get"])
-    operations["patch"]["operationId"] = "patch_item"
-    one = _declared(read_contract(json.dumps(document)), "/items/{item_id}")
+    one = _declared(read_contract(json.dumps(_with_patch(fastapi_documented))), "/items/{item_id}")
     found = _contract_findings(
         _diagnose(loopback_engine, fastapi_documented, one, ProbePolicy.SAFE)
     )

@@ -46,18 +46,21 @@ def _rejected_by_route(facts: Facts, method: str) -> bool:
     return False
 
 
+def _answers(facts: Facts, methods: list[str]) -> str:
+    return ", ".join(f"{m} {status_text(facts, facts.probe_for(m))}" for m in methods)
+
+
 def _missing(facts: Facts, declared: frozenset[str]) -> list[Finding]:
     methods = [c.method for c in facts.matrix.cells if c.method in declared]
     missing = [m for m in methods if _rejected_by_route(facts, m)]
     if not missing:
         return []
-    answers = ", ".join(f"{m} {status_text(facts, facts.probe_for(m))}" for m in missing)
     return [
         make_finding(
             facts,
             "contract_method_missing",
             title=f"The contract declares {join_methods(missing)}, but the route rejects "
-            f"{'it' if len(missing) == 1 else 'them'} ({answers})",
+            f"{'it' if len(missing) == 1 else 'them'} ({_answers(facts, missing)})",
             probes=[facts.probe_for(m) for m in missing],
             methods=missing,
             headers=[
@@ -108,12 +111,11 @@ def _not_rejected(facts: Facts, declared: frozenset[str]) -> list[Finding]:
         odd.append(method)
     if not odd:
         return []
-    answers = ", ".join(f"{m} {status_text(facts, facts.probe_for(m))}" for m in odd)
     return [
         make_finding(
             facts,
             "undeclared_method_not_rejected",
-            title=f"Methods outside the contract are not refused with 405: {answers}",
+            title="Methods outside the contract are not refused with 405: " + _answers(facts, odd),
             probes=[facts.probe_for(m) for m in odd],
             methods=odd,
         )

@@ -120,6 +120,7 @@ def run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
             observation=found.observation,
             findings=StoredFinding.objects.filter(observation=found.observation).order_by("id"),
             method=method,
+            declared=found.endpoint.declared_methods,
         )
     context = {
         "run": found,
