@@ -52,6 +52,9 @@ class Service(models.Model):
     probe_every = models.PositiveIntegerField(default=DEFAULT_PROBE_EVERY)
     probing_paused = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where the service's OpenAPI document was last imported from by URL: re-fetched on
+    # beat's schedule so the endpoints' contracts follow the document.
+    openapi_url = models.URLField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["name"]

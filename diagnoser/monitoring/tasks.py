@@ -29,6 +29,7 @@ from diagnoser.monitoring.models import DriftCheck, DriftReport
 from diagnoser.monitoring.retry import with_db_retry
 from diagnoser.monitoring.services import (
     alerts,
+    contracts,
     drift_reports,
     drift_schedules,
     probe_schedules,
@@ -164,3 +165,9 @@ def prune_history() -> dict[str, int]:
     close_old_connections()
     pruned = retention.history_prune()
     return {"runs": pruned.runs, "reports": pruned.reports, "observations": pruned.observations}
+
+
+@shared_task(name="diagnoser.monitoring.tasks.refetch_contracts")
+def refetch_contracts() -> dict[str, int]:
+    """Beat, hourly: the OpenAPI documents imported by URL, fetched and imported again."""
+    return contracts.contracts_refetch()

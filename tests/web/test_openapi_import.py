@@ -77,6 +77,8 @@ def test_a_document_url_is_fetched_through_the_probe_guard(
     assert not shop.endpoints.exists()
     settings.DIAGNOSER_ALLOW_NETWORKS = LOOPBACK
     assert _import(trio.client_for(trio.alice), shop, url=url).status_code == 302
+    shop.refresh_from_db()
+    assert shop.openapi_url == url  # fetched again on beat's schedule
     assert shop.endpoints.get(path="/items/{item_id}").declared_methods == ["GET", "PUT", "DELETE"]
 
 

@@ -18,7 +18,7 @@ from diagnoser.contracts.read import read_contract
 from diagnoser.inventory.contract_import import contract_import
 from diagnoser.inventory.models import Service
 from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, Summary
-from diagnoser.monitoring.services.contracts import contract_fetch
+from diagnoser.monitoring.services.contracts import contract_fetch, service_openapi_url_set
 
 OPENAPI_KEYS = {"url", "file", "servers"}
 
@@ -34,6 +34,8 @@ def import_openapi(
     try:
         raw = _read(location, files_from, node.line)
         result = contract_import(service=service, contract=read_contract(raw), map_servers=servers)
+        remote = location.startswith(("http://", "https://"))
+        service_openapi_url_set(service=service, url=location if remote else "")
     except ContractInvalid as error:
         problems = "; ".join(str(e) for e in error.errors[:5])
         more = f" (and {len(error.errors) - 5} more)" if len(error.errors) > 5 else ""

@@ -11,7 +11,7 @@ from diagnoser.contracts.errors import ContractInvalid
 from diagnoser.contracts.read import read_contract
 from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.inventory.contract_import import ContractImport, contract_import
-from diagnoser.monitoring.services.contracts import contract_fetch
+from diagnoser.monitoring.services.contracts import contract_fetch, service_openapi_url_set
 from diagnoser.web.setup.contract_forms import OpenAPIImportForm
 from diagnoser.web.setup.probing import save_and_probe
 
@@ -34,6 +34,8 @@ def openapi_import(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
                 ),
                 endpoints=lambda imported: imported.probe_endpoints,
             )
+            # A URL is fetched again on a schedule; an upload replaces it as the source.
+            service_openapi_url_set(service=service, url=data["url"] or "")
         except ContractInvalid as error:
             context["document_errors"] = error.errors
         else:
