@@ -107,3 +107,17 @@ def test_the_drift_page_shows_the_contract_beside_the_environments(trio, shop):
     )
     page = trio.client_for(trio.bob).get(reverse("web:drift", args=[shop.id]))
     assert 'title="Declared by Shop 1 (OpenAPI 3.0)">PATCH</span>' in page.text
+
+
+def test_editing_an_imported_endpoint_keeps_the_methods_the_form_does_not_offer(trio, shop):
+    paths = {"/search": {"get": {"responses": OK}, "query": {"responses": OK}}}
+    document = json.loads(_document(paths))
+    document["openapi"] = "3.2.0"
+    contract_import(service=shop, contract=read_contract(json.dumps(document)))
+    endpoint = shop.endpoints.get()
+    edit = reverse("web:endpoint_edit", args=[shop.id, endpoint.id])
+    trio.client_for(trio.bob).post(
+        edit, {"policy_override": "", "declared_methods": ["GET", "PUT"]}
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.declared_methods == ["GET", "PUT", "QUERY"]
