@@ -21,6 +21,7 @@ from tests.probing.servers import local_config
 from tests.servers import fastapi_app
 from tests.servers.fixtures import Server, serving_with_uvicorn
 from tests.servers.runners import run_drf
+from tests.stubs import Reply, per_method, serving
 
 CONTRACT_RULES = {
     "contract_method_missing",
@@ -182,3 +183,34 @@ def test_a_documented_trailing_slash_that_fastapi_redirects_is_not_a_405(
     )
     assert set(found["undeclared_method_not_rejected"]) >= {"POST", "PUT", "PATCH", "DELETE"}
     assert "contract_method_missing" not in found  # GET is redirected, not rejected
+
+
+NOT_FOUND_PAGE = Reply(404, b"<h1>Not Found</h1>", {"Content-Type": "text/html"})
+JSON = {"Content-Type": "application/json"}
+
+
+def test_a_404_that_is_the_routers_fall_through_means_a_declared_method_is_missing(
+    loopback_engine,
+):
+    # Routers without method routing answer every unregistered verb, the made-up one
+    # too, with the same 404 page.
+    replies = {"GET": Reply(200, b"[]", JSON), "HEAD": Reply(200, b"", JSON)}
+    with serving(per_method(replies, otherwise=NOT_FOUND_PAGE)) as server:
+        orders = PathContract(path="/orders", methods=("GET", "DELETE"), samples={})
+        found = _contract_findings(_diagnose(loopback_engine, server, orders, ProbePolicy.FULL))
+    assert found["contract_method_missing"] == ("DELETE",)
+
+
+def test_a_404_from_a_handler_that_found_no_object_is_not_a_missing_method(loopback_engine):
+    # The router refuses the made-up verb with 405, so DELETE's 404 (a JSON "no such
+    # order") is the handler's: DELETE was routed.
+    allow = {"Allow": "GET, HEAD, DELETE", **JSON}
+    replies = {
+        "GET": Reply(200, b"{}", JSON),
+        "HEAD": Reply(200, b"", JSON),
+        "DELETE": Reply(404, b'{"detail": "no such order"}', JSON),
+    }
+    with serving(per_method(replies, otherwise=Reply(405, b"", allow))) as server:
+        order = PathContract(path="/orders/7", methods=("GET", "DELETE"), samples={})
+        found = _contract_findings(_diagnose(loopback_engine, server, order, ProbePolicy.FULL))
+    assert "contract_method_missing" not in found
