@@ -21,7 +21,7 @@ from tests.probing.servers import local_config
 from tests.servers import fastapi_app
 from tests.servers.fixtures import Server, serving_with_uvicorn
 from tests.servers.runners import run_drf
-from tests.stubs import Reply, per_method, serving
+from tests.stubs import Reply, StubServer, per_method, serving
 
 CONTRACT_RULES = {
     "contract_method_missing",
@@ -64,7 +64,7 @@ def _declared(contract: Contract, path: str) -> PathContract:
 
 
 def _diagnose(
-    engine: ProbeEngine, server: Server, declared: PathContract, policy: ProbePolicy
+    engine: ProbeEngine, server: Server | StubServer, declared: PathContract, policy: ProbePolicy
 ) -> Diagnosis:
     target = Target(
         url=server.url(fill_path(declared.path, declared.samples)),
