@@ -146,3 +146,13 @@ def member_drift_report(request: HttpRequest, report_id: int) -> DriftReport:
         "drift_check__service__workspace",
         id=report_id,
     )
+
+
+def own_api_token(request: HttpRequest, token_id: int) -> inventory.ApiToken:
+    """One of the user's own API tokens: nobody else's, not even a co-member's."""
+    if not request.user.is_authenticated:
+        raise Http404
+    found = inventory.ApiToken.objects.filter(id=token_id, user_id=request.user.pk).first()
+    if found is None:
+        raise Http404
+    return found

@@ -42,12 +42,32 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "diagnoser.inventory",
     "diagnoser.monitoring",
     "diagnoser.specimen",
     "diagnoser.sharing",
     "diagnoser.web",
 ]
+
+# The HTTP API (diagnoser/web/api, docs/api.md): API tokens only, JSON only. No session
+# authentication, so a browser's cookies can't drive it and it needs no CSRF token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["diagnoser.web.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "diagnoser API",
+    "DESCRIPTION": "Services, targets and their diagnoses; register, import, probe. "
+    "Authenticate with 'Authorization: Bearer <API token>' (made under API tokens).",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:overview"

@@ -142,6 +142,31 @@ class Endpoint(models.Model):
         return f"{self.service.name} {self.path}"
 
 
+class ApiToken(models.Model):
+    """A key for the HTTP API (docs/api.md), acting as its user in one workspace.
+
+    Only the key's SHA-256 is kept: the key is shown once, when it is made. A key is
+    random (256 bits), so a plain hash cannot be reversed or guessed; no slow hash needed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The key's first characters, to tell keys apart in lists and logs.
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
 class ContractChange(models.Model):
     """A re-imported document changed this path's declared methods (contract drift)."""
 

@@ -1,15 +1,31 @@
 """Reads of the inventory, including the probe target an endpoint makes in an environment."""
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
-from diagnoser.inventory.models import ContractChange, Endpoint, Environment, Service, Workspace
+from diagnoser.inventory.models import (
+    ApiToken,
+    ContractChange,
+    Endpoint,
+    Environment,
+    Service,
+    Workspace,
+)
 from diagnoser.probing.model import ProbePolicy, Target
 from diagnoser.probing.urls import fill_path, placeholders
 
 
 def workspaces_for(*, user: User) -> QuerySet[Workspace]:
     return Workspace.objects.filter(memberships__user=user).order_by("name")
+
+
+def user_tokens(*, user: User) -> QuerySet[ApiToken]:
+    """A user's API tokens, live first, newest first."""
+    return (
+        ApiToken.objects.filter(user=user)
+        .select_related("workspace")
+        .order_by(F("revoked_at").asc(nulls_first=True), "-created_at")
+    )
 
 
 def service_get(*, workspace: Workspace | None, name: str) -> Service:

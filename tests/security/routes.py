@@ -7,7 +7,7 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-NAMESPACES = ("web", "sharing")
+NAMESPACES = ("web", "sharing", "api")
 # Open to anyone by design: the login form and a share link's snapshot and exports.
 PUBLIC = {"web:login", "sharing:public", "sharing:public_export_md", "sharing:public_export_json"}
 
@@ -34,4 +34,7 @@ def _walk(resolver: URLResolver, namespace: str | None) -> Iterator[Route]:
             yield Route(f"{namespace}:{entry.name}", params)
 
 
-ROUTES = sorted(_walk(get_resolver(), None), key=str)
+_ALL = sorted(_walk(get_resolver(), None), key=str)
+# The browser's routes (session login, CSRF) and the HTTP API's (a bearer token, no cookies).
+ROUTES = [route for route in _ALL if not route.name.startswith("api:")]
+API_ROUTES = [route for route in _ALL if route.name.startswith("api:")]

@@ -16,13 +16,14 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from diagnoser.inventory.tokens import api_token_create
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.monitoring.services.runs import run_request
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbeReport, Target
 from diagnoser.sharing.services import share_link_create
 from tests.factories import drift_report_probed, run_probe_and_store
-from tests.security.routes import PUBLIC, ROUTES, Route
+from tests.security.routes import API_ROUTES, PUBLIC, ROUTES, Route
 from tests.sharing.conftest import Api
 from tests.web.conftest import Trio
 
@@ -71,6 +72,7 @@ def seeded(api: Api, engine: ProbeEngine, trio: Trio) -> Seeded:
     check = drift_check_create(service=api.service, name="nightly")
     report = drift_report_probed(engine=replaying, check=check)
     link, token = share_link_create(run=run, user=trio.alice)
+    api_token, api_key = api_token_create(user=trio.bob, workspace=trio.acme, name="CI")
     return Seeded(
         {
             "service_id": api.service.id,
@@ -82,13 +84,22 @@ def seeded(api: Api, engine: ProbeEngine, trio: Trio) -> Seeded:
             "report_id": report.id,
             "link_id": link.id,
             "token": token,
+            "token_id": api_token.id,
+            "api_key": api_key,
         }
     )
 
 
+# Bookkeeping columns a read may write: when an API token was last used.
+BOOKKEEPING = {"inventory.ApiToken": {"last_used_at"}}
+
+
 def state() -> dict[str, list[dict[str, Any]]]:
     return {
-        model._meta.label: list(model._default_manager.order_by("pk").values())
+        model._meta.label: [
+            {k: v for k, v in row.items() if k not in BOOKKEEPING.get(model._meta.label, ())}
+            for row in model._default_manager.order_by("pk").values()
+        ]
         for app in STATE_APPS
         for model in apps.get_app_config(app).get_models()
     }
@@ -112,7 +123,8 @@ def test_the_walk_finds_the_routes_of_both_namespaces():
 
 
 def test_every_url_parameter_has_a_seeded_object(seeded):
-    unknown = {param for route in ROUTES for param in route.params} - set(seeded.ids)
+    routes = ROUTES + API_ROUTES
+    unknown = {param for route in routes for param in route.params} - set(seeded.ids)
 
     assert not unknown, f"seed an object for {unknown} in the `seeded` fixture"
 
@@ -200,3 +212,56 @@ def test_the_public_routes_answer_anyone_holding_the_token(seeded, trio: Trio, r
 
     assert Client().get(url).status_code == 200
     assert logged_in(trio.charlie).get(url).status_code == 200
+
+
+# --- The HTTP API: a bearer token, never a cookie ---
+
+API_WITH_IDS = [route for route in API_ROUTES if route.params]
+API_PRIVATE = [route for route in API_ROUTES if route.name != "api:openapi"]
+
+
+def bearer(key: str) -> Client:
+    return Client(headers={"Authorization": f"Bearer {key}"})
+
+
+def test_the_walk_finds_the_api_routes():
+    assert {"api:services", "api:probe", "api:run", "api:openapi"} <= {r.name for r in API_ROUTES}
+
+
+@pytest.mark.parametrize("route", API_PRIVATE, ids=str)
+def test_the_api_answers_401_without_a_token_even_to_a_logged_in_browser(seeded, trio, route):
+    clients = (Client(), logged_in(trio.alice))
+    before = state()
+
+    for client in clients:
+        for method in ("get", "post"):
+            response = send(client, method, seeded.url(route))
+            assert response.status_code == 401, f"{method.upper()} {route}"
+    assert state() == before
+
+
+@pytest.mark.parametrize("route", API_WITH_IDS, ids=str)
+def test_a_token_of_another_workspace_gets_404_for_every_object_route(seeded, trio, route):
+    _, key = api_token_create(user=trio.charlie, workspace=trio.globex, name="outsider")
+    before = state()
+
+    statuses = {
+        method: send(bearer(key), method, seeded.url(route)).status_code
+        for method in ("get", "post")
+    }
+
+    assert set(statuses.values()) <= {404, 405}, statuses
+    assert 404 in statuses.values()
+    assert state() == before
+
+
+@pytest.mark.parametrize("route", API_WITH_IDS, ids=str)
+def test_a_members_token_reaches_every_object_route(seeded, route):
+    client = bearer(seeded.ids["api_key"])
+
+    response = client.get(seeded.url(route))
+    if response.status_code == 405:
+        response = client.post(seeded.url(route), {}, content_type="application/json")
+
+    assert response.status_code not in (401, 403, 404, 405), response.content
+    assert response.status_code < 500

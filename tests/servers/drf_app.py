@@ -50,9 +50,9 @@ urlpatterns: list[Any] = []
 def _urls() -> list[Any]:
     from django.urls import path
     from drf_spectacular.views import SpectacularAPIView
-    from rest_framework.request import Request  # type: ignore[import-untyped]
-    from rest_framework.response import Response  # type: ignore[import-untyped]
-    from rest_framework.views import APIView  # type: ignore[import-untyped]
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
 
     class Items(APIView):
         def get(self, request: Request) -> Response:

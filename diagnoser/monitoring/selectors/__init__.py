@@ -14,6 +14,7 @@ from diagnoser.monitoring.selectors.history import (
 )
 from diagnoser.monitoring.selectors.latest import (
     LatestResult,
+    endpoint_latest_runs,
     endpoint_page,
     latest_of,
     latest_results,
@@ -51,6 +52,7 @@ __all__ = [
     "ScheduledEnvironment",
     "TargetStatus",
     "drift_checks_with_last_report",
+    "endpoint_latest_runs",
     "endpoint_page",
     "environments_scheduled",
     "latest_of",

@@ -37,6 +37,16 @@ def latest_runs(*, service: Service) -> QuerySet[ProbeRun]:
     )
 
 
+def endpoint_latest_runs(*, endpoint: Endpoint) -> QuerySet[ProbeRun]:
+    """An endpoint's newest finished run in each environment, in environment order."""
+    newest = LatestRun.objects.filter(endpoint=endpoint).values("run_id")
+    return (
+        ProbeRun.objects.filter(id__in=newest)
+        .select_related("endpoint__service", "environment", "observation")
+        .order_by("environment__position", "environment__name")
+    )
+
+
 def workspace_services(*, workspace: Workspace) -> list[Service]:
     """The workspace's services with their environments, in two queries."""
     return list(Service.objects.filter(workspace=workspace).prefetch_related("environments"))

@@ -1,7 +1,13 @@
 from django.urls import URLPattern, URLResolver, path
 
 from diagnoser.web.routes import under
-from diagnoser.web.setup import contract_views, diagnose, endpoint_views, inventory_views
+from diagnoser.web.setup import (
+    contract_views,
+    diagnose,
+    endpoint_views,
+    inventory_views,
+    tokens,
+)
 
 _SERVICE = "services/<int:service_id>/"
 _ENV = f"{_SERVICE}environments/<int:environment_id>/"
@@ -9,6 +15,10 @@ _ENV = f"{_SERVICE}environments/<int:environment_id>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     *under("diagnose/", {"": diagnose.diagnose, "register/": diagnose.diagnose_register}),
     *under("services/", {"new/": inventory_views.service_new}),
+    *under(
+        "account/tokens/",
+        {"": tokens.api_tokens, "<int:token_id>/revoke/": tokens.api_token_revoke_confirm},
+    ),
     path(
         "services/validate/base-url/",
         inventory_views.validate_base_url_field,
