@@ -264,6 +264,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_float("DIAGNOSER_SWEEP_EVERY", 60.0, minimum=1),
     },
     "prune-history": {"task": "diagnoser.monitoring.tasks.prune_history", "schedule": 86400.0},
+    # OpenAPI documents imported by URL follow their source (monitoring/services/contracts.py).
+    "refetch-contracts": {
+        "task": "diagnoser.monitoring.tasks.refetch_contracts",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Security: HTTPS, headers, CSP, login throttling, abuse limits (see SECURITY.md) ---

@@ -285,7 +285,45 @@ _RULES = (
         "methods: fix what the answer names first.",
     ),
 )
+_CONTRACT_RULES = (
+    Rule(
+        "contract_method_missing",
+        Severity.ERROR,
+        "a method the contract declares is rejected by the route (405, 501, or the 404 "
+        "the made-up verb gets)",
+        "The endpoint's contract (its OpenAPI document, or the methods typed in) declares "
+        "this method, and clients generated from the document call it: the route rejects "
+        "it, so those clients fail. Either the deployment is behind the document or the "
+        "document promises what was never built.",
+    ),
+    Rule(
+        "undocumented_method_served",
+        Severity.WARNING,
+        "a method is served that the contract does not declare (HEAD follows GET; OPTIONS "
+        "is not required)",
+        "A method the document does not declare is served anyway: nobody reviewed it as "
+        "part of the API, generated clients don't know it, and it may be a handler left "
+        "enabled by a framework default (a generic view's PUT, a catch-all route).",
+    ),
+    Rule(
+        "undeclared_method_not_rejected",
+        Severity.WARNING,
+        "a method outside the contract gets 404, 3xx or 5xx instead of 405/501",
+        "A method the resource does not support should be answered 405 with Allow (RFC "
+        "9110 15.5.6) or 501 if the server does not know it (15.6.2). Another status "
+        "hides from clients that the method, not the URL, is wrong.",
+    ),
+    Rule(
+        "contract_allow_mismatch",
+        Severity.WARNING,
+        "a 405's Allow differs from the declared methods (HEAD and OPTIONS aside)",
+        "Allow (RFC 9110 10.2.1) lists the methods the resource supports; the contract "
+        "lists the methods it should. When they differ, either the route serves what the "
+        "document omits or the document promises what the route refuses.",
+    ),
+)
+_ALL: tuple[Rule, ...] = (*_RULES, *_CONTRACT_RULES)
 
-RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
-NOTE_RULES: frozenset[str] = frozenset(rule.id for rule in _RULES if rule.note)
-RULE_ORDER: dict[str, int] = {rule.id: index for index, rule in enumerate(_RULES)}
+RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}
+NOTE_RULES: frozenset[str] = frozenset(rule.id for rule in _ALL if rule.note)
+RULE_ORDER: dict[str, int] = {rule.id: index for index, rule in enumerate(_ALL)}

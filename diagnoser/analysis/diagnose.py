@@ -3,17 +3,22 @@ answer for the method in question and the checklist."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from diagnoser.analysis.answer import build_answers
 from diagnoser.analysis.checklist import build_checklist
 from diagnoser.analysis.facts import read_facts
 from diagnoser.analysis.model import Diagnosis
 from diagnoser.analysis.resolve import resolve
-from diagnoser.analysis.rules import allow, cors, gateway, head, reachability, verbs
+from diagnoser.analysis.rules import allow, contract, cors, gateway, head, reachability, verbs
 from diagnoser.probing.model import ProbeReport
 
 
-def diagnose(report: ProbeReport, *, method: str | None = None) -> Diagnosis:
-    """method: the one the user asks about; the checklist judges its steps for it."""
+def diagnose(
+    report: ProbeReport, *, method: str | None = None, declared: Collection[str] = ()
+) -> Diagnosis:
+    """method: the one the user asks about; the checklist judges its steps for it.
+    declared: the endpoint's contract (empty: none), which the conformance rules check."""
     facts = read_facts(report)
     candidates = reachability.check(facts)
     # A server checks the URL before the method: with no response, no route or a
@@ -25,6 +30,7 @@ def diagnose(report: ProbeReport, *, method: str | None = None) -> Diagnosis:
     ):
         for family in (allow, head, verbs, gateway, cors):
             candidates.extend(family.check(facts))
+        candidates.extend(contract.check(facts, declared))
     findings, notes = resolve(candidates)
     answers, answer = build_answers(facts, findings)
     return Diagnosis(

@@ -291,6 +291,25 @@ _GENERIC: dict[str, tuple[str, ...]] = {
         "Fix what the answer names before judging methods: the matrix shows the server's "
         "screening, not the resource's routes.",
     ),
+    "contract_method_missing": (
+        "Deploy the handler for the declared method in this environment, or, if the method "
+        "was dropped on purpose, remove it from the OpenAPI document and re-import it so "
+        "generated clients stop calling it.",
+    ),
+    "undocumented_method_served": (
+        "If the method is meant to be public, declare it in the OpenAPI document and "
+        "re-import; if not, stop routing it (restrict the view's methods, drop the "
+        "framework's generic handler) so it gets 405.",
+    ),
+    "undeclared_method_not_rejected": (
+        "Make the router answer methods it does not serve with 405 and an Allow header "
+        "(or 501 for methods it does not know) instead of falling through to 404, "
+        "redirecting or crashing.",
+    ),
+    "contract_allow_mismatch": (
+        "Make the route serve exactly the declared methods (Allow follows the handlers "
+        "registered), or correct the OpenAPI document and re-import it.",
+    ),
 }
 
 

@@ -49,6 +49,11 @@ CAUSES: dict[str, tuple[Explains, ...]] = {
     # HEAD answered unlike GET is the HEAD rules' business, whatever the status.
     "head_not_supported": (Explains("method_falls_to_404", whole=False),),
     "head_get_mismatch": (Explains("method_falls_to_404", whole=False),),
+    # An undeclared method answered 404, 3xx or 5xx: the routing rule that names the
+    # mechanism is the cause; the contract only adds that the method is not declared.
+    "method_falls_to_404": (Explains("undeclared_method_not_rejected", whole=False),),
+    "redirect_changes_method": (Explains("undeclared_method_not_rejected", whole=False),),
+    "server_error_on_method": (Explains("undeclared_method_not_rejected", whole=False),),
 }
 
 # The order a server applies to a request (DESIGN.md "Root causes and the answer"):
@@ -72,6 +77,10 @@ PRECEDENCE: dict[str, int] = {
             "head_get_mismatch",
             "unknown_method_not_501",
             "trace_enabled",
+            # What the route does with a method, measured against the document.
+            "contract_method_missing",
+            "undocumented_method_served",
+            "undeclared_method_not_rejected",
         ),
         1,
     ),

@@ -52,6 +52,9 @@ class Service(models.Model):
     probe_every = models.PositiveIntegerField(default=DEFAULT_PROBE_EVERY)
     probing_paused = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where the service's OpenAPI document was last imported from by URL: re-fetched on
+    # beat's schedule so the endpoints' contracts follow the document.
+    openapi_url = models.URLField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -125,6 +128,9 @@ class Endpoint(models.Model):
     policy_override = models.CharField(max_length=10, choices=POLICY_CHOICES, blank=True)
     # What the team believes the endpoint accepts; shown beside what probes observe.
     declared_methods = models.JSONField(default=list, blank=True)
+    # Where declared_methods came from: "" when typed in, else the OpenAPI document's
+    # title, version and spec version ("Shop API 1.4 (OpenAPI 3.1)").
+    contract_source = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["path"]
@@ -159,3 +165,21 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ContractChange(models.Model):
+    """A re-imported document changed this path's declared methods (contract drift)."""
+
+    endpoint = models.ForeignKey(
+        Endpoint, on_delete=models.CASCADE, related_name="contract_changes"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=300)  # the document that made the change
+    added = models.JSONField(default=list)
+    removed = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint}: +{self.added} -{self.removed}"

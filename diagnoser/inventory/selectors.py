@@ -3,7 +3,14 @@
 from django.contrib.auth.models import User
 from django.db.models import F, QuerySet
 
-from diagnoser.inventory.models import ApiToken, Endpoint, Environment, Service, Workspace
+from diagnoser.inventory.models import (
+    ApiToken,
+    ContractChange,
+    Endpoint,
+    Environment,
+    Service,
+    Workspace,
+)
 from diagnoser.probing.model import ProbePolicy, Target
 from diagnoser.probing.urls import fill_path, placeholders
 
@@ -50,3 +57,12 @@ def target_for(*, endpoint: Endpoint, environment: Environment) -> Target:
         samples=tuple((str(k), str(v)) for k, v in endpoint.samples.items()) if templated else (),
         scope=f"service:{environment.service_id}",
     )
+
+
+# Contract changes the endpoint page lists; older ones stay in the database.
+CONTRACT_CHANGES_SHOWN = 10
+
+
+def contract_changes(*, endpoint: Endpoint) -> tuple[ContractChange, ...]:
+    """The newest changes of the endpoint's declared methods, newest first (one query)."""
+    return tuple(endpoint.contract_changes.all()[:CONTRACT_CHANGES_SHOWN])

@@ -1,5 +1,6 @@
 """Writes to the inventory. Views, commands and the importer all go through here."""
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,8 @@ from diagnoser.inventory.models import (
 )
 from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy
 from diagnoser.probing.urls import InvalidTarget, fill_path, validate_header, validate_target_url
+
+_METHOD = re.compile(r"[A-Z][A-Z0-9_-]{0,31}")
 
 # Every environment is probed with the safe policy unless someone opts in to full (or
 # strict), production or not: users point this at real APIs (DESIGN.md "Probing safely").
@@ -234,7 +237,9 @@ def validate_endpoint(
         fill_path(path, {k: str(v) for k, v in samples.items()})
     except InvalidTarget as error:
         raise ValidationError({"path": str(error)}) from None
-    unknown = [m for m in declared_methods if m not in PLAIN_METHODS]
+    # Beyond RFC 9110's, a contract may declare any method token (OpenAPI 3.2's QUERY and
+    # additionalOperations): upper case, as servers match methods case-sensitively.
+    unknown = [m for m in declared_methods if m not in PLAIN_METHODS and not _METHOD.fullmatch(m)]
     if unknown:
         raise ValidationError(
             {"declared_methods": f"unknown methods {', '.join(unknown)} (use upper case)"}

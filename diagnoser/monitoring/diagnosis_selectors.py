@@ -7,7 +7,7 @@ diagnosed again (pure, no query), and the checklist is judged from the stored fi
 for the asked method.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from diagnoser.analysis.catalog import NOTE_RULES
@@ -86,8 +86,10 @@ def stored_diagnosis(
     observation: StoredObservation,
     findings: Iterable[StoredFinding],
     method: str | None = None,
+    declared: Collection[str] = (),
 ) -> StoredDiagnosis:
-    """method: the one the user asks about; the checklist judges its steps for it."""
+    """method: the one the user asks about; the checklist judges its steps for it.
+    declared: the endpoint's contract, so the answers weigh it as the stored findings did."""
     observations = tuple(observation_from_json(o) for o in observation.observations)
     unknown = next(
         (
@@ -110,7 +112,7 @@ def stored_diagnosis(
     ordered = tuple(
         sorted((f for f in stored if f.rule not in NOTE_RULES), key=lambda f: f.severity.rank)
     )
-    fresh = diagnose(report, method=method)
+    fresh = diagnose(report, method=method, declared=declared)
     noted = {n.rule for n in fresh.notes}
     notes = fresh.notes + tuple(f for f in stored if f.rule in NOTE_RULES and f.rule not in noted)
     return StoredDiagnosis(

@@ -71,7 +71,11 @@ def observation_from_json(data: dict[str, Any]) -> Observation:
     )
 
 
-def content_hash(observations: Iterable[Observation], *, url: str, policy: str) -> str:
+def content_hash(
+    observations: Iterable[Observation], *, url: str, policy: str, declared: Iterable[str] = ()
+) -> str:
+    """declared: the endpoint's contract, whose findings are stored with the answers, so
+    a changed contract stores the same answers anew. Without one the hash is as before."""
     essence = [
         [
             o.probe,
@@ -82,7 +86,10 @@ def content_hash(observations: Iterable[Observation], *, url: str, policy: str) 
         ]
         for o in observations
     ]
-    payload = json.dumps([url, policy, essence], separators=(",", ":"), sort_keys=True)
+    parts: list[object] = [url, policy, essence]
+    if contract := sorted(declared):
+        parts.append(contract)
+    payload = json.dumps(parts, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

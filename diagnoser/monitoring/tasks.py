@@ -31,6 +31,7 @@ from diagnoser.monitoring.services import (
     alert_delivery,
     alert_queue,
     alerts,
+    contracts,
     drift_reports,
     drift_schedules,
     probe_schedules,
@@ -179,3 +180,9 @@ def prune_history() -> dict[str, int]:
     close_old_connections()
     pruned = retention.history_prune()
     return {"runs": pruned.runs, "reports": pruned.reports, "observations": pruned.observations}
+
+
+@shared_task(name="diagnoser.monitoring.tasks.refetch_contracts")
+def refetch_contracts() -> dict[str, int]:
+    """Beat, hourly: the OpenAPI documents imported by URL, fetched and imported again."""
+    return contracts.contracts_refetch()

@@ -12,7 +12,15 @@ from diagnoser.analysis.model import MethodMatrix
 from diagnoser.monitoring.export import observation_from_document
 from diagnoser.monitoring.serialize import matrix_from_json
 from diagnoser.presentation.cells import Cell, cell_for
-from diagnoser.presentation.tables import Column, Heading, Row, Table, Text
+from diagnoser.presentation.tables import (
+    Column,
+    Heading,
+    Row,
+    Table,
+    Text,
+    declared_cell,
+    declared_heading,
+)
 from diagnoser.probing.model import (
     PLAIN_METHODS,
     PREFLIGHT_METHODS,
@@ -45,10 +53,16 @@ def _probes(unknown: str) -> list[tuple[str, str, str]]:
 
 
 def build_matrix(
-    columns: Sequence[Column], *, path: str = "", drifting: Collection[str] = ()
+    columns: Sequence[Column],
+    *,
+    path: str = "",
+    drifting: Collection[str] = (),
+    declared: Sequence[str] = (),
+    contract_source: str = "",
 ) -> Table:
-    """The endpoint matrix: a row per probe, a column per environment; the rows of the
-    `drifting` methods (answered differently by the environments) are marked."""
+    """The endpoint matrix: a row per probe, a column per environment, and with a
+    contract first a "declared" column saying which methods the document declares; the
+    rows of the `drifting` methods (answered differently by the environments) are marked."""
     unknown = next((c.report.unknown_method for c in columns if c.report), UNKNOWN_METHOD)
 
     def cell(probe: str, column: Column) -> Cell:
@@ -60,16 +74,20 @@ def build_matrix(
             probe,
             label,
             hint,
-            [cell(probe, column) for column in columns],
+            [
+                *([declared_cell(probe, declared)] if declared else []),
+                *(cell(probe, column) for column in columns),
+            ],
             group_start=probe == _FIRST_PREFLIGHT,
             drifting=probe in drifting,
         )
         for probe, label, hint in _probes(unknown)
     ]
+    contract = [declared_heading(declared, contract_source)] if declared else []
     return Table(
         caption=f"Method matrix of {path}: status per method and environment",
         corner=Heading("Probe"),
-        headings=[Heading(column.name, column=column) for column in columns],
+        headings=[*contract, *(Heading(column.name, column=column) for column in columns)],
         rows=rows,
         css="grid matrix",
         summary_headers=True,

@@ -1,13 +1,14 @@
 """The tables a diagnosis is shown in, built once in Python: headings, rows and cells.
 One partial (templates/presentation/_table.html) draws every one of them."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from diagnoser.analysis.model import MethodMatrix
 from diagnoser.inventory.models import Environment
 from diagnoser.presentation.cells import Cell
-from diagnoser.probing.model import ProbeReport
+from diagnoser.probing.model import PLAIN_METHODS, ProbeReport
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,30 @@ class Table:
     @property
     def columns(self) -> list[Column]:
         return [h.column for h in self.headings if h.column is not None]
+
+
+_CONTRACT_NOTE = "HEAD follows GET; OPTIONS is not required unless declared."
+
+
+def declared_heading(declared: Sequence[str], source: str) -> Heading:
+    """The matrix's contract column heading: where the contract comes from, on hover."""
+    origin = source or "the methods typed in for this endpoint"
+    return Heading(
+        "declared",
+        title=f"The contract ({origin}) declares {', '.join(declared)}. {_CONTRACT_NOTE}",
+        css="declared",
+    )
+
+
+def declared_cell(probe: str, declared: Sequence[str]) -> Text:
+    """Whether the contract declares the row's method; blank for preflights and the
+    made-up verb, which no document declares."""
+    if probe in declared:
+        return Text("declared", css="declared", title=f"{probe} is in the contract")
+    if probe == "HEAD" and "GET" in declared:
+        return Text("with GET", css="declared", title=_CONTRACT_NOTE)
+    if probe not in PLAIN_METHODS:
+        return Text("")
+    if probe == "OPTIONS":
+        return Text("optional", title=_CONTRACT_NOTE)
+    return Text("-", title=f"{probe} is not in the contract: it should be refused with 405")

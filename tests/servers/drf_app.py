@@ -7,6 +7,8 @@ listing its handlers plus OPTIONS; OPTIONS is DRF's metadata response (200 with 
 HEAD is served from get (Django's View sets head = get).
 
 Paths: /items/ (GET, POST), /items/1/ (GET, PUT, DELETE, no PATCH), /readonly/ (GET).
+/schema/ is drf-spectacular's OpenAPI 3 document of those views (the contract tests
+import it), in YAML as drf-spectacular serves it.
 """
 
 import sys
@@ -17,7 +19,12 @@ SETTINGS = {
     "SECRET_KEY": "test-only-not-secret",
     "ALLOWED_HOSTS": ["*"],
     "ROOT_URLCONF": __name__,
-    "INSTALLED_APPS": ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework"],
+    "INSTALLED_APPS": [
+        "django.contrib.contenttypes",
+        "django.contrib.auth",
+        "rest_framework",
+        "drf_spectacular",
+    ],
     "DATABASES": {},
     "MIDDLEWARE": [
         "django.middleware.security.SecurityMiddleware",
@@ -29,7 +36,9 @@ SETTINGS = {
         "DEFAULT_PERMISSION_CLASSES": [],
         "UNAUTHENTICATED_USER": None,
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     },
+    "SPECTACULAR_SETTINGS": {"TITLE": "DRF corpus", "VERSION": "1.0.0"},
     "USE_TZ": True,
 }
 
@@ -40,6 +49,7 @@ urlpatterns: list[Any] = []
 
 def _urls() -> list[Any]:
     from django.urls import path
+    from drf_spectacular.views import SpectacularAPIView
     from rest_framework.request import Request
     from rest_framework.response import Response
     from rest_framework.views import APIView
@@ -69,6 +79,7 @@ def _urls() -> list[Any]:
         path("items/", Items.as_view()),
         path("items/<int:pk>/", Item.as_view()),
         path("readonly/", ReadOnly.as_view()),
+        path("schema/", SpectacularAPIView.as_view()),
     ]
 
 

@@ -25,8 +25,10 @@ from fastapi.middleware.cors import CORSMiddleware
 CORS_ORIGIN = "https://app.example"
 
 
-def build(*, cors: bool) -> FastAPI:
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+def build(*, cors: bool, openapi: bool = False) -> FastAPI:
+    """openapi: serve FastAPI's own document at /openapi.json (the contract tests read
+    it); off, so the corpus paths stay the only routes."""
+    app = FastAPI(openapi_url="/openapi.json" if openapi else None, docs_url=None, redoc_url=None)
     if cors:
         app.add_middleware(
             CORSMiddleware,

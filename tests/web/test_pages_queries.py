@@ -15,8 +15,8 @@ from tests.web.pages_data import probe, record
 pytestmark = pytest.mark.django_db
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.
 # The service page also reads its alert channels with their last delivery (one query);
-# the endpoint page its status strips (three).
-QUERIES = {"overview": 10, "service": 10, "endpoint": 12, "history": 7}
+# the endpoint page its status strips (three) and its contract changes (one).
+QUERIES = {"overview": 10, "service": 10, "endpoint": 13, "history": 7}
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ string or `{from_env: VARIABLE}` (read from the importing process's environment)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db import transaction
 
 from diagnoser.inventory.models import DEFAULT_PROBE_EVERY, Service, Workspace
@@ -15,6 +17,7 @@ from diagnoser.inventory.services import service_create
 from diagnoser.monitoring.as_code.checks import import_check
 from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, Summary, at, parse
 from diagnoser.monitoring.as_code.entries import import_endpoint, import_environment
+from diagnoser.monitoring.as_code.openapi import import_openapi
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.services.drift_checks import drift_check_delete
 from diagnoser.monitoring.services.probe_schedules import (
@@ -22,7 +25,15 @@ from diagnoser.monitoring.services.probe_schedules import (
     targets_probe_now,
 )
 
-SERVICE_KEYS = {"name", "environments", "endpoints", "drift_checks", "probe_every", "paused"}
+SERVICE_KEYS = {
+    "name",
+    "environments",
+    "endpoints",
+    "drift_checks",
+    "probe_every",
+    "paused",
+    "openapi",
+}
 
 
 def import_inventory(
@@ -32,12 +43,14 @@ def import_inventory(
     source: str = "",
     prune: bool = False,
     probe: bool = True,
+    files_from: Path | None = None,
 ) -> Summary:
     """Apply a file to the database, all or nothing. Raises InventoryError with the line.
 
     With probe, what was created or changed in a way that changes its answers is probed
     once the import commits (summary.probes_queued; probes_deferred when the broker is
-    down: the sweeper and the schedule catch up)."""
+    down: the sweeper and the schedule catch up). files_from: where a service's
+    `openapi:` file is read from; None: URLs only."""
     try:
         root = Reader(parse(text, source=source), "the file", {"workspace", "services"})
         name = workspace_name or root.get("workspace", str, "default")
@@ -55,7 +68,9 @@ def import_inventory(
                 summary.created.append(f"workspace {name}")
             seen: set[str] = set()
             for node in root.items("services"):
-                service = _import_service(workspace, node, summary, prune=prune)
+                service = _import_service(
+                    workspace, node, summary, prune=prune, files_from=files_from
+                )
                 if service.name in seen:
                     raise InventoryError(
                         f"service {service.name!r} is listed twice", line=node.line
@@ -75,7 +90,9 @@ def import_inventory(
     return summary
 
 
-def _import_service(workspace: Workspace, node: Node, summary: Summary, *, prune: bool) -> Service:
+def _import_service(
+    workspace: Workspace, node: Node, summary: Summary, *, prune: bool, files_from: Path | None
+) -> Service:
     spec = Reader(node, "a service", SERVICE_KEYS)
     name = spec.get("name", str, required=True)
     # Absent: the default interval, not paused (the file says the whole truth).
@@ -97,7 +114,9 @@ def _import_service(workspace: Workspace, node: Node, summary: Summary, *, prune
     env_names: set[str] = set()
     for env_node in spec.items("environments"):
         env_names.add(import_environment(service, env_node, summary))
-    paths: set[str] = set()
+    # The document first: an endpoint the file lists too keeps the document's contract
+    # unless the file gives `methods`.
+    paths = import_openapi(service, spec, summary, files_from=files_from)
     for endpoint_node in spec.items("endpoints"):
         paths.add(import_endpoint(service, endpoint_node, summary))
     check_names: set[str] = set()

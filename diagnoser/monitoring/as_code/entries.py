@@ -139,6 +139,8 @@ def import_endpoint(service: Service, node: Node, summary: Summary) -> str:
     methods = spec.get("methods", list, [])
     methods = [str(m) for m in spec.plain("methods", [])] if methods else []
     endpoint = Endpoint.objects.filter(service=service, path=path).first()
+    # Without `methods`, an endpoint whose contract an OpenAPI document gave keeps it.
+    keep = not spec.has("methods") and endpoint is not None and bool(endpoint.contract_source)
     saved, before, after = upsert(
         spec=spec,
         summary=summary,
@@ -156,7 +158,7 @@ def import_endpoint(service: Service, node: Node, summary: Summary) -> str:
             samples=samples,
             policy_override=policy,
             clear_policy_override=policy is None,
-            declared_methods=methods,
+            declared_methods=None if keep else methods,
         ),
         state=lambda stored: (stored.samples, stored.policy_override, stored.declared_methods),
     )

@@ -181,14 +181,20 @@ def run_store(*, run: ProbeRun, report: ProbeReport, previous: StoredObservation
     An unchanged run is two UPDATEs outside a transaction: a crash between them leaves
     the target's LatestRun on its previous run, which holds this very observation.
     """
-    digest = content_hash(report.observations, url=report.target.url, policy=report.target.policy)
+    declared = tuple(run.endpoint.declared_methods)
+    digest = content_hash(
+        report.observations,
+        url=report.target.url,
+        policy=report.target.policy,
+        declared=declared,
+    )
     if previous is not None and previous.content_hash == digest:
         finished_at = timezone.now()
         if not _run_done(run=run, observation=previous, changed=False, finished_at=finished_at):
             return False
         latest_run_set(run=run, observation=previous, finished_at=finished_at, findings=None)
         return True
-    diagnosis = diagnose(report)
+    diagnosis = diagnose(report, declared=declared)
     with transaction.atomic():
         observation = StoredObservation.objects.create(
             endpoint_id=run.endpoint_id,

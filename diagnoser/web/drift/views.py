@@ -47,6 +47,7 @@ def _drift_page(request: HtmxHttpRequest, service: Service, status: int = 200) -
         "environments": environments,
         "rows": rows,
         "drifting": sum(1 for row in rows if row.findings),
+        "contracts": any(row.endpoint.declared_methods for row in rows),
         "checks": check_rows(service=service),
         "channels": alert_channel_rows(service=service),
         "next_page": "drift",

@@ -3,6 +3,7 @@ environments, each one's latest run with its stored observation and findings, an
 the per-method history of every environment."""
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from django.db.models import Subquery
@@ -10,7 +11,8 @@ from django.db.models import Subquery
 from diagnoser.analysis.answer import answer_for
 from diagnoser.analysis.drift import environment_drift
 from diagnoser.analysis.model import Finding, Severity
-from diagnoser.inventory.models import Endpoint, Environment
+from diagnoser.inventory.models import ContractChange, Endpoint, Environment
+from diagnoser.inventory.selectors import contract_changes
 from diagnoser.monitoring.diagnosis_selectors import StoredDiagnosis, stored_diagnosis
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, StoredObservation
 from diagnoser.monitoring.selectors import HistoryPage, latest_of, method_histories, recent_runs
@@ -59,6 +61,8 @@ class EndpointView:
     set_changes: tuple[SetChangeLine, ...] = ()  # newest first, within the strips' runs
     earlier_set_changes: int = 0  # left off the list; the History below has every change
     methods: tuple[str, ...] = PLAIN_METHODS  # the methods a visitor can ask about
+    # The newest changes of the endpoint's declared methods (re-imported documents).
+    contract_changes: tuple[ContractChange, ...] = ()
 
     @property
     def drift_groups(self) -> list[SeverityGroup]:
@@ -80,7 +84,11 @@ def group_by_severity(findings: tuple[Finding, ...]) -> list[SeverityGroup]:
 
 
 def diagnoses(
-    runs: list[ProbeRun], findings: list[StoredFinding], *, method: str | None = None
+    runs: list[ProbeRun],
+    findings: list[StoredFinding],
+    *,
+    method: str | None = None,
+    declared: Collection[str] = (),
 ) -> dict[int, StoredDiagnosis]:
     """Stored diagnosis per run id, for the asked method; each observation parsed once."""
     by_observation: dict[int, list[StoredFinding]] = defaultdict(list)
@@ -91,7 +99,10 @@ def diagnoses(
         observation: StoredObservation | None = run.observation
         if observation is not None:
             result[run.id] = stored_diagnosis(
-                observation=observation, findings=by_observation[observation.id], method=method
+                observation=observation,
+                findings=by_observation[observation.id],
+                method=method,
+                declared=declared,
             )
     return result
 
@@ -142,7 +153,7 @@ def column_for(
 
 
 def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointView:
-    """Six queries whatever the history holds and however many runs the strips show;
+    """Seven queries whatever the history holds and however many runs the strips show;
     method: the one the visitor asks about."""
     environments = list(Environment.objects.filter(service_id=endpoint.service_id))
     latest = latest_of(endpoints=Endpoint.objects.filter(id=endpoint.id))
@@ -158,7 +169,7 @@ def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointV
     )
     histories = method_histories(endpoint=endpoint)
     runs_of = recent_runs(endpoint=endpoint)
-    parsed = diagnoses(runs, findings, method=method)
+    parsed = diagnoses(runs, findings, method=method, declared=endpoint.declared_methods)
     run_of = {run.environment_id: run for run in runs}
     sides, columns = [], []
     for environment in environments:
@@ -173,10 +184,17 @@ def endpoint_view(*, endpoint: Endpoint, method: str | None = None) -> EndpointV
     drifting = {method for finding in drift for method in finding.evidence.methods}
     return EndpointView(
         endpoint=endpoint,
-        matrix=build_matrix(columns, path=endpoint.path, drifting=drifting),
+        matrix=build_matrix(
+            columns,
+            path=endpoint.path,
+            drifting=drifting,
+            declared=endpoint.declared_methods,
+            contract_source=endpoint.contract_source,
+        ),
         sides=sides,
         method=method,
         drift=drift,
         set_changes=tuple(changes[:SET_CHANGES_SHOWN]),
         earlier_set_changes=max(0, len(changes) - SET_CHANGES_SHOWN),
+        contract_changes=contract_changes(endpoint=endpoint),
     )

@@ -32,6 +32,7 @@ from diagnoser.web.pages.endpoint import (
 )
 from diagnoser.web.pages.overview import overview_blocks
 from diagnoser.web.pages.service import service_grid
+from diagnoser.web.setup.contract_forms import OpenAPIImportForm
 
 
 def _page(
@@ -59,7 +60,12 @@ def service(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     found = member_service(request, service_id)
     grid = service_grid(service=found, page_number=request.GET.get("page"))
     channels = alert_channel_rows(service=found)
-    context = {"service": found, "grid": grid, "channels": channels}
+    context = {
+        "service": found,
+        "grid": grid,
+        "channels": channels,
+        "openapi_form": OpenAPIImportForm(),
+    }
     return render(request, "web/pages/service.html", context)
 
 
@@ -121,6 +127,7 @@ def run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
             observation=found.observation,
             findings=StoredFinding.objects.filter(observation=found.observation).order_by("id"),
             method=method,
+            declared=found.endpoint.declared_methods,
         )
     context = {
         "run": found,

@@ -14,6 +14,7 @@ from diagnoser.inventory.services import (
     endpoint_create,
     endpoint_update,
 )
+from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.setup.forms import BulkEndpointsForm, EndpointForm, add_service_errors
 from diagnoser.web.setup.probing import save_and_probe
 
@@ -68,7 +69,12 @@ def endpoint_edit(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -
                     samples=data["samples"],
                     policy_override=data["policy_override"] or None,
                     clear_policy_override=not data["policy_override"],
-                    declared_methods=data["declared_methods"],
+                    # The form offers RFC 9110's methods; a document's others (3.2's
+                    # QUERY, additionalOperations) stay in the contract.
+                    declared_methods=[
+                        *data["declared_methods"],
+                        *(m for m in endpoint.declared_methods if m not in PLAIN_METHODS),
+                    ],
                 ),
                 endpoints=lambda saved: (
                     [saved] if (saved.samples, saved.policy_override) != before else []

@@ -1,7 +1,13 @@
 from django.urls import URLPattern, URLResolver, path
 
 from diagnoser.web.routes import under
-from diagnoser.web.setup import diagnose, endpoint_views, inventory_views, tokens
+from diagnoser.web.setup import (
+    contract_views,
+    diagnose,
+    endpoint_views,
+    inventory_views,
+    tokens,
+)
 
 _SERVICE = "services/<int:service_id>/"
 _ENV = f"{_SERVICE}environments/<int:environment_id>/"
@@ -27,6 +33,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
             "endpoints/<int:endpoint_id>/edit/": endpoint_views.endpoint_edit,
             "endpoints/samples/": endpoint_views.endpoint_samples,
             "endpoints/bulk/": endpoint_views.endpoints_bulk,
+            "openapi/": contract_views.openapi_import,
         },
     ),
     *under(

@@ -32,7 +32,14 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"cannot read {file}: {error.strerror}") from None
         try:
-            summary = import_inventory(text, workspace_name=workspace, source=source, prune=prune)
+            summary = import_inventory(
+                text,
+                workspace_name=workspace,
+                source=source,
+                prune=prune,
+                # A service's `openapi:` file is read beside the inventory file.
+                files_from=Path(file).parent if file != "-" else Path.cwd(),
+            )
         except InventoryError as error:
             raise CommandError(f"{error} (nothing was imported)") from None
         if not summary.changed:
