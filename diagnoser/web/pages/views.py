@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -19,6 +20,7 @@ from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.models import StoredFinding
 from diagnoser.monitoring.selectors import HISTORY_CHANGES, method_history
+from diagnoser.monitoring.selectors.overview import PER_PAGE, SORTS
 from diagnoser.presentation.build import build_matrix
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.pages.endpoint import (
@@ -28,7 +30,8 @@ from diagnoser.web.pages.endpoint import (
     group_by_severity,
     panel_for,
 )
-from diagnoser.web.pages.overview import overview_blocks
+from diagnoser.web.pages.overview import overview_page
+from diagnoser.web.pages.overview_filters import overview_query
 from diagnoser.web.pages.service import service_grid
 
 
@@ -44,10 +47,19 @@ def _page(
 @vary_on_headers("HX-Request")
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     workspace = current_workspace(request)
-    blocks = overview_blocks(workspace=workspace) if workspace is not None else []
-    context = {"workspace": workspace, "blocks": blocks}
+    query = overview_query(request.GET)
+    context = {
+        "workspace": workspace,
+        "overview": overview_page(workspace=workspace, query=query) if workspace else None,
+        "sorts": SORTS.items(),
+        "per_page": PER_PAGE,
+        "updated": timezone.now(),
+    }
     return _page(
-        request, context, page="web/pages/overview.html", partial="web/pages/_overview_rows.html"
+        request,
+        context,
+        page="web/pages/overview.html",
+        partial="web/pages/_overview_results.html",
     )
 
 
