@@ -147,10 +147,7 @@ def test_filters_round_trip_through_the_url(trio, probed):
     assert 'name="drifting" value="1" checked' in html
     assert '<option value="service" selected>' in html
     poll = re.findall(r'id="overview-results" data-poll hx-get="([^"]+)"', html)[0]
-    assert (
-        poll
-        == "/?q=items&amp;env=prod&amp;severity=warning&amp;drifting=1&amp;sort=service&amp;page=1"
-    )
+    assert poll == "/?q=items&amp;env=prod&amp;severity=warning&amp;drifting=1&amp;sort=service"
 
 
 def test_unknown_parameter_values_are_ignored_not_errors(trio, probed):
@@ -198,6 +195,24 @@ def test_the_htmx_request_gets_only_the_results_region(trio, shop):
     assert html.rstrip().endswith("</div>")
     assert len(_rows(html)) == 2
     assert "HX-Request" in response["Vary"]
+
+
+def test_a_search_from_the_page_pushes_its_short_link_and_the_poll_pushes_nothing(trio, shop):
+    client = trio.client_for(trio.alice)
+    typed = {"q": "health", "service": "", "env": "", "severity": "", "sort": "severity"}
+
+    searched = client.get(
+        reverse("web:overview"), typed, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="overview-q"
+    )
+    polled = client.get(
+        reverse("web:overview"),
+        {"q": "health"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TRIGGER="overview-results",
+    )
+
+    assert searched["HX-Push-Url"] == "/?q=health"
+    assert "HX-Push-Url" not in polled
 
 
 def test_new_runs_show_up_in_the_next_poll(trio, shop):

@@ -14,9 +14,9 @@ from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.
-# The overview: verdicts, total, page, service and environment names, a count per filter
-# and the shown targets' worst findings.
-QUERIES = {"overview": 16, "service": 9, "endpoint": 9, "history": 7}
+# The overview: verdicts, counts by (service, environment, severity, drift), counts by
+# rule, the page, service and environment names and the shown targets' worst findings.
+QUERIES = {"overview": 12, "service": 9, "endpoint": 9, "history": 7}
 
 
 @pytest.fixture

@@ -2,13 +2,15 @@
 sorted and counted in SQL, one page at a time.
 
 The same reads whatever the workspace holds and whichever filters are set: the
-workspace's verdicts (drift is computed from them in Python, as everywhere), one count
-per filter (how many targets each choice would list, the other filters kept), the total
-and one page of rows. Only drift is decided in Python; the drifting endpoints then go
-into SQL as a list of ids.
+workspace's verdicts (drift is computed from them in Python, as everywhere), one
+statement counting targets per (service, environment, standing, drift), from which each
+filter choice's count (the other filters kept) and the total are summed, one counting
+targets per rule, and one page of rows. Only drift is decided in Python; the drifting
+endpoints then go into SQL as a list of ids.
 """
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -19,11 +21,11 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -120,9 +122,7 @@ def _verdicts(workspace: Workspace) -> dict[int, list[tuple[int, str, str]]]:
 
 
 def _targets(workspace: Workspace, drifting_ids: list[int]) -> QuerySet[Any]:
-    """One row per target, with what filters and sorts need of its latest run."""
-    latest = LatestRun.objects.filter(endpoint=OuterRef("pk"), environment=OuterRef("env_id"))
-    severity = Subquery(latest.values("worst_severity")[:1])
+    """One row per target, joined to its latest run (none when never probed)."""
     return (
         Endpoint.objects.filter(service__workspace=workspace)
         .annotate(
@@ -130,24 +130,27 @@ def _targets(workspace: Workspace, drifting_ids: list[int]) -> QuerySet[Any]:
             env_name=F("service__environments__name"),
             env_position=F("service__environments__position"),
             env_production=F("service__environments__is_production"),
-            finished_at=Subquery(latest.values("finished_at")[:1]),
         )
         .filter(env_id__isnull=False)
-        .alias(sev=severity)
+        .annotate(
+            run=FilteredRelation(
+                "latest_runs", condition=Q(latest_runs__environment_id=F("env_id"))
+            ),
+            finished_at=F("run__finished_at"),
+            observation=F("run__observation_id"),
+        )
         .annotate(
             standing=Case(
                 When(finished_at__isnull=True, then=Value(len(SEVERITIES) - 1)),
-                *(When(Q(sev=s), then=Value(i)) for i, s in enumerate(SEVERITIES[:3])),
+                *(When(run__worst_severity=s, then=Value(i)) for i, s in enumerate(SEVERITIES[:3])),
                 default=Value(SEVERITIES.index("ok")),
                 output_field=IntegerField(),
-            )
-        )
-        .annotate(
+            ),
             drifts=Case(
                 When(Q(pk__in=drifting_ids) & Q(finished_at__isnull=False), then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
-            )
+            ),
         )
     )
 
@@ -163,25 +166,22 @@ def _search(targets: QuerySet[Any], text: str) -> QuerySet[Any]:
     )
 
 
-def _filtered(targets: QuerySet[Any], query: OverviewQuery, *, skip: str = "") -> QuerySet[Any]:
-    """The targets matching every filter of the query but `skip`."""
+def _filtered(
+    targets: QuerySet[Any], query: OverviewQuery, *, skip: Collection[str] = ()
+) -> QuerySet[Any]:
+    """The targets matching every filter of the query but those in `skip`."""
     if query.search:
         targets = _search(targets, query.search)
-    if query.service is not None and skip != "service":
+    if query.service is not None and "service" not in skip:
         targets = targets.filter(service_id=query.service)
-    if query.environment and skip != "environment":
+    if query.environment and "environment" not in skip:
         targets = targets.filter(env_name=query.environment)
-    if query.severity in SEVERITIES and skip != "severity":
+    if query.severity in SEVERITIES and "severity" not in skip:
         targets = targets.filter(standing=SEVERITIES.index(query.severity))
-    if query.rule and skip != "rule":
-        found = StoredFinding.objects.filter(
-            rule=query.rule,
-            observation__in=LatestRun.objects.filter(
-                endpoint=OuterRef(OuterRef("pk")), environment=OuterRef(OuterRef("env_id"))
-            ).values("observation_id"),
-        )
-        targets = targets.filter(Exists(found))
-    if query.drifting and skip != "drifting":
+    if query.rule and "rule" not in skip:
+        found = StoredFinding.objects.filter(observation_id=OuterRef("observation"))
+        targets = targets.filter(Exists(found.filter(rule=query.rule)))
+    if query.drifting and "drifting" not in skip:
         targets = targets.filter(drifts=1)
     return targets
 
@@ -195,18 +195,51 @@ ORDER = {
 }
 
 
-def _counts(targets: QuerySet[Any], column: str) -> dict[Any, int]:
-    return dict(targets.order_by().values_list(column).annotate(n=Count("pk")))
+# The filters whose column the counts group by: one statement counts every choice of each.
+GROUPED = ("service", "environment", "severity", "drifting")
+Group = tuple[int, str, int, int]  # service id, environment name, standing, drifts
+
+
+def _groups(targets: QuerySet[Any], query: OverviewQuery) -> dict[Group, int]:
+    """Targets per (service, environment, standing, drift), the search and rule applied."""
+    grouped = _filtered(targets, query, skip=GROUPED).order_by()
+    rows = grouped.values_list("service_id", "env_name", "standing", "drifts")
+    return {
+        (sid, env, standing, drifts): n
+        for sid, env, standing, drifts, n in rows.annotate(n=Count("pk"))
+    }
+
+
+def _keeps(group: Group, query: OverviewQuery, *, but: str = "") -> bool:
+    """Whether the query's grouped filters, all but one, keep this group."""
+    service_id, environment, standing, drifts = group
+    return (
+        (but == "service" or query.service is None or service_id == query.service)
+        and (but == "environment" or not query.environment or environment == query.environment)
+        and (
+            but == "severity"
+            or query.severity not in SEVERITIES
+            or standing == SEVERITIES.index(query.severity)
+        )
+        and (but == "drifting" or not query.drifting or drifts == 1)
+    )
+
+
+def _count(groups: dict[Group, int], query: OverviewQuery, facet: str) -> dict[Any, int]:
+    """Targets per choice of one filter, the other filters kept."""
+    column = GROUPED.index(facet)
+    counts: dict[Any, int] = defaultdict(int)
+    for group, n in groups.items():
+        if _keeps(group, query, but=facet):
+            counts[group[column]] += n
+    return counts
 
 
 def _rule_counts(targets: QuerySet[Any]) -> list[tuple[str, int]]:
     """Rules found in the latest runs of these targets, with how many targets each."""
-    observations = LatestRun.objects.filter(
-        endpoint_id=OuterRef("pk"), environment_id=OuterRef("env_id")
-    ).values("observation_id")[:1]
-    ids = targets.order_by().annotate(observation=Subquery(observations)).values("observation")
+    observations = targets.order_by().filter(observation__isnull=False).values("observation")
     rows = (
-        StoredFinding.objects.filter(observation_id__in=ids)
+        StoredFinding.objects.filter(observation_id__in=observations)
         .order_by()
         .values_list("rule")
         .annotate(n=Count("observation_id", distinct=True))
@@ -219,7 +252,8 @@ def overview_targets(*, workspace: Workspace, query: OverviewQuery) -> OverviewP
     drifting_ids = [e for e, sides in verdicts.items() if drifting([v for *_, v in sides])]
     targets = _targets(workspace, drifting_ids)
     matching = _filtered(targets, query)
-    total = matching.count()
+    groups = _groups(targets, query)
+    total = sum(n for group, n in groups.items() if _keeps(group, query))
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(query.page, 1), pages)
     first = (page - 1) * PER_PAGE
@@ -238,12 +272,12 @@ def overview_targets(*, workspace: Workspace, query: OverviewQuery) -> OverviewP
         )
         for row in ordered.values_list(*ROW_COLUMNS.split())[first : first + PER_PAGE]
     ]
-    services = _counts(_filtered(targets, query, skip="service"), "service_id")
+    services = _count(groups, query, "service")
     names = dict(workspace.services.values_list("id", "name"))
     every_environment = Environment.objects.filter(service__workspace=workspace)
-    environments = _counts(_filtered(targets, query, skip="environment"), "env_name")
-    severities = _counts(_filtered(targets, query, skip="severity"), "standing")
-    drifts = _counts(_filtered(targets, query, skip="drifting"), "drifts")
+    environments = _count(groups, query, "environment")
+    severities = _count(groups, query, "severity")
+    drifts = _count(groups, query, "drifting")
     return OverviewPage(
         rows=rows,
         total=total,
@@ -258,7 +292,7 @@ def overview_targets(*, workspace: Workspace, query: OverviewQuery) -> OverviewP
             for name in sorted(set(every_environment.values_list("name", flat=True)))
         ],
         severities=[(s, severities.get(i, 0)) for i, s in enumerate(SEVERITIES)],
-        rules=_rule_counts(_filtered(targets, query, skip="rule")),
+        rules=_rule_counts(_filtered(targets, query, skip=("rule",))),
         drifting=drifts.get(1, 0),
         verdicts=verdicts,
     )

@@ -59,7 +59,10 @@ class Overview:
 
     @property
     def current_url(self) -> str:
-        return self.page_url(self.page.page)
+        """The link to this view: what the address bar shows and the poll asks for."""
+        if self.page.page > 1:
+            return self.page_url(self.page.page)
+        return f"?{self.params}" if self.params else ""
 
     @property
     def previous_url(self) -> str:

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -48,19 +49,24 @@ def _page(
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     workspace = current_workspace(request)
     query = overview_query(request.GET)
+    overview = overview_page(workspace=workspace, query=query) if workspace else None
     context = {
         "workspace": workspace,
-        "overview": overview_page(workspace=workspace, query=query) if workspace else None,
+        "overview": overview,
         "sorts": SORTS.items(),
         "per_page": PER_PAGE,
         "updated": timezone.now(),
     }
-    return _page(
+    response = _page(
         request,
         context,
         page="web/pages/overview.html",
         partial="web/pages/_overview_results.html",
     )
+    if request.htmx and request.htmx.trigger != "overview-results" and overview is not None:
+        # The form sends every field, empty ones too: the address bar gets the short link.
+        response["HX-Push-Url"] = reverse("web:overview") + overview.current_url
+    return response
 
 
 @require_GET
