@@ -41,7 +41,7 @@ def _get(trio, **params):
 def _rows(html: str) -> list[tuple[str, str, str]]:
     """(service, path, environment) of each table row, in order."""
     return re.findall(
-        r'<tr>\s*<td><a href="[^"]+">([^<]+)</a></td>\s*<th scope="row"><a class="mono" '
+        r'<tr>\s*<td[^>]*><a href="[^"]+">([^<]+)</a></td>\s*<th scope="row"><a class="mono" '
         r'href="[^"]+">([^<]+)</a></th>\s*<td><span class="env[^"]*">([^<]+)</span>',
         html,
     )
@@ -262,6 +262,8 @@ def test_environments_that_accept_different_methods_mark_the_target_drift(trio, 
     assert ">drift</span>" in row
     assert "PATCH: accepted (" in row  # the title names the method and each side
     assert "in staging, rejected (405) in prod" in row
+    assert "answered differently by the environments" in row  # no finding, yet not ok
+    assert "sev-ok" not in row
     assert "drift" not in html.split("/health</a>")[1].split("</tr>")[0]
 
 

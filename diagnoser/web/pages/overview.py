@@ -31,6 +31,7 @@ class OverviewRow:
     url: str  # of the endpoint page, focused on this environment
     worst: FindingBrief | None
     last_probed: datetime | None
+    drifting: tuple[str, ...]  # methods the endpoint's environments disagree on
     drift: str  # "PATCH: accepted (200) in staging, rejected (405) in prod; ..." or ""
 
     @property
@@ -73,8 +74,7 @@ class Overview:
         return self.page_url(self.page.page + 1) if self.page.page < self.page.pages else ""
 
 
-def _drift(sides: list[tuple[int, str, str]]) -> str:
-    methods = drifting([text for *_, text in sides])
+def _drift(sides: list[tuple[int, str, str]], methods: tuple[str, ...]) -> str:
     return "; ".join(
         f"{method}: "
         + ", ".join(
@@ -113,6 +113,7 @@ def overview_page(*, workspace: Workspace, query: OverviewQuery) -> Overview:
     for target in page.rows:
         finished_at, worst = details.get((target.endpoint_id, target.environment_id), (None, None))
         sides = page.verdicts.get(target.endpoint_id, [])
+        methods = drifting([text for *_, text in sides]) if target.drifting else ()
         url = reverse("web:endpoint", args=[target.service_id, target.endpoint_id])
         rows.append(
             OverviewRow(
@@ -120,7 +121,8 @@ def overview_page(*, workspace: Workspace, query: OverviewQuery) -> Overview:
                 url=f"{url}?{urlencode({'env': target.environment})}",
                 worst=brief(*worst) if worst else None,
                 last_probed=finished_at,
-                drift=_drift(sides) if target.drifting else "",
+                drifting=methods,
+                drift=_drift(sides, methods),
             )
         )
     return Overview(query=query, page=page, rows=rows, params=query_params(query))
