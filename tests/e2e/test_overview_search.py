@@ -1,0 +1,30 @@
+"""The overview's search narrows the table in place, puts itself in the URL, and the
+back button brings the whole list back."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_typing_a_search_filters_the_table_and_the_url_and_back_restores_both(e2e, demo, logged_in):
+    page = logged_in(User.objects.get(username="alice"))
+    page.goto(f"{e2e.url}/")
+    rows = page.locator("#overview-rows tr")
+    everything = rows.count()
+    assert everything > 2
+
+    page.get_by_label("Search").fill("legacy")
+
+    expect(page).to_have_url(re.compile(r"/\?q=legacy$"))
+    expect(rows).to_have_count(2)  # /legacy/orders in staging and in prod
+    expect(rows.filter(has_text="/legacy/orders")).to_have_count(2)
+    expect(page.locator(".summary")).to_contain_text("2 targets match")
+
+    page.go_back()
+
+    expect(page).to_have_url(f"{e2e.url}/")
+    expect(rows).to_have_count(everything)
