@@ -272,3 +272,13 @@ def test_every_page_links_to_a_new_service_from_the_nav(trio):
     nav = html[html.index('<nav class="nav"') : html.index("</nav>")]
 
     assert f'href="{reverse("web:service_new")}"' in nav
+
+
+def test_a_shared_links_rule_that_no_target_has_now_stays_selected_with_a_zero(trio, probed):
+    html = _get(trio, rule="cors_wildcard_with_credentials")
+
+    assert _option(html, "rule", "cors_wildcard_with_credentials") == (
+        "cors_wildcard_with_credentials (0)"
+    )
+    assert '<option value="cors_wildcard_with_credentials" selected>' in html
+    assert "No target matches with these filters" in html

@@ -45,11 +45,47 @@ class OverviewRow:
 
 
 @dataclass(frozen=True)
+class Choice:
+    value: str
+    text: str
+    count: int  # targets this choice would list, the other filters kept
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Select:
+    """One filter of the form: its GET parameter, label and choices with counts."""
+
+    name: str
+    label: str
+    blank: str  # the choice that filters nothing
+    choices: list[Choice]
+
+
+@dataclass(frozen=True)
 class Overview:
     query: OverviewQuery
     page: OverviewPage
     rows: list[OverviewRow]
     params: str  # the query as GET parameters, without the page
+
+    @property
+    def selects(self) -> list[Select]:
+        query, page = self.query, self.page
+        rules = page.rules
+        if query.rule and query.rule not in dict(rules):
+            rules = [(query.rule, 0), *rules]  # a shared link's rule no target has now
+        return [
+            Select(
+                "service",
+                "Service",
+                "all",
+                [Choice(str(i), name, n, i == query.service) for i, name, n in page.services],
+            ),
+            _select("env", "Environment", "all", page.environments, query.environment),
+            _select("severity", "Severity", "all", page.severities, query.severity),
+            _select("rule", "Rule", "any", rules, query.rule),
+        ]
 
     @property
     def filtered(self) -> bool:
@@ -72,6 +108,12 @@ class Overview:
     @property
     def next_url(self) -> str:
         return self.page_url(self.page.page + 1) if self.page.page < self.page.pages else ""
+
+
+def _select(
+    name: str, label: str, blank: str, counts: list[tuple[str, int]], chosen: str
+) -> Select:
+    return Select(name, label, blank, [Choice(v, v, n, v == chosen) for v, n in counts])
 
 
 def _drift(sides: list[tuple[int, str, str]], methods: tuple[str, ...]) -> str:
