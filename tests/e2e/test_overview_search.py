@@ -28,3 +28,23 @@ def test_typing_a_search_filters_the_table_and_the_url_and_back_restores_both(e2
 
     expect(page).to_have_url(f"{e2e.url}/")
     expect(rows).to_have_count(everything)
+
+
+def test_the_results_do_not_poll_while_the_tab_is_hidden_and_catch_up_when_shown(
+    e2e, demo, logged_in
+):
+    page = logged_in(User.objects.get(username="alice"))
+    page.goto(f"{e2e.url}/?sort=service")
+    polls: list[str] = []
+    page.wait_for_load_state("networkidle")
+    page.on("request", lambda request: polls.append(request.url))
+    hide = "Object.defineProperty(document, 'hidden', {value: %s, configurable: true})"
+
+    page.evaluate(hide % "true")
+    page.evaluate("htmx.trigger('#overview-results', 'poll-now')")  # what every 30s does
+    page.wait_for_timeout(500)
+    assert [url for url in polls if "sort=service" in url] == []
+
+    with page.expect_request(f"{e2e.url}/?sort=service"):
+        page.evaluate(hide % "false")
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")

@@ -150,6 +150,14 @@ def test_filters_round_trip_through_the_url(trio, probed):
     assert poll == "/?q=items&amp;env=prod&amp;severity=warning&amp;drifting=1&amp;sort=service"
 
 
+def test_without_javascript_the_search_and_filters_are_one_plain_get_form(trio, shop):
+    html = _get(trio)
+
+    assert '<form id="overview-filters" class="filters" method="get" action="/"' in html
+    assert 'name="q" form="overview-filters"' in html  # the search box submits with it
+    assert '<button type="submit">Apply</button>' in html
+
+
 def test_unknown_parameter_values_are_ignored_not_errors(trio, probed):
     response = trio.client_for(trio.alice).get(
         reverse("web:overview"), {"severity": "fatal", "sort": "x", "service": "abc", "page": "-3"}
