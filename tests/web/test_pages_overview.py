@@ -132,6 +132,12 @@ def test_sorting_by_worst_severity_puts_errors_first_and_by_probe_age_the_stales
     assert stalest[1] == "/never"
 
 
+def test_among_equal_severities_drifting_targets_come_first(trio, probed):
+    rows = _rows(_get(trio, severity="ok"))
+
+    assert rows[0][1] == rows[1][1] == "/items/{id}"
+
+
 def test_sorting_by_drift_puts_drifting_targets_first(trio, probed):
     rows = _rows(_get(trio, sort="drift"))
 

@@ -188,7 +188,7 @@ def _filtered(
 
 ROW_COLUMNS = "pk service_id service__name path env_id env_name env_production standing drifts"
 ORDER = {
-    "severity": ("standing", "service__name", "path", "env_position"),
+    "severity": ("standing", "-drifts", "service__name", "path", "env_position"),
     "service": ("service__name", "path", "env_position"),
     "probed": (F("finished_at").asc(nulls_first=True), "service__name", "path", "env_position"),
     "drift": ("-drifts", "standing", "service__name", "path", "env_position"),
