@@ -48,3 +48,17 @@ def test_the_results_do_not_poll_while_the_tab_is_hidden_and_catch_up_when_shown
     with page.expect_request(f"{e2e.url}/?sort=service"):
         page.evaluate(hide % "false")
         page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+
+def test_at_390_px_the_overview_does_not_scroll_sideways(e2e, demo, logged_in):
+    page = logged_in(User.objects.get(username="alice"))
+    page.set_viewport_size({"width": 390, "height": 800})
+
+    page.goto(f"{e2e.url}/")
+
+    # The table scrolls inside its own box; the page, search and filters fit the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for control in page.locator("#overview-q, #overview-filters select").all():
+        box = control.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= 390
