@@ -1,7 +1,9 @@
 """Page benchmark: overview, service and endpoint pages over a large history.
 
     .venv/bin/python bench/pages.py [--requests 60] [--reseed]
+        [--endpoints 200] [--observations 1000000]
 
+Pages: the overview (plain, searched, filtered, its last page), a service and an endpoint.
 Data: one workspace with 5 services x 200 endpoints (1,000), 3 environments each, and
 1,000,000 stored observations (about 333 per target, six hours apart, so the newest is
 what the pages show), each with the findings the analysis really produced for it, and one
@@ -23,6 +25,7 @@ CPU time per request: on a shared machine wall time also counts waiting for a co
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -116,7 +119,7 @@ def _templates() -> list[Template]:
     return templates
 
 
-def _inventory() -> None:
+def _inventory(endpoints_per_service: int) -> None:
     from django.contrib.auth.models import User
 
     from diagnoser.inventory.models import Endpoint, Environment, Membership, Service, Workspace
@@ -145,11 +148,11 @@ def _inventory() -> None:
                 + f"/{e // len(RESOURCES):02d}",
                 samples={"id": "0"} if e % 3 else {},
             )
-            for e in range(ENDPOINTS_PER_SERVICE)
+            for e in range(endpoints_per_service)
         )
 
 
-def _history(templates: list[Template]) -> None:
+def _history(templates: list[Template], observations: int) -> None:
     """Observations, findings, runs and each target's latest run, written by the server
     from template rows."""
     from django.db import connection
@@ -188,7 +191,7 @@ def _history(templates: list[Template]) -> None:
         )
         cursor.execute("SELECT count(*) FROM bench_target")
         targets = cursor.fetchone()[0]
-        per_target = -(-OBSERVATIONS // targets)
+        per_target = -(-observations // targets)
         # The template index rides in the first two hex digits of content_hash, so the
         # findings can be joined back to the observations they belong to.
         _timed(
@@ -203,7 +206,7 @@ def _history(templates: list[Template]) -> None:
             "FROM bench_target t CROSS JOIN generate_series(1, %s) AS n "
             "JOIN bench_template tpl ON tpl.k = (t.idx + n) %% %s "
             "WHERE (n - 1) * %s + t.idx < %s",
-            [per_target, len(templates), targets, OBSERVATIONS],
+            [per_target, len(templates), targets, observations],
         )
         _timed(
             cursor,
@@ -219,9 +222,9 @@ def _history(templates: list[Template]) -> None:
             "runs",
             "INSERT INTO monitoring_proberun (endpoint_id, environment_id, trigger, state, "
             "failure_reason, observation_id, changed, queued_at, started_at, finished_at, "
-            "claimed_by, attempt) "
+            "claimed_by, attempt, published_at) "
             "SELECT endpoint_id, environment_id, 'schedule', 'done', '', id, true, "
-            "created_at, created_at, created_at + interval '1 second', 'bench', 1 "
+            "created_at, created_at, created_at + interval '1 second', 'bench', 1, created_at "
             "FROM monitoring_storedobservation",
         )
         _timed(
@@ -259,7 +262,7 @@ def _timed(cursor, label: str, sql: str, params: list | None = None) -> None:
     print(f"  {label}: {rows}{time.perf_counter() - started:.0f} s", flush=True)
 
 
-def _seed(*, reseed: bool) -> None:
+def _seed(*, reseed: bool, endpoints_per_service: int, observations: int) -> None:
     from django.core.management import call_command
 
     from diagnoser.inventory.models import Workspace
@@ -270,8 +273,8 @@ def _seed(*, reseed: bool) -> None:
         return
     print("seeding (once; a few minutes):", flush=True)
     templates = _templates()
-    _inventory()
-    _history(templates)
+    _inventory(endpoints_per_service)
+    _history(templates, observations)
 
 
 class Measured(NamedTuple):
@@ -319,6 +322,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--reseed", action="store_true")
+    # Smaller sizes are for the smoke run in the test command (tests/test_bench_smoke.py).
+    parser.add_argument("--endpoints", type=int, default=ENDPOINTS_PER_SERVICE, help="per service")
+    parser.add_argument("--observations", type=int, default=OBSERVATIONS)
     args = parser.parse_args()
     _ensure_database(reseed=args.reseed)
 
@@ -331,7 +337,7 @@ def main() -> None:
     from diagnoser.inventory.models import Endpoint, Service
     from diagnoser.monitoring.models import StoredObservation
 
-    _seed(reseed=args.reseed)
+    _seed(reseed=args.reseed, endpoints_per_service=args.endpoints, observations=args.observations)
     service = Service.objects.filter(workspace__name=WORKSPACE).order_by("name").first()
     assert service is not None
     endpoint = Endpoint.objects.filter(service=service).order_by("path")[1]
@@ -341,10 +347,17 @@ def main() -> None:
         f"service {service.name} has {service.endpoints.count()} endpoints; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
+    # As diagnoser/wsgi.py does after start-up: the collector skips what lives forever.
+    gc.collect()
+    gc.freeze()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(User.objects.get(username=USER))
     pages = {
         "overview": "/",
+        # Searched, filtered and sorted in SQL; the last page (its tail) reads as much.
+        "searched": "/?q=orders&sort=service",
+        "filtered": "/?env=prod&severity=warning&drifting=1&sort=probed",
+        "last page": "/?sort=probed&page=999",
         "service": f"/services/{service.id}/",
         "endpoint": f"/services/{service.id}/endpoints/{endpoint.id}/",
     }

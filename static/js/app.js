@@ -26,3 +26,21 @@ document.addEventListener("click", function (event) {
     selectIt();
   }
 });
+
+// Polling regions (data-poll) skip their requests while the tab is hidden and catch up
+// when it is shown again: an htmx trigger filter would need eval, which the CSP forbids.
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var region = event.detail.elt;
+  if (document.hidden && region.hasAttribute("data-poll")) {
+    region.setAttribute("data-poll-missed", "");
+    event.preventDefault();
+  }
+});
+
+document.addEventListener("visibilitychange", function () {
+  if (document.hidden) return;
+  document.querySelectorAll("[data-poll][data-poll-missed]").forEach(function (region) {
+    region.removeAttribute("data-poll-missed");
+    htmx.trigger(region, "poll-now");
+  });
+});

@@ -14,9 +14,11 @@ from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.
+# The overview: verdicts, counts by (service, environment, severity, drift), counts by
+# rule, the page, service and environment names and the shown targets' worst findings.
 # The service page also reads its alert channels with their last delivery (one query);
 # the endpoint page its status strips (three) and its contract changes (one).
-QUERIES = {"overview": 10, "service": 10, "endpoint": 13, "history": 7}
+QUERIES = {"overview": 12, "service": 10, "endpoint": 13, "history": 7}
 
 
 @pytest.fixture
@@ -68,3 +70,18 @@ def test_the_page_makes_the_same_number_of_queries_for_2_and_12_endpoints(
     large = _url(page, grow(12))
     with django_assert_num_queries(QUERIES[page]):
         assert client.get(large).status_code == 200
+
+
+FILTERS = {"q": "items", "env": "prod", "severity": "error", "rule": "trace_enabled"}
+
+
+@pytest.mark.parametrize("params", [{}, FILTERS, {**FILTERS, "drifting": "1", "sort": "probed"}])
+def test_the_overview_makes_the_same_number_of_queries_whatever_the_filters(
+    trio, grow, params, django_assert_max_num_queries
+):
+    client = trio.client_for(trio.alice)
+    grow(12)
+
+    # At most: a page without rows skips reading their worst findings.
+    with django_assert_max_num_queries(QUERIES["overview"]):
+        assert client.get(reverse("web:overview"), params).status_code == 200

@@ -1,7 +1,8 @@
 """Reads of monitoring state, shaped for the dashboard and the commands: the newest run
 of each target (latest), a target's method history (history), drift checks and their
-reports (reports), the targets due a scheduled probe (schedule) and the overview as a
-list of targets (status). Importers may name the package or a module."""
+reports (reports), the targets due a scheduled probe (schedule), the overview as a
+list of targets (status) and the overview page's searched, filtered page of targets
+(overview). Importers may name the package or a module."""
 
 from diagnoser.monitoring.selectors.history import (
     HISTORY_CHANGES,

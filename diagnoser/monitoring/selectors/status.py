@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from diagnoser.analysis.drift import drifting_methods
 from diagnoser.inventory.models import Endpoint, Service
 from diagnoser.inventory.selectors import target_url
 from diagnoser.monitoring.selectors.latest import latest_of
-from diagnoser.monitoring.serialize import matrix_from_verdicts
+from diagnoser.monitoring.selectors.overview import drifting
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,7 @@ def target_statuses(*, services: list[Service]) -> list[TargetStatus]:
                 for env in environments
                 if (endpoint.id, env.id) in latest
             }
-            drifts = len(set(verdicts.values())) > 1 and bool(
-                drifting_methods({k: matrix_from_verdicts(v) for k, v in verdicts.items()})
-            )
+            drifts = bool(drifting(list(verdicts.values())))
             for env in environments:
                 finished_at, _, severity, rule, title = latest.get(
                     (endpoint.id, env.id), (None, "", "", "", "")

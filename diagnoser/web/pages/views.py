@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -20,6 +22,7 @@ from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.models import StoredFinding
 from diagnoser.monitoring.selectors import HISTORY_CHANGES, STRIP_RUNS, method_history
 from diagnoser.monitoring.selectors.alerts import alert_channel_rows
+from diagnoser.monitoring.selectors.overview import PER_PAGE, SORTS
 from diagnoser.presentation.build import build_matrix
 from diagnoser.presentation.verdicts import verdict_legend
 from diagnoser.probing.model import PLAIN_METHODS
@@ -30,7 +33,8 @@ from diagnoser.web.pages.endpoint import (
     group_by_severity,
     panel_for,
 )
-from diagnoser.web.pages.overview import overview_blocks
+from diagnoser.web.pages.overview import overview_page
+from diagnoser.web.pages.overview_filters import overview_query
 from diagnoser.web.pages.service import service_grid
 from diagnoser.web.setup.contract_forms import OpenAPIImportForm
 
@@ -47,11 +51,25 @@ def _page(
 @vary_on_headers("HX-Request")
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     workspace = current_workspace(request)
-    blocks = overview_blocks(workspace=workspace) if workspace is not None else []
-    context = {"workspace": workspace, "blocks": blocks}
-    return _page(
-        request, context, page="web/pages/overview.html", partial="web/pages/_overview_rows.html"
+    query = overview_query(request.GET)
+    overview = overview_page(workspace=workspace, query=query) if workspace else None
+    context = {
+        "workspace": workspace,
+        "overview": overview,
+        "sorts": SORTS.items(),
+        "per_page": PER_PAGE,
+        "updated": timezone.now(),
+    }
+    response = _page(
+        request,
+        context,
+        page="web/pages/overview.html",
+        partial="web/pages/_overview_results.html",
     )
+    if request.htmx and request.htmx.trigger != "overview-results" and overview is not None:
+        # The form sends every field, empty ones too: the address bar gets the short link.
+        response["HX-Push-Url"] = reverse("web:overview") + overview.current_url
+    return response
 
 
 @require_GET
