@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
+from diagnoser.inventory.destinations import UNRESOLVED_NOTE, destination_check
 from diagnoser.inventory.models import (
     Endpoint,
     Environment,
@@ -18,6 +19,7 @@ from diagnoser.inventory.models import (
     Service,
     Workspace,
 )
+from diagnoser.probing.guard import BlockedAddress
 from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy
 from diagnoser.probing.urls import InvalidTarget, fill_path, validate_header, validate_target_url
 
@@ -134,14 +136,28 @@ def service_create(*, workspace: Workspace, name: str) -> Service:
     return Service.objects.create(workspace=workspace, name=name)
 
 
-def validate_base_url(url: str) -> str:
+def base_url_validate(url: str) -> tuple[str, str]:
+    """The base URL in normal form and a note ("" or why it could not be checked fully).
+
+    Refuses what the probe guard would refuse on every run (a cloud metadata address, a
+    refused range not in DIAGNOSER_ALLOW_NETWORKS, a blocked port), for literal addresses
+    and names that resolve now; a name that does not resolve is accepted with a note."""
     try:
         normal = validate_target_url(url)
     except InvalidTarget as error:
         raise ValidationError({"base_url": str(error)}) from None
     if urlsplit(normal).query:
         raise ValidationError({"base_url": "a base URL has no query; put it in the endpoints"})
-    return normal.rstrip("/")
+    try:
+        resolved = destination_check(normal)
+    except BlockedAddress as error:
+        raise ValidationError({"base_url": f"probes could never go there: {error}"}) from None
+    note = "" if resolved else UNRESOLVED_NOTE.format(host=urlsplit(normal).hostname)
+    return normal.rstrip("/"), note
+
+
+def validate_base_url(url: str) -> str:
+    return base_url_validate(url)[0]
 
 
 def _validate_policy(policy: str | None, field: str) -> None:
