@@ -1,11 +1,26 @@
 """What a team registers: services, their environments and endpoints, probe secrets."""
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Manager
 
 from diagnoser.inventory import crypto
 from diagnoser.inventory.fields import EncryptedTextField
 from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy
+
+_Archivable = TypeVar("_Archivable", bound=models.Model)
+
+
+class LiveManager(models.Manager[_Archivable]):
+    """What is not archived. The default manager of services, environments and endpoints,
+    so the overview, scheduling, drift, status and the related managers
+    (service.environments) leave archived things out without each saying so; the
+    `all_objects` manager reaches them (restore, delete, name clashes)."""
+
+    def get_queryset(self) -> models.QuerySet[_Archivable]:
+        return super().get_queryset().filter(archived_at__isnull=True)
 
 
 class Workspace(models.Model):
@@ -52,6 +67,13 @@ class Service(models.Model):
     probe_every = models.PositiveIntegerField(default=DEFAULT_PROBE_EVERY)
     probing_paused = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Archived: kept with its history but out of every list, schedule and check. Archiving
+    # a service stamps its environments and endpoints with the same time, so restoring it
+    # brings back exactly those (monitoring/services/archive.py).
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveManager()
+    all_objects: Manager["Service"] = Manager()
 
     class Meta:
         ordering = ["name"]
@@ -81,6 +103,10 @@ class Environment(models.Model):
     # null: the service's interval. A production environment may be probed less often.
     probe_every = models.PositiveIntegerField(null=True, blank=True)
     probing_paused = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveManager()
+    all_objects: Manager["Environment"] = Manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -125,6 +151,10 @@ class Endpoint(models.Model):
     policy_override = models.CharField(max_length=10, choices=POLICY_CHOICES, blank=True)
     # What the team believes the endpoint accepts; shown beside what probes observe.
     declared_methods = models.JSONField(default=list, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveManager()
+    all_objects: Manager["Endpoint"] = Manager()
 
     class Meta:
         ordering = ["path"]

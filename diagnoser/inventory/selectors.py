@@ -41,3 +41,26 @@ def target_for(*, endpoint: Endpoint, environment: Environment) -> Target:
         samples=tuple((str(k), str(v)) for k, v in endpoint.samples.items()) if templated else (),
         scope=f"service:{environment.service_id}",
     )
+
+
+def archived_services(*, workspace: Workspace) -> QuerySet[Service]:
+    return Service.all_objects.filter(workspace=workspace, archived_at__isnull=False).order_by(
+        "name"
+    )
+
+
+def archived_environments(*, service: Service) -> QuerySet[Environment]:
+    """Archived on their own (a service's own archiving hides the service page too)."""
+    return Environment.all_objects.filter(service=service, archived_at__isnull=False).order_by(
+        "name"
+    )
+
+
+def archived_endpoints(*, service: Service) -> QuerySet[Endpoint]:
+    return Endpoint.all_objects.filter(service=service, archived_at__isnull=False).order_by("path")
+
+
+def environments_with_headers(*, service: Service) -> list[Environment]:
+    """The service's environments with their secret headers (masked on the page), in two
+    queries."""
+    return list(service.environments.prefetch_related("secret_headers"))

@@ -63,15 +63,24 @@ def name_validate_unique(
     clash = siblings.filter(**{field: value})
     if instance is not None and instance.pk is not None:
         clash = clash.exclude(pk=instance.pk)
-    if clash.exists():
-        raise ValidationError({field: f"{owner.name} already has {what}"})
+    found = clash.first()
+    if found is None:
+        return
+    if getattr(found, "archived_at", None) is not None:
+        raise ValidationError(
+            {
+                field: f"{owner.name} already has {what}, archived: restore it from the "
+                "Archived list, or delete it there to use the name again"
+            }
+        )
+    raise ValidationError({field: f"{owner.name} already has {what}"})
 
 
 def service_name_validate(
     *, workspace: Workspace, name: str, service: Service | None = None
 ) -> None:
     name_validate_unique(
-        siblings=Service.objects.filter(workspace=workspace),
+        siblings=Service.all_objects.filter(workspace=workspace),
         value=name,
         owner=workspace,
         what=f"a service named {name!r}",
@@ -83,7 +92,7 @@ def environment_name_validate(
     *, service: Service, name: str, environment: Environment | None = None
 ) -> None:
     name_validate_unique(
-        siblings=Environment.objects.filter(service=service),
+        siblings=Environment.all_objects.filter(service=service),
         value=name,
         owner=service,
         what=f"an environment named {name!r}",
@@ -93,7 +102,7 @@ def environment_name_validate(
 
 def endpoint_path_validate(*, service: Service, path: str) -> None:
     name_validate_unique(
-        siblings=Endpoint.objects.filter(service=service),
+        siblings=Endpoint.all_objects.filter(service=service),
         value=path,
         owner=service,
         what=f"the endpoint {path}",
@@ -337,7 +346,7 @@ def _environment_for_url(*, workspace: Workspace, url: str) -> Environment | Non
 
 
 def _free_environment_name(service: Service) -> str:
-    taken = set(service.environments.values_list("name", flat=True))
+    taken = set(Environment.all_objects.filter(service=service).values_list("name", flat=True))
     return next(
         name
         for name in ("default", *(f"default-{n}" for n in range(2, len(taken) + 3)))

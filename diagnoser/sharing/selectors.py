@@ -79,19 +79,31 @@ def drift_report_document(*, report: DriftReport) -> dict[str, Any]:
     return redacted(report_as_dict(report=report), secret_values(environments=environments))
 
 
+def share_links_working(*, links: QuerySet[ShareLink]) -> QuerySet[ShareLink]:
+    """Those still opening their snapshot: neither revoked nor expired."""
+    return links.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
 def share_link_resolve(*, token: str) -> ShareLink | None:
     """The live link the token opens: looked up by hash, so the token is never compared."""
-    return ShareLink.objects.filter(
-        token_hash=token_digest(token), revoked_at__isnull=True, expires_at__gt=timezone.now()
+    return share_links_working(
+        links=ShareLink.objects.filter(token_hash=token_digest(token))
     ).first()
 
 
 def share_links_active(*, workspace: Workspace) -> QuerySet[ShareLink]:
     return (
-        ShareLink.objects.filter(
-            workspace=workspace, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        )
+        share_links_working(links=ShareLink.objects.filter(workspace=workspace))
         .defer("snapshot")
         .select_related("created_by")
         .order_by("-created_at")
+    )
+
+
+def share_links_of(
+    *, runs: QuerySet[ProbeRun], reports: QuerySet[DriftReport]
+) -> QuerySet[ShareLink]:
+    """The links to any of these runs or drift reports, revoked and expired ones too."""
+    return ShareLink.objects.filter(run__in=runs) | ShareLink.objects.filter(
+        drift_report__in=reports
     )
