@@ -13,8 +13,10 @@ from tests.monitoring.fixtures import LOOPBACK
 from tests.web.pages_data import probe, record
 
 pytestmark = pytest.mark.django_db
-# Session, user, workspace (view and switcher), workspace list, then the page's own reads.
-QUERIES = {"overview": 10, "service": 9, "endpoint": 9, "history": 7}
+# Session, user, workspace (view and switcher), workspace list, then the page's own reads
+# (the overview's and service page's include their Archived lists; the service page also
+# lists its environments with their secret headers).
+QUERIES = {"overview": 11, "service": 13, "endpoint": 9, "history": 7}
 
 
 @pytest.fixture

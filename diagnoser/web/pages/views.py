@@ -16,6 +16,11 @@ from diagnoser.access import (
     member_service,
 )
 from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.inventory.selectors import (
+    archived_endpoints,
+    archived_environments,
+    archived_services,
+)
 from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.models import StoredFinding
 from diagnoser.monitoring.selectors import HISTORY_CHANGES, method_history
@@ -29,7 +34,7 @@ from diagnoser.web.pages.endpoint import (
     panel_for,
 )
 from diagnoser.web.pages.overview import overview_blocks
-from diagnoser.web.pages.service import service_grid
+from diagnoser.web.pages.service import environment_rows, service_grid
 
 
 def _page(
@@ -45,7 +50,9 @@ def _page(
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     workspace = current_workspace(request)
     blocks = overview_blocks(workspace=workspace) if workspace is not None else []
-    context = {"workspace": workspace, "blocks": blocks}
+    context: dict[str, object] = {"workspace": workspace, "blocks": blocks}
+    if not request.htmx and workspace is not None:
+        context["archived"] = archived_services(workspace=workspace)
     return _page(
         request, context, page="web/pages/overview.html", partial="web/pages/_overview_rows.html"
     )
@@ -56,7 +63,14 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
 def service(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     found = member_service(request, service_id)
     grid = service_grid(service=found, page_number=request.GET.get("page"))
-    return render(request, "web/pages/service.html", {"service": found, "grid": grid})
+    context = {
+        "service": found,
+        "grid": grid,
+        "environments": environment_rows(service=found),
+        "archived_environments": archived_environments(service=found),
+        "archived_endpoints": archived_endpoints(service=found),
+    }
+    return render(request, "web/pages/service.html", context)
 
 
 @require_GET

@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from diagnoser.web.routes import under
-from diagnoser.web.setup import diagnose, endpoint_views, inventory_views
+from diagnoser.web.setup import diagnose, endpoint_views, inventory_views, lifecycle
 
 _SERVICE = "services/<int:service_id>/"
 _ENV = f"{_SERVICE}environments/<int:environment_id>/"
@@ -23,6 +23,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
             "endpoints/<int:endpoint_id>/edit/": endpoint_views.endpoint_edit,
             "endpoints/samples/": endpoint_views.endpoint_samples,
             "endpoints/bulk/": endpoint_views.endpoints_bulk,
+            "archive/": lifecycle.service_archive,
+            "restore/": lifecycle.service_restore,
+            "delete/": lifecycle.service_delete,
+            "endpoints/<int:endpoint_id>/archive/": lifecycle.endpoint_archive,
+            "endpoints/<int:endpoint_id>/restore/": lifecycle.endpoint_restore,
+            "endpoints/<int:endpoint_id>/delete/": lifecycle.endpoint_delete,
+            "drift-checks/<int:check_id>/delete/": lifecycle.drift_check_remove,
         },
     ),
     *under(
@@ -31,6 +38,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
             "edit/": inventory_views.environment_edit,
             "headers/": inventory_views.secret_header_save,
             "headers/<int:header_id>/delete/": inventory_views.secret_header_remove,
+            "archive/": lifecycle.environment_archive,
+            "restore/": lifecycle.environment_restore,
+            "delete/": lifecycle.environment_delete,
         },
     ),
 ]
