@@ -12,6 +12,7 @@ from diagnoser.inventory.services import (
     service_create,
     workspace_create,
 )
+from diagnoser.monitoring.as_code import import_inventory
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.selectors import target_statuses
 from diagnoser.monitoring.services.archive import (
@@ -21,8 +22,9 @@ from diagnoser.monitoring.services.archive import (
     service_archive,
     service_restore,
 )
-from diagnoser.monitoring.services.drift_checks import drift_check_create
+from diagnoser.monitoring.services.drift_checks import drift_check_create, drift_check_targets
 from diagnoser.monitoring.services.probe_schedules import runs_enqueue_due
+from tests.web.pages_data import probed_specimen
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +102,28 @@ def test_an_archived_name_is_still_taken_and_the_refusal_says_where_it_is(shop):
 
     with pytest.raises(ValidationError, match="archived: restore it from the Archived list"):
         environment_create(service=shop, name="staging", base_url="https://new.shop.test")
+
+
+def test_pruning_by_import_deletes_probed_environments_and_endpoints_with_their_runs(
+    specimens, settings
+):
+    workspace = workspace_create(name="team")
+    probed_specimen(specimens, settings, workspace=workspace, paths=("/items", "/health"))
+    text = "workspace: team\nservices:\n- name: shop\n  endpoints:\n  - path: /items\n"
+
+    import_inventory(text, prune=True)
+
+    assert not Environment.all_objects.exists()
+    assert list(Endpoint.all_objects.values_list("path", flat=True)) == ["/items"]
+    assert not ProbeRun.objects.exists()
+
+
+def test_a_drift_check_whose_chosen_environments_are_archived_compares_none(shop):
+    staging = shop.environments.get(name="staging")
+    check = drift_check_create(service=shop, name="staging only", environments=[staging])
+
+    before = drift_check_targets(check=check)
+    environment_archive(environment=staging)
+
+    assert {e.name for _, e in before} == {"staging"}
+    assert drift_check_targets(check=check) == []
