@@ -135,7 +135,7 @@ def test_an_archived_environment_leaves_the_service_page_and_is_listed_to_restor
     page = alice.get(reverse("web:service", args=[shop.id])).content.decode()
 
     assert list(Environment.objects.values_list("name", flat=True)) == ["prod"]
-    assert "Environment staging</th>" in page
+    assert "Environment <span>staging</span></th>" in page
     assert reverse("web:environment_restore", args=[shop.id, staging.id]) in page
 
 

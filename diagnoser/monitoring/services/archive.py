@@ -7,6 +7,8 @@ brings back exactly those and not what was archived on its own before. Deleted: 
 with its history (runs, observations, and for a service its drift checks and reports).
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,27 +46,28 @@ def service_restore(*, service: Service) -> Service:
     return service
 
 
+def _stamp(thing: Environment | Endpoint, archived_at: datetime | None) -> None:
+    thing.archived_at = archived_at
+    thing.save(update_fields=["archived_at"])
+
+
 def environment_archive(*, environment: Environment) -> Environment:
-    environment.archived_at = timezone.now()
-    environment.save(update_fields=["archived_at"])
+    _stamp(environment, timezone.now())
     return environment
 
 
 def environment_restore(*, environment: Environment) -> Environment:
-    environment.archived_at = None
-    environment.save(update_fields=["archived_at"])
+    _stamp(environment, None)
     return environment
 
 
 def endpoint_archive(*, endpoint: Endpoint) -> Endpoint:
-    endpoint.archived_at = timezone.now()
-    endpoint.save(update_fields=["archived_at"])
+    _stamp(endpoint, timezone.now())
     return endpoint
 
 
 def endpoint_restore(*, endpoint: Endpoint) -> Endpoint:
-    endpoint.archived_at = None
-    endpoint.save(update_fields=["archived_at"])
+    _stamp(endpoint, None)
     return endpoint
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from diagnoser.access import member_drift_check, member_endpoint, member_environment, member_service
 from diagnoser.htmx import HtmxHttpRequest
-from diagnoser.inventory.models import Endpoint, Service
+from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.selectors.impact import (
     History,
     drift_check_history,
@@ -65,6 +65,19 @@ class Subject:
         ]
 
 
+def _delete(
+    request: HtmxHttpRequest, subject: Subject, remove: Callable[[], object], *, done: str
+) -> HttpResponse:
+    """Delete after confirmation, its share links first: their tokens then answer the
+    not-found page."""
+
+    def perform() -> None:
+        share_links_drop(runs=subject.history.runs, reports=subject.history.reports)
+        remove()
+
+    return _confirm(request, subject=subject, action=DELETE, perform=perform, done=done)
+
+
 def _confirm(
     request: HtmxHttpRequest,
     *,
@@ -86,7 +99,7 @@ def _confirm(
     return render(request, "web/setup/confirm.html", context, status=400 if error else 200)
 
 
-# Services
+# Services: archived and restored from the overview, from their edit page
 
 
 def _service_subject(service: Service) -> Subject:
@@ -130,23 +143,52 @@ def service_restore(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
 @login_required
 def service_delete(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     service = member_service(request, service_id, archived=True)
-    subject = _service_subject(service)
-
-    def perform() -> None:
-        share_links_drop(runs=subject.history.runs, reports=subject.history.reports)
-        archive.service_delete(service=service)
-
-    return _confirm(
-        request, subject=subject, action=DELETE, perform=perform, done=reverse("web:overview")
+    return _delete(
+        request,
+        _service_subject(service),
+        lambda: archive.service_delete(service=service),
+        done=reverse("web:overview"),
     )
 
 
-# Environments and endpoints: listed, and restored, on their service's page
+# Environments and endpoints: listed, archived and restored on their service's page
 
 
 def _part_subject(*, kind: str, name: str, history: History, service_id: int) -> Subject:
     page = reverse("web:service", args=[service_id])
     return Subject(kind=kind, name=name, history=history, back=page, restore_from=page)
+
+
+def _environment_subject(environment: Environment) -> Subject:
+    return _part_subject(
+        kind="environment",
+        name=str(environment),
+        history=environment_history(environment=environment),
+        service_id=environment.service_id,
+    )
+
+
+def _endpoint_subject(endpoint: Endpoint) -> Subject:
+    return _part_subject(
+        kind="endpoint",
+        name=f"{endpoint.service.name} {endpoint.path}",
+        history=endpoint_history(endpoint=endpoint),
+        service_id=endpoint.service_id,
+    )
+
+
+def _archive_part(
+    request: HtmxHttpRequest, subject: Subject, perform: Callable[[], object]
+) -> HttpResponse:
+    return _confirm(request, subject=subject, action=ARCHIVE, perform=perform, done=subject.back)
+
+
+def _restored_part(request: HtmxHttpRequest, subject: Subject) -> HttpResponse:
+    messages.success(
+        request,
+        f"{subject.kind.capitalize()} {subject.name} restored: probed on its schedule again.",
+    )
+    return redirect(subject.back)
 
 
 @require_http_methods(["GET", "POST"])
@@ -155,18 +197,10 @@ def environment_archive(
     request: HtmxHttpRequest, service_id: int, environment_id: int
 ) -> HttpResponse:
     environment = member_environment(request, service_id, environment_id)
-    subject = _part_subject(
-        kind="environment",
-        name=str(environment),
-        history=environment_history(environment=environment),
-        service_id=service_id,
-    )
-    return _confirm(
+    return _archive_part(
         request,
-        subject=subject,
-        action=ARCHIVE,
-        perform=lambda: archive.environment_archive(environment=environment),
-        done=subject.back,
+        _environment_subject(environment),
+        lambda: archive.environment_archive(environment=environment),
     )
 
 
@@ -177,8 +211,7 @@ def environment_restore(
 ) -> HttpResponse:
     environment = member_environment(request, service_id, environment_id, archived=True)
     archive.environment_restore(environment=environment)
-    messages.success(request, f"Environment {environment} restored: probed on its schedule again.")
-    return redirect("web:service", service_id=service_id)
+    return _restored_part(request, _environment_subject(environment))
 
 
 @require_http_methods(["GET", "POST"])
@@ -187,40 +220,21 @@ def environment_delete(
     request: HtmxHttpRequest, service_id: int, environment_id: int
 ) -> HttpResponse:
     environment = member_environment(request, service_id, environment_id, archived=True)
-    subject = _part_subject(
-        kind="environment",
-        name=str(environment),
-        history=environment_history(environment=environment),
-        service_id=service_id,
+    subject = _environment_subject(environment)
+    return _delete(
+        request,
+        subject,
+        lambda: archive.environment_delete(environment=environment),
+        done=subject.back,
     )
-
-    def perform() -> None:
-        share_links_drop(runs=subject.history.runs, reports=subject.history.reports)
-        archive.environment_delete(environment=environment)
-
-    return _confirm(request, subject=subject, action=DELETE, perform=perform, done=subject.back)
-
-
-def _endpoint_name(endpoint: Endpoint) -> str:
-    return f"{endpoint.service.name} {endpoint.path}"
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def endpoint_archive(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
     endpoint = member_endpoint(request, service_id, endpoint_id)
-    subject = _part_subject(
-        kind="endpoint",
-        name=_endpoint_name(endpoint),
-        history=endpoint_history(endpoint=endpoint),
-        service_id=service_id,
-    )
-    return _confirm(
-        request,
-        subject=subject,
-        action=ARCHIVE,
-        perform=lambda: archive.endpoint_archive(endpoint=endpoint),
-        done=subject.back,
+    return _archive_part(
+        request, _endpoint_subject(endpoint), lambda: archive.endpoint_archive(endpoint=endpoint)
     )
 
 
@@ -229,28 +243,17 @@ def endpoint_archive(request: HtmxHttpRequest, service_id: int, endpoint_id: int
 def endpoint_restore(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
     endpoint = member_endpoint(request, service_id, endpoint_id, archived=True)
     archive.endpoint_restore(endpoint=endpoint)
-    messages.success(
-        request, f"Endpoint {_endpoint_name(endpoint)} restored: probed on its schedule again."
-    )
-    return redirect("web:service", service_id=service_id)
+    return _restored_part(request, _endpoint_subject(endpoint))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def endpoint_delete(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
     endpoint = member_endpoint(request, service_id, endpoint_id, archived=True)
-    subject = _part_subject(
-        kind="endpoint",
-        name=_endpoint_name(endpoint),
-        history=endpoint_history(endpoint=endpoint),
-        service_id=service_id,
+    subject = _endpoint_subject(endpoint)
+    return _delete(
+        request, subject, lambda: archive.endpoint_delete(endpoint=endpoint), done=subject.back
     )
-
-    def perform() -> None:
-        share_links_drop(runs=subject.history.runs, reports=subject.history.reports)
-        archive.endpoint_delete(endpoint=endpoint)
-
-    return _confirm(request, subject=subject, action=DELETE, perform=perform, done=subject.back)
 
 
 @require_http_methods(["GET", "POST"])
@@ -266,9 +269,4 @@ def drift_check_remove(request: HtmxHttpRequest, service_id: int, check_id: int)
         back=page,
         restore_from=page,
     )
-
-    def perform() -> None:
-        share_links_drop(runs=subject.history.runs, reports=subject.history.reports)
-        drift_check_delete(check=check)
-
-    return _confirm(request, subject=subject, action=DELETE, perform=perform, done=page)
+    return _delete(request, subject, lambda: drift_check_delete(check=check), done=page)
