@@ -3,10 +3,12 @@ inventory import), so an address that could never be probed is refused at once i
 of failing every run later. Nothing here connects: literal addresses need no DNS."""
 
 import ipaddress
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
 
+from diagnoser.inventory import destinations
 from diagnoser.inventory.models import Environment
 from diagnoser.inventory.services import (
     base_url_validate,
@@ -16,6 +18,7 @@ from diagnoser.inventory.services import (
     workspace_create,
 )
 from diagnoser.monitoring.as_code import InventoryError, import_inventory
+from diagnoser.probing import transport
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +92,21 @@ def test_the_inventory_import_refuses_it_naming_the_line():
 
     with pytest.raises(InventoryError, match=r"line 5.*cloud metadata address"):
         import_inventory(text)
+
+
+def test_a_resolver_that_hangs_does_not_hold_up_entry(monkeypatch):
+    released = threading.Event()
+
+    def hanging(host: str, port: int) -> list[str]:
+        released.wait(10)
+        return ["169.254.169.254"]
+
+    monkeypatch.setattr(destinations, "ENTRY_RESOLVE_SECONDS", 0.1)
+    monkeypatch.setattr(transport, "resolve", hanging)
+    try:
+        normal, note = base_url_validate("https://slow.example.test")
+    finally:
+        released.set()
+
+    assert normal == "https://slow.example.test"
+    assert "does not resolve from here right now" in note
