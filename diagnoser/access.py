@@ -69,10 +69,12 @@ def get_for_member(
 # workspace), so no view adds a query per related row.
 
 
-def member_service(request: HttpRequest, service_id: int) -> inventory.Service:
-    return get_for_member(
-        request, inventory.Service.objects.select_related("workspace"), "workspace", id=service_id
-    )
+def member_service(
+    request: HttpRequest, service_id: int, *, archived: bool = False
+) -> inventory.Service:
+    """archived: the service even if it is archived (to restore or delete it)."""
+    services = inventory.Service.all_objects if archived else inventory.Service.objects
+    return get_for_member(request, services.select_related("workspace"), "workspace", id=service_id)
 
 
 def _in_service(
@@ -89,20 +91,17 @@ def _in_service(
 
 
 def member_environment(
-    request: HttpRequest, service_id: int, environment_id: int
+    request: HttpRequest, service_id: int, environment_id: int, *, archived: bool = False
 ) -> inventory.Environment:
-    return _in_service(
-        request,
-        inventory.Environment.objects.all(),
-        service_id=service_id,
-        object_id=environment_id,
-    )
+    environments = inventory.Environment.all_objects if archived else inventory.Environment.objects
+    return _in_service(request, environments.all(), service_id=service_id, object_id=environment_id)
 
 
-def member_endpoint(request: HttpRequest, service_id: int, endpoint_id: int) -> inventory.Endpoint:
-    return _in_service(
-        request, inventory.Endpoint.objects.all(), service_id=service_id, object_id=endpoint_id
-    )
+def member_endpoint(
+    request: HttpRequest, service_id: int, endpoint_id: int, *, archived: bool = False
+) -> inventory.Endpoint:
+    endpoints = inventory.Endpoint.all_objects if archived else inventory.Endpoint.objects
+    return _in_service(request, endpoints.all(), service_id=service_id, object_id=endpoint_id)
 
 
 def member_secret_header(

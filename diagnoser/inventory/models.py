@@ -1,11 +1,26 @@
 """What a team registers: services, their environments and endpoints, probe secrets."""
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Manager
 
 from diagnoser.inventory import crypto
 from diagnoser.inventory.fields import EncryptedTextField
 from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy
+
+_Archivable = TypeVar("_Archivable", bound=models.Model)
+
+
+class LiveManager(models.Manager[_Archivable]):
+    """What is not archived. The default manager of services, environments and endpoints,
+    so the overview, scheduling, drift, status and the related managers
+    (service.environments) leave archived things out without each saying so; the
+    `all_objects` manager reaches them (restore, delete, name clashes)."""
+
+    def get_queryset(self) -> models.QuerySet[_Archivable]:
+        return super().get_queryset().filter(archived_at__isnull=True)
 
 
 class Workspace(models.Model):
@@ -55,6 +70,13 @@ class Service(models.Model):
     # Where the service's OpenAPI document was last imported from by URL: re-fetched on
     # beat's schedule so the endpoints' contracts follow the document.
     openapi_url = models.URLField(max_length=500, blank=True)
+    # Archived: kept with its history but out of every list, schedule and check. Archiving
+    # a service stamps its environments and endpoints with the same time, so restoring it
+    # brings back exactly those (monitoring/services/archive.py).
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveManager()
+    all_objects: Manager["Service"] = Manager()
 
     class Meta:
         ordering = ["name"]
@@ -84,6 +106,10 @@ class Environment(models.Model):
     # null: the service's interval. A production environment may be probed less often.
     probe_every = models.PositiveIntegerField(null=True, blank=True)
     probing_paused = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveManager()
+    all_objects: Manager["Environment"] = Manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -131,6 +157,10 @@ class Endpoint(models.Model):
     # Where declared_methods came from: "" when typed in, else the OpenAPI document's
     # title, version and spec version ("Shop API 1.4 (OpenAPI 3.1)").
     contract_source = models.CharField(max_length=300, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveManager()
+    all_objects: Manager["Endpoint"] = Manager()
 
     class Meta:
         ordering = ["path"]

@@ -66,3 +66,26 @@ CONTRACT_CHANGES_SHOWN = 10
 def contract_changes(*, endpoint: Endpoint) -> tuple[ContractChange, ...]:
     """The newest changes of the endpoint's declared methods, newest first (one query)."""
     return tuple(endpoint.contract_changes.all()[:CONTRACT_CHANGES_SHOWN])
+
+
+def archived_services(*, workspace: Workspace) -> QuerySet[Service]:
+    return Service.all_objects.filter(workspace=workspace, archived_at__isnull=False).order_by(
+        "name"
+    )
+
+
+def archived_environments(*, service: Service) -> QuerySet[Environment]:
+    """Archived on their own (a service's own archiving hides the service page too)."""
+    return Environment.all_objects.filter(service=service, archived_at__isnull=False).order_by(
+        "name"
+    )
+
+
+def archived_endpoints(*, service: Service) -> QuerySet[Endpoint]:
+    return Endpoint.all_objects.filter(service=service, archived_at__isnull=False).order_by("path")
+
+
+def environments_with_headers(*, service: Service) -> list[Environment]:
+    """The service's environments with their secret headers (masked on the page), in two
+    queries."""
+    return list(service.environments.prefetch_related("secret_headers"))

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
+from diagnoser.inventory.destinations import UNRESOLVED_NOTE, destination_check
 from diagnoser.inventory.models import (
     Endpoint,
     Environment,
@@ -19,6 +20,7 @@ from diagnoser.inventory.models import (
     Service,
     Workspace,
 )
+from diagnoser.probing.guard import BlockedAddress
 from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy
 from diagnoser.probing.urls import InvalidTarget, fill_path, validate_header, validate_target_url
 
@@ -64,15 +66,24 @@ def name_validate_unique(
     clash = siblings.filter(**{field: value})
     if instance is not None and instance.pk is not None:
         clash = clash.exclude(pk=instance.pk)
-    if clash.exists():
-        raise ValidationError({field: f"{owner.name} already has {what}"})
+    found = clash.first()
+    if found is None:
+        return
+    if getattr(found, "archived_at", None) is not None:
+        raise ValidationError(
+            {
+                field: f"{owner.name} already has {what}, archived: restore it from the "
+                "Archived list, or delete it there to use the name again"
+            }
+        )
+    raise ValidationError({field: f"{owner.name} already has {what}"})
 
 
 def service_name_validate(
     *, workspace: Workspace, name: str, service: Service | None = None
 ) -> None:
     name_validate_unique(
-        siblings=Service.objects.filter(workspace=workspace),
+        siblings=Service.all_objects.filter(workspace=workspace),
         value=name,
         owner=workspace,
         what=f"a service named {name!r}",
@@ -84,7 +95,7 @@ def environment_name_validate(
     *, service: Service, name: str, environment: Environment | None = None
 ) -> None:
     name_validate_unique(
-        siblings=Environment.objects.filter(service=service),
+        siblings=Environment.all_objects.filter(service=service),
         value=name,
         owner=service,
         what=f"an environment named {name!r}",
@@ -94,7 +105,7 @@ def environment_name_validate(
 
 def endpoint_path_validate(*, service: Service, path: str) -> None:
     name_validate_unique(
-        siblings=Endpoint.objects.filter(service=service),
+        siblings=Endpoint.all_objects.filter(service=service),
         value=path,
         owner=service,
         what=f"the endpoint {path}",
@@ -137,14 +148,28 @@ def service_create(*, workspace: Workspace, name: str) -> Service:
     return Service.objects.create(workspace=workspace, name=name)
 
 
-def validate_base_url(url: str) -> str:
+def base_url_validate(url: str) -> tuple[str, str]:
+    """The base URL in normal form and a note ("" or why it could not be checked fully).
+
+    Refuses what the probe guard would refuse on every run (a cloud metadata address, a
+    refused range not in DIAGNOSER_ALLOW_NETWORKS, a blocked port), for literal addresses
+    and names that resolve now; a name that does not resolve is accepted with a note."""
     try:
         normal = validate_target_url(url)
     except InvalidTarget as error:
         raise ValidationError({"base_url": str(error)}) from None
     if urlsplit(normal).query:
         raise ValidationError({"base_url": "a base URL has no query; put it in the endpoints"})
-    return normal.rstrip("/")
+    try:
+        resolved = destination_check(normal)
+    except BlockedAddress as error:
+        raise ValidationError({"base_url": f"probes could never go there: {error}"}) from None
+    note = "" if resolved else UNRESOLVED_NOTE.format(host=urlsplit(normal).hostname)
+    return normal.rstrip("/"), note
+
+
+def validate_base_url(url: str) -> str:
+    return base_url_validate(url)[0]
 
 
 def _validate_policy(policy: str | None, field: str) -> None:
@@ -326,7 +351,7 @@ def _environment_for_url(*, workspace: Workspace, url: str) -> Environment | Non
 
 
 def _free_environment_name(service: Service) -> str:
-    taken = set(service.environments.values_list("name", flat=True))
+    taken = set(Environment.all_objects.filter(service=service).values_list("name", flat=True))
     return next(
         name
         for name in ("default", *(f"default-{n}" for n in range(2, len(taken) + 3)))

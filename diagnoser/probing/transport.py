@@ -50,21 +50,23 @@ def resolve(host: str, port: int) -> list[str]:
     return list(seen)
 
 
-def check_destination(url: str, policy: AddressPolicy) -> None:
+def check_destination(url: str, policy: AddressPolicy) -> bool:
     """Raise BlockedAddress if the host of `url` (valid, as `validate_target_url` returns
-    it) resolves to any address `policy` refuses.
+    it) resolves to any address `policy` refuses; False if it does not resolve now.
 
-    For URLs a user saves to be requested later (webhooks), so they hear at once that it
-    points inside. A name that does not resolve now passes: every request checks again.
+    For URLs a user saves to be requested later (webhooks, base URLs), so they hear at
+    once that it points inside. Nothing is connected to. A name that does not resolve now
+    passes: every request checks again.
     """
     parts = urlsplit(url)
     port = parts.port or DEFAULT_PORTS[parts.scheme]
     try:
         addresses = resolve(parts.hostname or "", port)
     except (OSError, UnicodeError):
-        return
+        return False
     for ip in addresses:
         policy.check(ip, port, host=parts.hostname)
+    return True
 
 
 def _open_socket(

@@ -106,10 +106,15 @@ def drift_report_document(*, report: DriftReport) -> dict[str, Any]:
     return redacted(report_as_dict(report=report), secret_values(environments=environments))
 
 
+def share_links_working(*, links: QuerySet[ShareLink]) -> QuerySet[ShareLink]:
+    """Those still opening their snapshot: neither revoked nor expired."""
+    return links.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
 def share_link_resolve(*, token: str) -> ShareLink | None:
     """The live link the token opens: looked up by hash, so the token is never compared."""
-    return ShareLink.objects.filter(
-        token_hash=token_digest(token), revoked_at__isnull=True, expires_at__gt=timezone.now()
+    return share_links_working(
+        links=ShareLink.objects.filter(token_hash=token_digest(token))
     ).first()
 
 
@@ -123,7 +128,7 @@ def _links(workspace: Workspace) -> QuerySet[ShareLink]:
 
 
 def share_links_active(*, workspace: Workspace) -> QuerySet[ShareLink]:
-    return _links(workspace).filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return share_links_working(links=_links(workspace))
 
 
 # Ended links listed at most: they are history, and the newest say what happened lately.
@@ -134,3 +139,12 @@ def share_links_ended(*, workspace: Workspace) -> QuerySet[ShareLink]:
     """Revoked or expired links, newest first (ENDED_SHOWN of them)."""
     ended = Q(revoked_at__isnull=False) | Q(expires_at__lte=timezone.now())
     return _links(workspace).filter(ended)[:ENDED_SHOWN]
+
+
+def share_links_of(
+    *, runs: QuerySet[ProbeRun], reports: QuerySet[DriftReport]
+) -> QuerySet[ShareLink]:
+    """The links to any of these runs or drift reports, revoked and expired ones too."""
+    return ShareLink.objects.filter(run__in=runs) | ShareLink.objects.filter(
+        drift_report__in=reports
+    )

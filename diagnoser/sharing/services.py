@@ -1,9 +1,11 @@
-"""Writes for sharing: make a link (freezing its snapshot) and revoke one."""
+"""Writes for sharing: make a link (freezing its snapshot), revoke one, and drop the
+links of history that is being deleted."""
 
 import secrets
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from diagnoser.inventory.models import Endpoint
@@ -18,6 +20,7 @@ from diagnoser.sharing.selectors import (
     endpoint_title,
     run_document,
     run_title,
+    share_links_of,
     token_digest,
 )
 
@@ -109,3 +112,11 @@ def share_link_revoke(*, link: ShareLink, user: User) -> ShareLink:
     )
     link.refresh_from_db()
     return link
+
+
+def share_links_drop(*, runs: QuerySet[ProbeRun], reports: QuerySet[DriftReport]) -> int:
+    """Delete the links to runs or reports that are being deleted, before they are: a
+    link's snapshot would outlive its subject, and deleting means gone. Their tokens then
+    answer the not-found page, as unknown ones do. How many links went."""
+    deleted, _ = share_links_of(runs=runs, reports=reports).delete()
+    return deleted

@@ -92,8 +92,8 @@ def test_secret_headers_are_redacted_in_stored_observations(specimens):
 
 
 def test_a_target_the_guard_refuses_fails_the_run_with_the_reason(specimens, settings):
-    settings.DIAGNOSER_ALLOW_NETWORKS = []
     endpoint, environment = _target(specimens)
+    settings.DIAGNOSER_ALLOW_NETWORKS = []  # admitted when registered, refused since
     run = run_request(endpoint=endpoint, environment=environment)
     done = wait_for(lambda: _finished(run.id))
     errors = {o["error_kind"] for o in done.observation.observations}

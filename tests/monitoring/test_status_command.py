@@ -11,6 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from diagnoser.inventory.services import workspace_create
+from diagnoser.monitoring.services.archive import (
+    endpoint_archive,
+    environment_archive,
+    service_archive,
+)
 from tests.factories import specimen_service
 from tests.web.pages_data import probed_specimen
 
@@ -129,3 +134,20 @@ def test_the_status_reads_as_few_statements_for_many_targets_as_for_one(specimen
         assert len(json.loads(_status("--json"))) > 10
 
     assert len(many) == len(one)
+
+
+def test_archived_services_environments_and_endpoints_are_left_out(specimens):
+    acme = workspace_create(name="acme")
+    shop = specimen_service(specimens, workspace=acme, paths=["/items", "/health"])
+    specimen_service(specimens, workspace=acme, paths=["/items"], name="old")
+    endpoint_archive(endpoint=shop.endpoints.get(path="/health"))
+    environment_archive(environment=shop.environments.get(name="staging"))
+    service_archive(service=acme.services.get(name="old"))
+
+    document = json.loads(_status("--json"))
+
+    assert {(t["service"], t["endpoint"], t["environment"]) for t in document} == {
+        ("shop", "/items", "prod")
+    }
+    with pytest.raises(CommandError, match="no service named 'old'"):
+        _status("old")

@@ -15,10 +15,11 @@ from tests.web.pages_data import probe, record
 pytestmark = pytest.mark.django_db
 # Session, user, workspace (view and switcher), workspace list, then the page's own reads.
 # The overview: verdicts, counts by (service, environment, severity, drift), counts by
-# rule, the page, service and environment names and the shown targets' worst findings.
-# The service page also reads its alert channels with their last delivery (one query);
+# rule, the page, service and environment names, the shown targets' worst findings and
+# the Archived services. The service page also reads its alert channels with their last
+# delivery (one query), its environments with their secret headers and its Archived lists;
 # the endpoint page its status strips (three) and its contract changes (one).
-QUERIES = {"overview": 12, "service": 10, "endpoint": 13, "history": 7}
+QUERIES = {"overview": 13, "service": 14, "endpoint": 13, "history": 7}
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, 
 from diagnoser.monitoring.as_code.entries import import_endpoint, import_environment
 from diagnoser.monitoring.as_code.openapi import import_openapi
 from diagnoser.monitoring.queue import BrokerUnavailable
+from diagnoser.monitoring.services.archive import endpoint_delete, environment_delete
 from diagnoser.monitoring.services.drift_checks import drift_check_delete
 from diagnoser.monitoring.services.probe_schedules import (
     service_schedule_update,
@@ -135,8 +136,8 @@ def _prune(
         drift_check_delete(check=check)
         summary.deleted.append(f"drift check {service.name}/{check.name}")
     for environment in service.environments.exclude(name__in=envs):
-        environment.delete()
+        environment_delete(environment=environment)
         summary.deleted.append(f"environment {service.name}/{environment.name}")
     for endpoint in service.endpoints.exclude(path__in=paths):
-        endpoint.delete()
+        endpoint_delete(endpoint=endpoint)
         summary.deleted.append(f"endpoint {service.name} {endpoint.path}")

@@ -149,7 +149,17 @@ def drift_check_delete(*, check: DriftCheck) -> None:
 
 
 def drift_check_targets(*, check: DriftCheck) -> list[tuple[Endpoint, Environment]]:
-    """What a run of the check probes: its selection, or the whole service when none."""
-    endpoints = list(check.endpoints.all()) or list(check.service.endpoints.all())
-    environments = list(check.environments.all()) or list(check.service.environments.all())
+    """What a run of the check probes: its selection, or the whole service when none.
+
+    Archived ones are left out (the related managers hide them); a selection whose every
+    member is archived selects nothing, not the whole service."""
+    endpoints = list(check.endpoints.all())
+    if not endpoints and not DriftCheck.endpoints.through.objects.filter(driftcheck=check).exists():
+        endpoints = list(check.service.endpoints.all())
+    environments = list(check.environments.all())
+    if (
+        not environments
+        and not DriftCheck.environments.through.objects.filter(driftcheck=check).exists()
+    ):
+        environments = list(check.service.environments.all())
     return [(endpoint, environment) for endpoint in endpoints for environment in environments]

@@ -106,7 +106,8 @@ def drift_check_schedule_sync(*, check: DriftCheck) -> PeriodicTask | None:
         "kwargs": json.dumps({"check_id": check.id, "trigger": Trigger.SCHEDULE.value}),
         "interval": interval,
         "crontab": crontab,
-        "enabled": check.enabled,
+        # An archived service's checks keep their schedule, switched off until restored.
+        "enabled": check.enabled and check.service.archived_at is None,
         "description": f"Drift check {check}",
     }
     task = check.periodic_task

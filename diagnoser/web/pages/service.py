@@ -12,9 +12,12 @@ from django.utils.safestring import SafeString
 from diagnoser.analysis.drift import pairwise_changes
 from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
 from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.inventory.selectors import environments_with_headers
 from diagnoser.monitoring.selectors import endpoint_page, latest_results, service_environments
+from diagnoser.monitoring.services.drift_schedules import format_every
 from diagnoser.presentation.verdicts import verdict_label
-from diagnoser.probing.model import PLAIN_METHODS
+from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy
+from diagnoser.probing.plan import describe_policy
 from diagnoser.web.pages.latest import FindingBrief, brief, exact_time
 
 # Endpoints per page: a page of 3 environments stays a quick read and a quick render.
@@ -172,3 +175,35 @@ def service_grid(*, service: Service, page_number: str | int | None = None) -> G
         )
     rows = [_row(endpoint, environments, latest.get(endpoint.id, {})) for endpoint in endpoints]
     return Grid(environments=environments, rows=rows, page=page)
+
+
+@dataclass(frozen=True)
+class EnvironmentRow:
+    """An environment as its service page lists it: what it is probed with and how often."""
+
+    environment: Environment
+    policy_title: str  # exactly which requests the policy sends
+    schedule: str  # "every 15m (the service's)", "every 1h", "paused"
+    headers: list[str]  # "Authorization: …7890", masked
+
+
+def _schedule(environment: Environment, service: Service) -> str:
+    if service.probing_paused:
+        return "paused (the service is)"
+    if environment.probing_paused:
+        return "paused"
+    if environment.probe_every is None:
+        return f"every {format_every(service.probe_every)} (the service's)"
+    return f"every {format_every(environment.probe_every)}"
+
+
+def environment_rows(*, service: Service) -> list[EnvironmentRow]:
+    return [
+        EnvironmentRow(
+            environment=env,
+            policy_title=describe_policy(ProbePolicy(env.probe_policy)),
+            schedule=_schedule(env, service),
+            headers=[f"{h.name}: {h.masked()}" for h in env.secret_headers.all()],
+        )
+        for env in environments_with_headers(service=service)
+    ]

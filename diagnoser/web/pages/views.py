@@ -18,6 +18,11 @@ from diagnoser.access import (
     member_service,
 )
 from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.inventory.selectors import (
+    archived_endpoints,
+    archived_environments,
+    archived_services,
+)
 from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.models import StoredFinding
 from diagnoser.monitoring.selectors import HISTORY_CHANGES, STRIP_RUNS, method_history
@@ -35,7 +40,7 @@ from diagnoser.web.pages.endpoint import (
 )
 from diagnoser.web.pages.overview import overview_page
 from diagnoser.web.pages.overview_filters import overview_query
-from diagnoser.web.pages.service import service_grid
+from diagnoser.web.pages.service import environment_rows, service_grid
 from diagnoser.web.setup.contract_forms import OpenAPIImportForm
 
 
@@ -53,13 +58,15 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
     workspace = current_workspace(request)
     query = overview_query(request.GET)
     overview = overview_page(workspace=workspace, query=query) if workspace else None
-    context = {
+    context: dict[str, object] = {
         "workspace": workspace,
         "overview": overview,
         "sorts": SORTS.items(),
         "per_page": PER_PAGE,
         "updated": timezone.now(),
     }
+    if not request.htmx and workspace is not None:
+        context["archived"] = archived_services(workspace=workspace)
     response = _page(
         request,
         context,
@@ -77,12 +84,14 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
 def service(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     found = member_service(request, service_id)
     grid = service_grid(service=found, page_number=request.GET.get("page"))
-    channels = alert_channel_rows(service=found)
     context = {
         "service": found,
         "grid": grid,
-        "channels": channels,
+        "channels": alert_channel_rows(service=found),
         "openapi_form": OpenAPIImportForm(),
+        "environments": environment_rows(service=found),
+        "archived_environments": archived_environments(service=found),
+        "archived_endpoints": archived_endpoints(service=found),
     }
     return render(request, "web/pages/service.html", context)
 

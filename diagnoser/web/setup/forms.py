@@ -18,7 +18,6 @@ from diagnoser.inventory.services import (
     endpoint_path_validate,
     environment_name_validate,
     service_name_validate,
-    validate_base_url,
     validate_endpoint,
 )
 from diagnoser.probing.model import PLAIN_METHODS, UNSAFE_METHODS, ProbePolicy, Target
@@ -276,12 +275,6 @@ class EnvironmentForm(EnvironmentScheduleForm, _ServiceObjectForm[Environment]):
         with field_errors("name"):
             environment_name_validate(service=self.service, name=name, environment=self.instance)
         return name
-
-    def clean_base_url(self) -> str:
-        try:
-            return validate_base_url(self.cleaned_data["base_url"])
-        except ValidationError as error:
-            raise ValidationError(error.message_dict["base_url"]) from None
 
     def clean_cors_origin(self) -> str:
         return clean_origin(self.cleaned_data["cors_origin"])

@@ -21,6 +21,7 @@ from diagnoser.access import (
 from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.inventory.models import DEFAULT_PROBE_EVERY, Environment, Service
 from diagnoser.inventory.services import (
+    base_url_validate,
     environment_create,
     environment_rename,
     environment_update,
@@ -28,7 +29,6 @@ from diagnoser.inventory.services import (
     secret_header_set,
     service_create,
     service_rename,
-    validate_base_url,
 )
 from diagnoser.monitoring.services.drift_schedules import format_every
 from diagnoser.monitoring.services.probe_schedules import (
@@ -303,9 +303,9 @@ def secret_header_remove(
 def validate_base_url_field(request: HtmxHttpRequest) -> HttpResponse:
     """Inline check of a base URL as it is typed (the same check saving applies)."""
     try:
-        normal = validate_base_url(request.POST.get("base_url", ""))
+        normal, note = base_url_validate(request.POST.get("base_url", ""))
     except ValidationError as error:
         context = {"ok": False, "message": " ".join(error.message_dict["base_url"])}
     else:
-        context = {"ok": True, "message": f"Probes will go to {normal}/…"}
+        context = {"ok": True, "message": f"Probes will go to {normal}/…", "note": note}
     return render(request, "web/setup/_field_check.html", context)

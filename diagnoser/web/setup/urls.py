@@ -6,6 +6,7 @@ from diagnoser.web.setup import (
     diagnose,
     endpoint_views,
     inventory_views,
+    lifecycle,
     tokens,
 )
 
@@ -34,6 +35,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
             "endpoints/samples/": endpoint_views.endpoint_samples,
             "endpoints/bulk/": endpoint_views.endpoints_bulk,
             "openapi/": contract_views.openapi_import,
+            "archive/": lifecycle.service_archive,
+            "restore/": lifecycle.service_restore,
+            "delete/": lifecycle.service_delete,
+            "endpoints/<int:endpoint_id>/archive/": lifecycle.endpoint_archive,
+            "endpoints/<int:endpoint_id>/restore/": lifecycle.endpoint_restore,
+            "endpoints/<int:endpoint_id>/delete/": lifecycle.endpoint_delete,
+            "drift-checks/<int:check_id>/delete/": lifecycle.drift_check_remove,
         },
     ),
     *under(
@@ -42,6 +50,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
             "edit/": inventory_views.environment_edit,
             "headers/": inventory_views.secret_header_save,
             "headers/<int:header_id>/delete/": inventory_views.secret_header_remove,
+            "archive/": lifecycle.environment_archive,
+            "restore/": lifecycle.environment_restore,
+            "delete/": lifecycle.environment_delete,
         },
     ),
 ]

@@ -4,7 +4,6 @@ The demo targets are on 127.0.0.1, which the SSRF guard refuses unless the worke
 with DIAGNOSER_ALLOW_NETWORKS admitting it, e.g. DIAGNOSER_ALLOW_NETWORKS=127.0.0.0/8.
 """
 
-import ipaddress
 from typing import Any
 
 import yaml
@@ -68,14 +67,6 @@ class Command(BaseCommand):
             self.stdout.write(f"updated {item}")
         if not summary.changed:
             self.stdout.write("The demo is already registered.")
-        loopback = ipaddress.ip_address("127.0.0.1")
-        if not any(loopback in net for net in settings.DIAGNOSER_ALLOW_NETWORKS):
-            self.stdout.write(
-                self.style.WARNING(
-                    "The demo targets are on 127.0.0.1: start the worker with "
-                    "DIAGNOSER_ALLOW_NETWORKS=127.0.0.0/8 or every probe will be refused."
-                )
-            )
         self.stdout.write(
             "Serve the specimen with `manage.py run_specimen --env staging --port 8701` and "
             "`manage.py run_specimen --env prod --port 8702`."

@@ -44,6 +44,7 @@ from diagnoser.monitoring.management.commands.seed_demo import DEMO_WORKSPACE
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.services.runs import runs_request
+from diagnoser.probing.guard import parse_networks
 
 DEMO_USER = "demo"
 # What the children get to finish their work after SIGTERM: a running probe has a 10 s
@@ -233,6 +234,8 @@ class Command(BaseCommand):
             "probing   127.0.0.1 admitted (DIAGNOSER_ALLOW_NETWORKS) because the demo API "
             "listens on loopback"
         )
+        # Registering checks base URLs against the guard as the children will probe them.
+        settings.DIAGNOSER_ALLOW_NETWORKS = list(parse_networks(_allow_loopback()))
         call_command(
             "seed_demo", staging_url=staging, prod_url=prod, owner=DEMO_USER, stdout=StringIO()
         )
