@@ -14,20 +14,23 @@ from diagnoser.inventory.models import Service
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.services.probe_schedules import targets_probe_now
+from diagnoser.probing.config import EngineConfig
 from diagnoser.probing.outbound import send_once
 
 log = logging.getLogger(__name__)
 
 
-def contract_fetch(*, url: str) -> bytes:
+def contract_fetch(*, url: str, config: EngineConfig | None = None) -> bytes:
     """The document at `url`, read through the probe guard (private addresses refused
-    unless allowlisted, no redirects, a total deadline, at most MAX_DOCUMENT_BYTES)."""
+    unless allowlisted, no redirects, a total deadline, at most MAX_DOCUMENT_BYTES).
+    config: the engine configuration when not the settings' own (the CLI's
+    --allow-private)."""
     if not url.startswith(("http://", "https://")):
         raise ContractInvalid([DocumentError("", f"{url!r} is not an http(s) URL")])
     result = send_once(
         method="GET",
         url=url,
-        config=engine_config(),
+        config=config or engine_config(),
         headers={"Accept": "application/json, application/yaml;q=0.9, */*;q=0.5"},
         max_bytes=MAX_DOCUMENT_BYTES,
     )
