@@ -2,6 +2,7 @@
 pages, and each endpoint doing what the page's button does."""
 
 import json
+from typing import Any
 
 import pytest
 import yaml
@@ -228,7 +229,7 @@ def test_an_openapi_import_makes_contracts_and_a_broken_one_answers_400_with_poi
 ):
     url = reverse("api:openapi_import", args=[shop.id])
     ok = {"200": {"description": "ok"}}
-    document = {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "Shop", "version": "2"},
         "paths": {
