@@ -17,6 +17,7 @@ class AlertEvent(models.TextChoices):
     METHOD_REGRESSION = "method_regression", "Method regressions"
     DRIFT = "drift", "Drift found or resolved"
     PROBE_FAILURE = "probe_failure", "Probe failures"
+    CONTRACT = "contract", "Contract changes"
 
 
 ALERT_EVENT_HELP = {
@@ -24,6 +25,7 @@ ALERT_EVENT_HELP = {
     AlertEvent.METHOD_REGRESSION: "a method that worked now fails",
     AlertEvent.DRIFT: "a drift check found drift, or the drift is gone",
     AlertEvent.PROBE_FAILURE: "a target became unreachable, or its probe run failed",
+    AlertEvent.CONTRACT: "a re-imported OpenAPI document added or removed methods of a path",
 }
 
 

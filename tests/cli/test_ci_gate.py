@@ -225,9 +225,10 @@ def test_one_refused_url_among_several_exits_2_naming_it(broken_gateway: Server)
 TINY_BENCH = ("--targets", "4", "--delay-ms", "5", "--no-startup")
 
 
-def test_the_benchmark_runs_at_a_tiny_size() -> None:
+@pytest.mark.parametrize("mode", [(), ("--openapi",)], ids=["urls", "openapi"])
+def test_the_benchmark_runs_at_a_tiny_size(mode: tuple[str, ...]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bench.ci_gate", *TINY_BENCH],
+        [sys.executable, "-m", "bench.ci_gate", *TINY_BENCH, *mode],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -236,3 +237,4 @@ def test_the_benchmark_runs_at_a_tiny_size() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "wall / floor" in result.stdout
+    assert "targets with a failed probe 0" in result.stdout

@@ -1,9 +1,11 @@
 """Alerts from a real worker, through Apprise's json:// plugin, to a real receiver on
 127.0.0.1 (loopback allowed): what is sent for each event, once, retried, and tested."""
 
+import json
+
 import pytest
 
-from diagnoser.inventory.services import environment_create
+from diagnoser.inventory.services import environment_create, service_create, workspace_create
 from diagnoser.monitoring.alert_models import AlertDelivery, AlertEvent
 from diagnoser.monitoring.models import AlertChannel, DriftReport, ProbeRun
 from diagnoser.monitoring.services.alert_channels import (
@@ -11,7 +13,8 @@ from diagnoser.monitoring.services.alert_channels import (
     alert_channel_test,
 )
 from diagnoser.monitoring.services.alert_delivery import alert_delivery_send
-from diagnoser.monitoring.services.alert_events import run_alerts_queue
+from diagnoser.monitoring.services.alert_events import contract_alerts_queue, run_alerts_queue
+from diagnoser.monitoring.services.contracts import contract_import_text
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.monitoring.services.drift_reports import drift_report_start
 from diagnoser.monitoring.services.runs import run_request
@@ -159,3 +162,27 @@ def test_a_test_alert_goes_the_real_way_and_shows_as_delivered(specimens, receiv
     assert delivery.channel_id == channel.id
     [message] = receiver.received
     assert message["title"] == "Test alert from diagnoser for specimen"
+
+
+def test_a_reimported_document_that_changes_methods_is_a_contract_alert(receiver):
+    service = service_create(workspace=workspace_create(name="team"), name="shop")
+    _channel(service, receiver, AlertEvent.CONTRACT)
+    ok = {"responses": {"200": {"description": "ok"}}}
+
+    def document(*methods: str) -> str:
+        paths = {"/orders": dict.fromkeys(methods, ok)}
+        return json.dumps(
+            {"openapi": "3.1.0", "info": {"title": "Shop", "version": "1"}, "paths": paths}
+        )
+
+    contract_import_text(service=service, text=document("get", "put"), probe=False)
+    assert not AlertDelivery.objects.exists()  # new paths are not changes
+    result = contract_import_text(service=service, text=document("get", "patch"), probe=False)
+    delivery = _sent(AlertEvent.CONTRACT)
+
+    [message] = receiver.received
+    assert message["title"] == "Contract changed: 1 path (shop)"
+    assert "/orders: added PATCH; removed PUT" in message["message"]
+    # The same import seen again (a retried task) queues nothing more.
+    assert contract_alerts_queue(service=service, changes=result.changes) == []
+    assert AlertDelivery.objects.get() == delivery

@@ -2,6 +2,7 @@
 pages, and each endpoint doing what the page's button does."""
 
 import json
+from typing import Any
 
 import pytest
 import yaml
@@ -223,6 +224,49 @@ def test_an_inventory_import_lands_in_the_tokens_workspace(trio, bob_key, settin
     assert "line" in broken.json()["document"]
 
 
+def test_an_openapi_import_makes_contracts_and_a_broken_one_answers_400_with_pointers(
+    shop, bob_key
+):
+    url = reverse("api:openapi_import", args=[shop.id])
+    ok = {"200": {"description": "ok"}}
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "Shop", "version": "2"},
+        "paths": {
+            "/items/{id}": {
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "get": {"responses": ok},
+                "delete": {"responses": ok},
+            }
+        },
+    }
+
+    with broker_down():
+        answer = api(bob_key).post(
+            url, {"document": json.dumps(document)}, content_type="application/json"
+        )
+    del document["info"]["version"]
+    broken = api(bob_key).post(
+        url, {"document": yaml.safe_dump(document)}, content_type="application/json"
+    )
+    neither = api(bob_key).post(url, {}, content_type="application/json")
+
+    assert answer.status_code == 200, answer.content
+    imported = answer.json()
+    assert imported["changed"] == [
+        {"path": "/items/{id}", "added": ["GET", "DELETE"], "removed": []}
+    ]
+    assert shop.endpoints.get().declared_methods == ["GET", "DELETE"]
+    assert broken.status_code == 400
+    assert {"pointer": "/info", "message": "'version' is a required property"} in broken.json()[
+        "errors"
+    ]
+    assert neither.status_code == 400
+    assert '"url"' in neither.json()["detail"]
+
+
 def test_the_api_publishes_a_valid_openapi_document_of_its_own():
     answer = Client().get(reverse("api:openapi"))
 
@@ -230,9 +274,11 @@ def test_the_api_publishes_a_valid_openapi_document_of_its_own():
     document = answer.json()
     validate(document)
     assert document["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
-    assert {"/api/v1/runs/{run_id}/", "/api/v1/endpoints/{endpoint_id}/probe/"} <= set(
-        document["paths"]
-    )
+    assert {
+        "/api/v1/runs/{run_id}/",
+        "/api/v1/endpoints/{endpoint_id}/probe/",
+        "/api/v1/services/{service_id}/openapi/",
+    } <= set(document["paths"])
 
 
 # --- The API tokens page ---

@@ -15,10 +15,13 @@ from pathlib import Path
 
 from diagnoser.contracts.errors import ContractInvalid
 from diagnoser.contracts.read import read_contract
-from diagnoser.inventory.contract_import import contract_import
 from diagnoser.inventory.models import Service
 from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, Summary
-from diagnoser.monitoring.services.contracts import contract_fetch, service_openapi_url_set
+from diagnoser.monitoring.services.contracts import (
+    contract_apply,
+    contract_fetch,
+    service_openapi_url_set,
+)
 
 OPENAPI_KEYS = {"url", "file", "servers"}
 
@@ -33,7 +36,7 @@ def import_openapi(
     location, servers = _location(node)
     try:
         raw = _read(location, files_from, node.line)
-        result = contract_import(service=service, contract=read_contract(raw), map_servers=servers)
+        result = contract_apply(service=service, contract=read_contract(raw), map_servers=servers)
         remote = location.startswith(("http://", "https://"))
         service_openapi_url_set(service=service, url=location if remote else "")
     except ContractInvalid as error:

@@ -12,9 +12,12 @@ from diagnoser.monitoring.serialize import finding_from_json
 from diagnoser.probing.model import ProbeReport
 
 
-def diagnosis_subject(report: ProbeReport, diagnosis: Diagnosis) -> Subject:
+def diagnosis_subject(
+    report: ProbeReport, diagnosis: Diagnosis, *, name: str | None = None
+) -> Subject:
     """A URL and its matrix; its key is the route template when it was filled from one, so
-    the sample id may change without the findings looking new."""
+    the sample id may change without the findings looking new. name: what people read
+    when not the URL (an OpenAPI document's path template)."""
     target = report.target
     cases = tuple(
         Case(
@@ -28,7 +31,7 @@ def diagnosis_subject(report: ProbeReport, diagnosis: Diagnosis) -> Subject:
         for cell in diagnosis.matrix.cells
     )
     return Subject(
-        name=target.url,
+        name=name or target.url,
         uri=target.url,
         key=target.template or target.url,
         findings=diagnosis.findings,

@@ -7,12 +7,13 @@ to do) or a finding (the command prints probe_failed and exits 1).
 
 import dataclasses
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from diagnoser.analysis.diagnose import diagnose
 from diagnoser.analysis.model import Diagnosis
 from diagnoser.monitoring.engine_config import engine_config
+from diagnoser.probing.config import EngineConfig
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.guard import ALLOW_SETTING
 from diagnoser.probing.model import ErrorKind, ProbeReport, Target
@@ -66,24 +67,43 @@ def adhoc_diagnose(
 
 
 def adhoc_diagnose_many(
-    *, targets: Sequence[Target], allow_private: bool = False, method: str | None = None
+    *,
+    targets: Sequence[Target],
+    allow_private: bool = False,
+    method: str | None = None,
+    declared: Sequence[Collection[str]] = (),
 ) -> list[AdhocDiagnosis | ProbeRefused]:
     """Every target probed at once by one engine (its per-host limits hold across them),
     each diagnosed; in the order of `targets`, a ProbeRefused for each the guard refused.
 
     The CI gate's seam: whatever lists the targets (URLs on the command line, an OpenAPI
-    document's operations) hands them here."""
+    document's operations) hands them here. `declared`, when given, is each target's
+    contract (in the order of `targets`), which the conformance rules check."""
+    if declared and len(declared) != len(targets):
+        raise ValueError("declared needs one method set per target")
+    config = adhoc_engine_config(allow_private=allow_private)
+    with ProbeEngine(config) as engine:
+        # Diagnosing one report while later targets are still being probed.
+        return [
+            _diagnosed(report, method, declared[index] if declared else ())
+            for index, report in enumerate(engine.probe_each(targets))
+        ]
+
+
+def adhoc_engine_config(*, allow_private: bool) -> EngineConfig:
+    """The engine's configuration for a run someone asked for by hand: allow_private admits
+    every address but the cloud metadata ones."""
     config = engine_config()
     if allow_private:
         config = dataclasses.replace(config, allow_networks=_EVERYWHERE)
-    with ProbeEngine(config) as engine:
-        # Diagnosing one report while later targets are still being probed.
-        return [_diagnosed(report, method) for report in engine.probe_each(targets)]
+    return config
 
 
-def _diagnosed(report: ProbeReport, method: str | None) -> AdhocDiagnosis | ProbeRefused:
+def _diagnosed(
+    report: ProbeReport, method: str | None, declared: Collection[str]
+) -> AdhocDiagnosis | ProbeRefused:
     observations = report.observations
     blocked = [o for o in observations if o.error_kind is ErrorKind.BLOCKED]
     if observations and len(blocked) == len(observations):
         return ProbeRefused(blocked[0].error or "the address guard refused the target")
-    return AdhocDiagnosis(report, diagnose(report, method=method))
+    return AdhocDiagnosis(report, diagnose(report, method=method, declared=declared))

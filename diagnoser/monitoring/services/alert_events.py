@@ -7,10 +7,12 @@ observation before it; a failed run alerts when the run before it did not fail, 
 outage is one alert, not one per scheduled run.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from diagnoser.analysis.drift import regressions
 from diagnoser.analysis.model import Severity
+from diagnoser.inventory.models import ContractChange, Service
 from diagnoser.monitoring.alert_models import AlertEvent
 from diagnoser.monitoring.models import DriftReport, ProbeRun, StoredObservation
 from diagnoser.monitoring.serialize import matrix_from_json
@@ -150,4 +152,28 @@ def report_alerts_queue(*, report: DriftReport, events: list[str]) -> list[Any]:
         key=f"report:{report.id}:{drift[0]}",
         title=title.strip("*").replace("*", ""),
         body=body or title,
+    )
+
+
+def contract_alerts_queue(*, service: Service, changes: Sequence[ContractChange]) -> list[Any]:
+    """One import's contract changes (the methods added and removed, per path) as one
+    contract alert; its key names the changes, so the same import never alerts twice."""
+    if not changes:
+        return []
+    channels = service_channels(service_id=service.id)
+    if not channels:
+        return []
+    ids = sorted(change.id for change in changes)
+    lines = []
+    for change in changes:
+        parts = [f"added {', '.join(change.added)}"] if change.added else []
+        parts += [f"removed {', '.join(change.removed)}"] if change.removed else []
+        lines.append(f"{change.endpoint.path}: {'; '.join(parts)}")
+    paths = len(changes)
+    return alert_queue(
+        channels=channels,
+        event=AlertEvent.CONTRACT,
+        key=f"contract:{ids[0]}-{ids[-1]}",
+        title=f"Contract changed: {paths} path{'s' if paths != 1 else ''} ({service.name})",
+        body=f"{changes[0].source}\n{_lines(lines)}",
     )

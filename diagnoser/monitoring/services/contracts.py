@@ -8,26 +8,30 @@ import logging
 
 from diagnoser.contracts.errors import ContractInvalid, DocumentError
 from diagnoser.contracts.parse import MAX_DOCUMENT_BYTES
-from diagnoser.contracts.read import read_contract
+from diagnoser.contracts.read import Contract, read_contract
 from diagnoser.inventory.contract_import import ContractImport, contract_import
 from diagnoser.inventory.models import Service
 from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.queue import BrokerUnavailable
+from diagnoser.monitoring.services.alert_events import contract_alerts_queue
 from diagnoser.monitoring.services.probe_schedules import targets_probe_now
+from diagnoser.probing.config import EngineConfig
 from diagnoser.probing.outbound import send_once
 
 log = logging.getLogger(__name__)
 
 
-def contract_fetch(*, url: str) -> bytes:
+def contract_fetch(*, url: str, config: EngineConfig | None = None) -> bytes:
     """The document at `url`, read through the probe guard (private addresses refused
-    unless allowlisted, no redirects, a total deadline, at most MAX_DOCUMENT_BYTES)."""
+    unless allowlisted, no redirects, a total deadline, at most MAX_DOCUMENT_BYTES).
+    config: the engine configuration when not the settings' own (the CLI's
+    --allow-private)."""
     if not url.startswith(("http://", "https://")):
         raise ContractInvalid([DocumentError("", f"{url!r} is not an http(s) URL")])
     result = send_once(
         method="GET",
         url=url,
-        config=engine_config(),
+        config=config or engine_config(),
         headers={"Accept": "application/json, application/yaml;q=0.9, */*;q=0.5"},
         max_bytes=MAX_DOCUMENT_BYTES,
     )
@@ -50,13 +54,23 @@ def contract_fetch(*, url: str) -> bytes:
     return result.body
 
 
+def contract_apply(
+    *, service: Service, contract: Contract, map_servers: bool = False
+) -> ContractImport:
+    """Import the contract and alert the service's channels to what it changed: the one
+    door the import page, the API and the scheduled re-fetch go through."""
+    result = contract_import(service=service, contract=contract, map_servers=map_servers)
+    contract_alerts_queue(service=service, changes=result.changes)
+    return result
+
+
 def contract_import_text(
     *, service: Service, text: bytes | str, map_servers: bool = False, probe: bool = True
 ) -> ContractImport:
     """Validate and import; ContractInvalid (nothing imported) lists every error with its
     JSON pointer. With probe, new and changed endpoints are probed once it commits (a
     broker that is down leaves them to the schedule)."""
-    result = contract_import(service=service, contract=read_contract(text), map_servers=map_servers)
+    result = contract_apply(service=service, contract=read_contract(text), map_servers=map_servers)
     if probe and result.probe_endpoints:
         try:
             targets_probe_now(endpoints=result.probe_endpoints)

@@ -10,6 +10,9 @@ app_name = "api"
 urlpatterns: list[URLPattern] = [
     path("services/", views.Services.as_view(), name="services"),
     path("services/<int:service_id>/endpoints/", views.Endpoints.as_view(), name="endpoints"),
+    path(
+        "services/<int:service_id>/openapi/", views.OpenAPIImport.as_view(), name="openapi_import"
+    ),
     path("targets/", views.Targets.as_view(), name="targets"),
     path("inventory/", views.Inventory.as_view(), name="inventory"),
     path("endpoints/<int:endpoint_id>/probe/", views.Probe.as_view(), name="probe"),

@@ -13,11 +13,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from diagnoser.contracts.errors import ContractInvalid
+from diagnoser.inventory.contract_import import ContractImport
 from diagnoser.inventory.services import endpoint_create
 from diagnoser.monitoring.as_code import InventoryError, import_inventory
 from diagnoser.monitoring.models import ProbeRun
 from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.selectors import endpoint_latest_runs, target_statuses
+from diagnoser.monitoring.services.contracts import (
+    contract_import_text,
+    contract_import_url,
+    service_openapi_url_set,
+)
 from diagnoser.monitoring.services.runs import runs_request
 from diagnoser.sharing.selectors import run_document
 from diagnoser.web.api.loaders import (
@@ -233,6 +240,84 @@ class Inventory(APIView):
                 "probes_deferred": summary.probes_deferred or None,
             }
         )
+
+
+class OpenAPIImport(APIView):
+    @extend_schema(
+        summary="Import an OpenAPI or Swagger document into a service (as its page's upload)",
+        description="Paths become endpoints, declared methods their contracts; all or "
+        "nothing. A URL is fetched through the probe guard and fetched again on schedule. "
+        "A broken document answers 400 with each error at its JSON pointer.",
+        request=inline_serializer(
+            "OpenAPIImport",
+            {
+                "document": serializers.CharField(
+                    required=False, help_text="the document's text, JSON or YAML"
+                ),
+                "url": serializers.URLField(required=False, help_text="or where to fetch it"),
+                "map_servers": serializers.BooleanField(
+                    required=False, default=False, help_text="create an environment per server"
+                ),
+            },
+        ),
+        responses={
+            200: inline_serializer(
+                "OpenAPIImported",
+                {
+                    "source": serializers.CharField(help_text="the document's title and version"),
+                    "created": serializers.ListField(child=serializers.CharField()),
+                    "changed": serializers.JSONField(
+                        help_text='[{"path", "added", "removed"}]: contracts this import changed'
+                    ),
+                    "unchanged": serializers.IntegerField(),
+                    "environments": serializers.ListField(child=serializers.CharField()),
+                    "probes_deferred": serializers.CharField(
+                        allow_null=True, help_text="why probing waits for the schedule"
+                    ),
+                },
+            ),
+            400: inline_serializer(
+                "OpenAPIErrors",
+                {"errors": serializers.JSONField(help_text='[{"pointer", "message"}]')},
+            ),
+        },
+    )
+    def post(self, request: Request, service_id: int) -> Response:
+        service = token_service(request, service_id)
+        body = request.data if isinstance(request.data, dict) else {}
+        text, url = (body.get(key) for key in ("document", "url"))
+        text, url = (value if isinstance(value, str) else "" for value in (text, url))
+        if bool(text) == bool(url):
+            raise BadRequest(
+                {"detail": 'Send the document\'s text as "document", or its URL as "url".'}
+            )
+        map_servers = bool(body.get("map_servers", False))
+        try:
+            if url:
+                result = contract_import_url(service=service, url=url, map_servers=map_servers)
+            else:
+                result = contract_import_text(service=service, text=text, map_servers=map_servers)
+                # An uploaded document replaces a URL as the source, as on the page.
+                service_openapi_url_set(service=service, url="")
+        except ContractInvalid as error:
+            raise BadRequest(
+                {"errors": [{"pointer": e.pointer, "message": e.message} for e in error.errors]}
+            ) from None
+        return Response(_imported_json(result))
+
+
+def _imported_json(result: ContractImport) -> dict[str, Any]:
+    return {
+        "source": result.source,
+        "created": [e.path for e in result.created],
+        "changed": [
+            {"path": c.endpoint.path, "added": c.added, "removed": c.removed}
+            for c in result.changes
+        ],
+        "unchanged": result.unchanged,
+        "environments": result.environments,
+        "probes_deferred": result.probes_deferred or None,
+    }
 
 
 class Probe(APIView):

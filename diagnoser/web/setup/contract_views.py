@@ -10,8 +10,12 @@ from diagnoser.access import member_service
 from diagnoser.contracts.errors import ContractInvalid
 from diagnoser.contracts.read import read_contract
 from diagnoser.htmx import HtmxHttpRequest
-from diagnoser.inventory.contract_import import ContractImport, contract_import
-from diagnoser.monitoring.services.contracts import contract_fetch, service_openapi_url_set
+from diagnoser.inventory.contract_import import ContractImport
+from diagnoser.monitoring.services.contracts import (
+    contract_apply,
+    contract_fetch,
+    service_openapi_url_set,
+)
 from diagnoser.web.setup.contract_forms import OpenAPIImportForm
 from diagnoser.web.setup.probing import save_and_probe
 
@@ -29,7 +33,7 @@ def openapi_import(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
             raw = data["document"].read() if data["document"] else contract_fetch(url=data["url"])
             contract = read_contract(raw)
             result, probing = save_and_probe(
-                lambda: contract_import(
+                lambda: contract_apply(
                     service=service, contract=contract, map_servers=data["map_servers"]
                 ),
                 endpoints=lambda imported: imported.probe_endpoints,

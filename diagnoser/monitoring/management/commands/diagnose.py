@@ -1,8 +1,10 @@
-"""manage.py diagnose URL [URL ...]: probe URLs with every method, all at once, and explain
+"""manage.py diagnose URL [URL ...] | --openapi FILE|URL: probe URLs (or every path of an
+OpenAPI document, against its declared methods) with every method, all at once, and explain
 what is wrong; as a CI gate, print text, JSON, JUnit or SARIF and fail only on findings a
 baseline does not accept."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,11 +17,17 @@ from diagnoser.monitoring.management.gate_output import (
     output_format,
     read_baseline,
 )
+from diagnoser.monitoring.management.openapi_targets import (
+    DeclaredPath,
+    OpenAPIUnusable,
+    openapi_paths,
+)
 from diagnoser.monitoring.reports.subjects import diagnosis_subject
 from diagnoser.monitoring.services.adhoc import (
     AdhocDiagnosis,
     ProbeRefused,
     adhoc_diagnose_many,
+    adhoc_engine_config,
 )
 from diagnoser.monitoring.terminal import render_text
 from diagnoser.probing.model import UNSAFE_METHODS, ProbePolicy, Target
@@ -53,7 +61,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("urls", nargs="+", metavar="URL")
+        parser.add_argument("urls", nargs="*", metavar="URL")
+        parser.add_argument(
+            "--openapi",
+            metavar="FILE|URL",
+            help="Probe every path of this OpenAPI/Swagger document (instead of URLs) and "
+            "check each against the methods it declares.",
+        )
+        parser.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="With --openapi: where the paths are served, e.g. https://staging.example "
+            "(optional when the document has one absolute `servers` URL).",
+        )
         parser.add_argument("--origin", help="Origin to send CORS preflights from.")
         parser.add_argument(
             "--header",
@@ -101,23 +121,39 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         output_format(options)
         baseline = read_baseline(options)
-        targets = [_target(url, options) for url in options["urls"]]
         method = (options["method"] or "").upper() or None
+        if options["openapi"]:
+            declared_paths = _declared_paths(options)
+            targets = [_target(p.url, options, p.contract.samples) for p in declared_paths]
+            declared = [p.contract.methods for p in declared_paths]
+            names: list[str | None] = [p.contract.path for p in declared_paths]
+        else:
+            if not options["urls"]:
+                raise InvalidInput("give one URL or more, or --openapi FILE|URL")
+            if options["base_url"]:
+                raise InvalidInput("--base-url goes with --openapi: put it in the URLs instead")
+            targets = [_target(url, options) for url in options["urls"]]
+            declared, names = [], [None] * len(targets)
         self._say_risk(targets[0])
-        results = _probed(targets, allow_private=options["allow_private"], method=method)
+        results = _probed(
+            targets, allow_private=options["allow_private"], method=method, declared=declared
+        )
 
         def text() -> str:
             return "\n".join(render_text(r.report, r.diagnosis, method=method) for r in results)
 
         def document() -> str:
             documents = [diagnosis_document(r.report, r.diagnosis, method=method) for r in results]
-            if len(documents) == 1:
+            if len(documents) == 1 and not options["openapi"]:
                 return json.dumps(documents[0], indent=2)
             return json.dumps({"schema": MANY_SCHEMA, "diagnoses": documents}, indent=2)
 
         finish_gate(
             self,
-            tuple(diagnosis_subject(r.report, r.diagnosis) for r in results),
+            tuple(
+                diagnosis_subject(r.report, r.diagnosis, name=name)
+                for r, name in zip(results, names, strict=True)
+            ),
             options,
             baseline=baseline,
             threshold=Severity(options["fail_on"]),
@@ -134,10 +170,33 @@ class Command(BaseCommand):
             self.stderr.write(f"warning: {send_method_risk(target.send_method)}")
 
 
+def _declared_paths(options: dict[str, Any]) -> list[DeclaredPath]:
+    if options["urls"]:
+        raise InvalidInput("give URLs or --openapi, not both")
+    if options["send_method"]:
+        raise InvalidInput(
+            "--send-method sends an unsafe verb to one URL: not to every path of a document"
+        )
+    try:
+        return openapi_paths(
+            source=options["openapi"],
+            base_url=options["base_url"],
+            config=adhoc_engine_config(allow_private=options["allow_private"]),
+        )
+    except OpenAPIUnusable as error:
+        raise InvalidInput(str(error)) from None
+
+
 def _probed(
-    targets: list[Target], *, allow_private: bool, method: str | None
+    targets: list[Target],
+    *,
+    allow_private: bool,
+    method: str | None,
+    declared: list[tuple[str, ...]],
 ) -> list[AdhocDiagnosis]:
-    outcomes = adhoc_diagnose_many(targets=targets, allow_private=allow_private, method=method)
+    outcomes = adhoc_diagnose_many(
+        targets=targets, allow_private=allow_private, method=method, declared=declared
+    )
     refused = [
         (target, outcome)
         for target, outcome in zip(targets, outcomes, strict=True)
@@ -175,9 +234,19 @@ def _samples(options: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(samples)
 
 
-def _target(raw: str, options: dict[str, Any]) -> Target:
+def _target(
+    raw: str, options: dict[str, Any], document_samples: Mapping[str, str] | None = None
+) -> Target:
+    """document_samples: an OpenAPI document's values for the path's placeholders; a
+    --sample of the same name wins."""
     try:
         samples = _samples(options)
+        if document_samples:
+            given = dict(samples)
+            samples = (
+                *((k, v) for k, v in document_samples.items() if k not in given),
+                *samples,
+            )
         template = raw if placeholders(raw) else None
         url = validate_target_url(fill_path(raw, dict(samples)) if template else raw)
         send_method = _send_method(options)
