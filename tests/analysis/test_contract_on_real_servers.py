@@ -18,8 +18,7 @@ from diagnoser.probing.model import ProbePolicy, Target
 from diagnoser.probing.outbound import send_once
 from diagnoser.probing.urls import fill_path
 from tests.probing.servers import local_config
-from tests.servers import fastapi_app
-from tests.servers.fixtures import Server, serving_with_uvicorn
+from tests.servers.fixtures import Server
 from tests.servers.runners import run_drf
 from tests.stubs import Reply, StubServer, per_method, serving
 
@@ -30,12 +29,6 @@ CONTRACT_RULES = {
     "contract_allow_mismatch",
 }
 SWAGGER = Path(__file__).parents[1] / "contracts" / "documents" / "fastapi_items_swagger2.yaml"
-
-
-@pytest.fixture(scope="module")
-def fastapi_documented() -> Iterator[Server]:
-    with serving_with_uvicorn("fastapi", fastapi_app.build(cors=False, openapi=True)) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -2,23 +2,13 @@
 declares, on a real FastAPI app that publishes its own /openapi.json."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
-
-import pytest
 
 from tests.analysis.test_contract_on_real_servers import _with_patch
 from tests.cli.running import call
 from tests.cli.sarif import valid_sarif
-from tests.servers import fastapi_app
-from tests.servers.fixtures import Server, serving_with_uvicorn
-
-
-@pytest.fixture(scope="module")
-def fastapi_documented() -> Iterator[Server]:
-    with serving_with_uvicorn("fastapi", fastapi_app.build(cors=False, openapi=True)) as server:
-        yield server
+from tests.servers.fixtures import Server
 
 
 def test_a_documents_url_gives_one_testsuite_per_path_template(fastapi_documented: Server):

@@ -253,6 +253,13 @@ def fastapi_server() -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
+def fastapi_documented() -> Iterator[Server]:
+    """The FastAPI app serving its own OpenAPI document at /openapi.json."""
+    with serving_with_uvicorn("fastapi", fastapi_app.build(cors=False, openapi=True)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def fastapi_cors_server() -> Iterator[Server]:
     with run_fastapi(cors=True) as server:
         yield server

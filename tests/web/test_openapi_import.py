@@ -2,7 +2,6 @@
 their pointers and nothing imported, and the contract shown where methods are."""
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,8 +11,6 @@ from diagnoser.contracts.read import read_contract
 from diagnoser.inventory.contract_import import contract_import
 from diagnoser.inventory.services import environment_create, service_create
 from tests.monitoring.fixtures import LOOPBACK
-from tests.servers import fastapi_app
-from tests.servers.fixtures import Server, serving_with_uvicorn
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +27,6 @@ def shop(trio):
     service = service_create(workspace=trio.acme, name="shop")
     environment_create(service=service, name="staging", base_url="https://staging.shop.example")
     return service
-
-
-@pytest.fixture(scope="module")
-def fastapi_documented() -> Iterator[Server]:
-    with serving_with_uvicorn("fastapi", fastapi_app.build(cors=False, openapi=True)) as server:
-        yield server
 
 
 def _import(client, shop, **data):
