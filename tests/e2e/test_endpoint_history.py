@@ -1,6 +1,7 @@
 """The endpoint page over the demo, probed for real: a status strip per environment and
-method with a tooltip per run, coloured by verdict like the matrix, a skip link past the matrix, and at a phone's width no page
-scrolls sideways (a wide matrix scrolls in its own box)."""
+method with a tooltip per run, coloured by verdict like the matrix, a skip link past the
+matrix, and at a phone's width no page scrolls sideways (a wide matrix scrolls in its own
+box)."""
 
 import re
 
