@@ -184,11 +184,10 @@ def _archive_part(
     return _confirm(request, subject=subject, action=ARCHIVE, perform=perform, done=subject.back)
 
 
-def _restored_part(request: HtmxHttpRequest, subject: Subject) -> HttpResponse:
-    messages.success(
-        request,
-        f"{subject.kind.capitalize()} {subject.name} restored: probed on its schedule again.",
-    )
+def _restored_part(
+    request: HtmxHttpRequest, subject: Subject, *, again: str = "probed on its schedule again"
+) -> HttpResponse:
+    messages.success(request, f"{subject.kind.capitalize()} {subject.name} restored: {again}.")
     return redirect(subject.back)
 
 
@@ -285,12 +284,9 @@ def drift_check_archive(request: HtmxHttpRequest, service_id: int, check_id: int
 def drift_check_restore(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
     check = member_drift_check(request, service_id, check_id, archived=True)
     archive.drift_check_restore(check=check)
-    subject = _drift_check_subject(check)
-    messages.success(
-        request,
-        f"Drift check {subject.name} restored with its reports: it runs on its schedule again.",
+    return _restored_part(
+        request, _drift_check_subject(check), again="it runs on its schedule again, reports kept"
     )
-    return redirect(subject.back)
 
 
 @require_http_methods(["GET", "POST"])
