@@ -129,10 +129,13 @@ def member_run(request: HttpRequest, run_id: int) -> ProbeRun:
     )
 
 
-def member_drift_check(request: HttpRequest, service_id: int, check_id: int) -> DriftCheck:
+def member_drift_check(
+    request: HttpRequest, service_id: int, check_id: int, *, archived: bool = False
+) -> DriftCheck:
+    checks = DriftCheck.all_objects if archived else DriftCheck.objects
     return _in_service(
         request,
-        DriftCheck.objects.select_related("periodic_task__interval", "periodic_task__crontab"),
+        checks.select_related("periodic_task__interval", "periodic_task__crontab"),
         service_id=service_id,
         object_id=check_id,
     )

@@ -14,8 +14,8 @@ _Archivable = TypeVar("_Archivable", bound=models.Model)
 
 
 class LiveManager(models.Manager[_Archivable]):
-    """What is not archived. The default manager of services, environments and endpoints,
-    so the overview, scheduling, drift, status and the related managers
+    """What is not archived. The default manager of services, environments, endpoints and
+    drift checks, so the overview, scheduling, drift, status and the related managers
     (service.environments) leave archived things out without each saying so; the
     `all_objects` manager reaches them (restore, delete, name clashes)."""
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.inventory.models import Endpoint, Environment, LiveManager, Service
 
 
 class Trigger(models.TextChoices):
@@ -81,6 +81,11 @@ class DriftCheck(models.Model):
         PeriodicTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Archived: kept with its reports, its schedule off, out of the drift page's list.
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveManager()
+    all_objects: models.Manager["DriftCheck"] = models.Manager()
 
     class Meta:
         ordering = ["name"]

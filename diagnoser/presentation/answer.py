@@ -15,8 +15,9 @@ from typing import Any
 
 from diagnoser.analysis.answer import NOT_SUPPORTED
 from diagnoser.analysis.catalog import RULES
+from diagnoser.analysis.facts import verdict_for
 from diagnoser.analysis.model import Answer, Verdict
-from diagnoser.presentation.verdicts import VERDICT_GLOSSARY, status_class
+from diagnoser.presentation.verdicts import VERDICT_GLOSSARY, verdict_class
 
 # Verdicts of an answer that are no method's verdict: the overall answer's.
 _OVERALL_VERDICTS = {
@@ -73,6 +74,16 @@ def _verdict(verdict: str, cause: str | None) -> tuple[str, str, str]:
     return gloss.label, gloss.hint, css
 
 
+def _status_css(verdict: str, status: int | None) -> str:
+    """The status in its verdict's colour, as in the matrix and the strips."""
+    if status is None:
+        return ""
+    try:
+        return verdict_class(Verdict(verdict))
+    except ValueError:  # an overall verdict ("ok"): the status tells the method's
+        return verdict_class(verdict_for(status))
+
+
 def _cause_hint(cause: str | None) -> str:
     if cause is None:
         return ""
@@ -117,7 +128,7 @@ def answer_panel(
         verdict_css=verdict_css,
         status="" if status is None else str(status),
         status_hint=_status_hint(status),
-        status_css=status_class(status) if status is not None else "",
+        status_css=_status_css(data["verdict"], status),
         cause=cause,
         cause_hint=_cause_hint(cause),
         cause_href=f"#{anchor}-{cause}" if cause and cause in set(finding_rules) else "",

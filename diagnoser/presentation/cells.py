@@ -4,10 +4,16 @@ verdict words and the layer are worked out here, so no template decides them."""
 
 from dataclasses import dataclass
 
+from diagnoser.analysis.facts import verdict_for
 from diagnoser.analysis.layers import Layer, identify
 from diagnoser.analysis.model import Basis, MethodCell, MethodMatrix, Verdict
 from diagnoser.presentation.failures import Failure, describe
-from diagnoser.presentation.verdicts import VERDICT_GLOSSARY, status_class, verdict_label
+from diagnoser.presentation.verdicts import (
+    RIGHT_ANSWER_CLASS,
+    VERDICT_GLOSSARY,
+    verdict_class,
+    verdict_label,
+)
 from diagnoser.probing.model import UNKNOWN_METHOD, Observation, ProbeKind
 
 # Shown in the cell itself where a table has no header columns of its own (the rest of
@@ -82,21 +88,44 @@ class Cell:
         return str(self.status)
 
     @property
-    def status_css(self) -> str:
-        """The colour says what the answer means, not only its class of status: a 412 to
-        the guarded probe is the route accepting the method, the made-up verb's 501 is
-        the right answer, and a preflight 200 without CORS headers is a failure."""
+    def answer_verdict(self) -> Verdict:
+        """What the answer means: the matrix's verdict for a method; for a preflight,
+        accepted only with the CORS headers a browser needs (a bare 200 is a rejection)."""
         observation = self.observation
-        if observation is None or observation.status is None:
-            return status_class(self.status)
-        status = observation.status
-        if observation.kind is ProbeKind.PREFLIGHT:
-            return status_class(status) if _preflight_passed(observation) else "s4xx"
-        if observation.method == UNKNOWN_METHOD and status in (405, 501):
-            return "sright"
-        if self.verdict is not None and self.verdict.verdict is Verdict.ACCEPTED:
-            return "s2xx"
-        return status_class(status)
+        if self.verdict is not None and (
+            observation is None or observation.kind is ProbeKind.PLAIN
+        ):
+            return self.verdict.verdict
+        if observation is None:
+            return Verdict.UNKNOWN
+        return Verdict.REJECTED if self._bare_preflight else verdict_for(observation.status)
+
+    @property
+    def _bare_preflight(self) -> bool:
+        """A preflight answered like a success but without what a browser needs."""
+        observation = self.observation
+        return (
+            observation is not None
+            and observation.kind is ProbeKind.PREFLIGHT
+            and verdict_for(observation.status) is Verdict.ACCEPTED
+            and not _preflight_passed(observation)
+        )
+
+    @property
+    def status_css(self) -> str:
+        """Coloured by verdict through the one table the strips and the legend use, so a
+        412 to the guarded probe is accepted like a 200; the made-up verb refused with
+        405/501 is the right answer and keeps a calm colour of its own."""
+        return RIGHT_ANSWER_CLASS if self._made_up_refused else verdict_class(self.answer_verdict)
+
+    @property
+    def _made_up_refused(self) -> bool:
+        observation = self.observation
+        return (
+            observation is not None
+            and observation.method == UNKNOWN_METHOD
+            and observation.status in (405, 501)
+        )
 
     @property
     def answer(self) -> str:
@@ -118,9 +147,17 @@ class Cell:
 
     @property
     def status_title(self) -> str:
-        if self.verdict is None or self.failed:
+        """The answer and the verdict its colour shows."""
+        if self.failed:
             return self.answer
-        return f"{self.answer}: {self.verdict_label}"
+        if self._made_up_refused:
+            return f"{self.answer}: a made-up verb refused, as RFC 9110 asks"
+        if self._bare_preflight:
+            return (
+                f"{self.answer}: rejected, without the Access-Control-Allow-Origin and "
+                "-Methods a browser needs"
+            )
+        return f"{self.answer}: {verdict_label(self.answer_verdict)}"
 
     @property
     def on_phantom(self) -> bool:

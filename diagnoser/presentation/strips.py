@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from diagnoser.analysis.drift import accepted_set_changes
-from diagnoser.analysis.model import MethodCell
+from diagnoser.analysis.model import MethodCell, Verdict
 from diagnoser.inventory.models import Environment
 from diagnoser.monitoring.selectors.history import STRIP_RUNS, RunMatrix, local_when
 from diagnoser.presentation.verdicts import verdict_class, verdict_label
@@ -93,7 +93,7 @@ def _method_strip(
         cells.append(
             StripCell(
                 x=(offset + i) * SLOT,
-                css=verdict_class(cell.verdict) if cell else "snone",
+                css=verdict_class(cell.verdict if cell else Verdict.UNKNOWN),
                 title=_title(when, run_id, cell),
             )
         )

@@ -37,23 +37,29 @@ def verdict_label(verdict: Verdict | str) -> str:
     return VERDICT_GLOSSARY[Verdict(verdict)].label
 
 
-# The matrix's status colours, keyed by what the answer means: a strip of runs has only
-# the verdict of each. Unknown is "snone", the matrix's colour for no observation.
+# The one colour table of probe answers, keyed by what the answer means and never by its
+# status range: matrix cells, status strips and the answer panel all colour through it,
+# and verdict_legend() explains it. Six colours: accepted, rejected (405/501), missing
+# (no route here: 404, or redirected away), forbidden (a layer turned it away: 403, 401),
+# error (5xx, or no response) and unknown.
 _VERDICT_CLASS: dict[Verdict, str] = {
-    Verdict.ACCEPTED: "s2xx",
-    Verdict.REDIRECTED: "s3xx",
-    Verdict.AUTH_REQUIRED: "s4xx",
-    Verdict.REJECTED: "s405",
-    Verdict.NOT_FOUND: "s4xx",
-    Verdict.FORBIDDEN: "s4xx",
-    Verdict.ERROR: "s5xx",
-    Verdict.FAILED: "sfail",
-    Verdict.UNKNOWN: "snone",
+    Verdict.ACCEPTED: "v-accepted",
+    Verdict.REDIRECTED: "v-missing",
+    Verdict.AUTH_REQUIRED: "v-forbidden",
+    Verdict.REJECTED: "v-rejected",
+    Verdict.NOT_FOUND: "v-missing",
+    Verdict.FORBIDDEN: "v-forbidden",
+    Verdict.ERROR: "v-error",
+    Verdict.FAILED: "v-error",
+    Verdict.UNKNOWN: "v-unknown",
 }
+# The made-up verb refused with 405/501: the answer RFC 9110 asks for, so calm, not a
+# rejection; the matrix legend adds it to the verdict legend.
+RIGHT_ANSWER_CLASS = "v-right"
 
 
 def verdict_class(verdict: Verdict) -> str:
-    """CSS class for a verdict, in the colours the matrix legend explains."""
+    """CSS class for a verdict, in the colours verdict_legend() explains."""
     return _VERDICT_CLASS[verdict]
 
 
@@ -81,7 +87,8 @@ def verdict_legend() -> list[LegendEntry]:
 
 
 def status_class(status: int | None) -> str:
-    """CSS class for a status code; 405 has its own because it is what we diagnose."""
+    """CSS class for a bare status code that is no probe's answer (a webhook delivery);
+    probe answers are coloured by verdict_class."""
     if status is None:
         return "sfail"
     if status == 405:

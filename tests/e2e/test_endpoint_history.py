@@ -1,6 +1,7 @@
 """The endpoint page over the demo, probed for real: a status strip per environment and
-method with a tooltip per run, a skip link past the matrix, and at a phone's width no page
-scrolls sideways (a wide matrix scrolls in its own box)."""
+method with a tooltip per run, coloured by verdict like the matrix, a skip link past the
+matrix, and at a phone's width no page scrolls sideways (a wide matrix scrolls in its own
+box)."""
 
 import re
 
@@ -32,6 +33,42 @@ def test_the_strip_has_a_cell_per_run_with_its_time_status_and_verdict_on_hover(
     expect(get).to_have_attribute("aria-label", re.compile(r"^GET: \d+ accepted"))
     title = get.locator("rect title").last.text_content() or ""
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d, run \d+: 200, accepted", title)
+
+
+# Each verdict class the matrix shows: the colour of its cells' text, its strip cells'
+# fill and its legend key's background, as the browser computes them.
+_COLOURS_BY_VERDICT = """() => {
+  const out = {};
+  const add = (css, where, colour) => ((out[css] ||= {})[where] ||= new Set()).add(colour);
+  for (const el of document.querySelectorAll("table.matrix .status[class*='v-']")) {
+    const css = [...el.classList].find(c => c.startsWith("v-"));
+    add(css, "matrix", getComputedStyle(el).color);
+  }
+  for (const el of document.querySelectorAll("svg.strip rect")) {
+    add(el.getAttribute("class"), "strip", getComputedStyle(el).fill);
+  }
+  for (const el of document.querySelectorAll(".legend .key")) {
+    const css = [...el.classList].find(c => c.startsWith("v-"));
+    add(css, "legend", getComputedStyle(el).backgroundColor);
+  }
+  return Object.fromEntries(Object.entries(out).map(
+    ([css, found]) => [css, Object.fromEntries(Object.entries(found).map(([k, v]) => [k, [...v]]))]
+  ));
+}"""
+
+
+def test_the_matrix_the_strips_and_the_legend_colour_a_verdict_alike(e2e, demo, logged_in):
+    endpoint = Endpoint.objects.get(service=demo, path="/items/{id}")
+    page = logged_in(User.objects.get(username="alice"))
+    page.goto(f"{e2e.url}/services/{demo.id}/endpoints/{endpoint.id}/")
+
+    colours = page.evaluate(_COLOURS_BY_VERDICT)
+
+    in_both = {css: found for css, found in colours.items() if {"matrix", "strip"} <= set(found)}
+    assert {"v-accepted", "v-rejected"} <= set(in_both)
+    for css, found in in_both.items():
+        assert found["matrix"] == found["strip"] == found["legend"], css
+    assert colours["v-accepted"]["matrix"] != colours["v-rejected"]["matrix"]
 
 
 def test_a_keyboard_user_skips_the_matrix_in_one_press(e2e, demo, logged_in):

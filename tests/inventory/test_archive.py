@@ -1,4 +1,4 @@
-"""Archived services, environments and endpoints keep their history but leave
+"""Archived services, environments, endpoints and drift checks keep their history but leave
 scheduling, status and drift-check schedules until restored."""
 
 import pytest
@@ -12,10 +12,12 @@ from diagnoser.inventory.services import (
     service_create,
     workspace_create,
 )
-from diagnoser.monitoring.as_code import import_inventory
-from diagnoser.monitoring.models import ProbeRun
+from diagnoser.monitoring.as_code import InventoryError, export_inventory, import_inventory
+from diagnoser.monitoring.models import DriftReport, ProbeRun, Trigger
 from diagnoser.monitoring.selectors import target_statuses
 from diagnoser.monitoring.services.archive import (
+    drift_check_archive,
+    drift_check_restore,
     endpoint_archive,
     endpoint_restore,
     environment_archive,
@@ -127,3 +129,48 @@ def test_a_drift_check_whose_chosen_environments_are_archived_compares_none(shop
 
     assert {e.name for _, e in before} == {"staging"}
     assert drift_check_targets(check=check) == []
+
+
+def test_an_archived_drift_check_keeps_its_reports_with_its_schedule_off_until_restored(shop):
+    check = drift_check_create(service=shop, name="hourly", every="1h")
+    DriftReport.objects.create(drift_check=check, trigger=Trigger.MANUAL)
+
+    drift_check_archive(check=check)
+    off = PeriodicTask.objects.get(id=check.periodic_task_id).enabled
+    listed = list(shop.drift_checks.all())
+    drift_check_restore(check=check)
+    on = PeriodicTask.objects.get(id=check.periodic_task_id).enabled
+
+    assert (off, on) == (False, True)
+    assert listed == []
+    assert DriftReport.objects.filter(drift_check=check).count() == 1
+
+
+def test_restoring_a_service_leaves_a_drift_check_archived_on_its_own_switched_off(shop):
+    check = drift_check_create(service=shop, name="hourly", every="1h")
+    drift_check_archive(check=check)
+
+    service_archive(service=shop)
+    service_restore(service=shop)
+
+    assert not PeriodicTask.objects.get(id=check.periodic_task_id).enabled
+
+
+def test_the_inventory_export_leaves_archived_drift_checks_out(shop):
+    drift_check_create(service=shop, name="hourly", every="1h")
+    drift_check_archive(check=drift_check_create(service=shop, name="nightly", every="1d"))
+
+    exported = export_inventory(workspace=shop.workspace)
+
+    assert [c["name"] for c in exported["services"][0]["drift_checks"]] == ["hourly"]
+
+
+def test_importing_a_check_whose_namesake_is_archived_says_where_it_is(shop):
+    drift_check_archive(check=drift_check_create(service=shop, name="hourly", every="1h"))
+    text = (
+        "workspace: team\nservices:\n- name: shop\n  drift_checks:\n  - name: hourly\n"
+        "    every: 1h\n"
+    )
+
+    with pytest.raises(InventoryError, match="archived: restore it from the Archived list"):
+        import_inventory(text)

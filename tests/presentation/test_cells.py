@@ -43,7 +43,7 @@ def test_status_classes(status, css):
 def test_an_answered_plain_method_says_its_code_reason_and_verdict():
     cell = cell_for("PATCH", observation=PATCH, matrix=MATRIX)
 
-    assert (cell.status_text, cell.status_css) == ("405", "s405")
+    assert (cell.status_text, cell.status_css) == ("405", "v-rejected")
     assert cell.status_title == "405 Method Not Allowed: rejected"
     assert cell.allow == "GET, HEAD"
     assert cell.layer is not None
@@ -61,7 +61,7 @@ def test_a_probe_without_answer_says_failed_and_why():
     )
     cell = cell_for("preflight:PATCH", observation=failed, matrix=MATRIX)
 
-    assert (cell.status_text, cell.status_css) == ("failed: timeout", "sfail")
+    assert (cell.status_text, cell.status_css) == ("failed: timeout", "v-error")
     assert cell.status_title == (
         "No answer from api.example.com:443 in time — is it reachable, or just slow?"
     )

@@ -59,12 +59,24 @@ def test_the_page_shows_no_workspace_navigation(shared_run):
     assert 'href="/static/css/app.css"' in page
 
 
+def test_the_snapshot_explains_its_colours_with_the_verdict_legend(shared_run):
+    _, token = shared_run
+
+    page = _public(token).content.decode()
+
+    assert '<span class="key v-rejected"></span> rejected' in page
+    assert "made-up verb, answered as it should be" in page
+
+
 def test_the_page_shows_status_codes_as_text_findings_and_curl_lines(shared_run):
     link, token = shared_run
 
     page = _public(token).content.decode()
 
-    assert '<span class="status s405" title="405 Method Not Allowed: rejected">405</span>' in page
+    assert (
+        '<span class="status v-rejected" title="405 Method Not Allowed: rejected">405</span>'
+        in page
+    )
     for finding in link.snapshot["findings"]:
         assert finding["rule"] in page
     assert "curl -sS -i -X GET" in page

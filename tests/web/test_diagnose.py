@@ -260,7 +260,10 @@ def test_the_matrix_legend_uses_the_endpoint_pages_words(trio, loopback, broken_
 
     legend = html.split('<p class="legend">')[1].split("</p>")[0]
     assert "accepted (inferred)" in legend
-    assert "failed</span> no response" in legend
+    assert (
+        '<span title="server error; no response"><span class="key v-error"></span> error, failed'
+        in legend
+    )
     assert "refused" not in legend
     assert "~" not in html
     assert re.search(

@@ -78,7 +78,9 @@ def test_environments_stand_side_by_side_with_the_difference_highlighted(trio, s
     assert "env_allow_drift" in items
     assert items.count('<td class="drift">') == 2
     assert re.search(r'class="chip differs"[^>]*>PATCH<', items)  # staging accepts it
-    assert re.search(r'class="chip refused differs"[^>]*>PATCH 405<', items)  # prod refuses
+    assert re.search(
+        r'class="chip refused v-rejected differs"[^>]*>PATCH 405<', items
+    )  # prod refuses
     assert "Allow: " in items
     assert "AC-Allow-Methods: " in items
     assert "1 of 2 endpoints drift" in html

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from diagnoser.monitoring.models import ProbeRun
+from diagnoser.presentation.verdicts import verdict_legend
 from tests.factories import specimen_service
 from tests.monitoring.fixtures import LOOPBACK
 from tests.stubs import always, serving
@@ -66,10 +67,19 @@ def test_a_cell_shows_allow_and_opens_on_headers_layer_timing_and_body(trio, sho
 def test_status_colour_classes_come_with_the_code_as_text(trio, shop):
     html = trio.client_for(trio.alice).get(_url(shop, "/items/{id}")).content.decode()
 
-    assert re.search(r'class="status s405"[^>]*>405<', html)
-    assert re.search(r'class="status s2xx"[^>]*>200<', html)
+    assert re.search(r'class="status v-rejected"[^>]*>405<', html)
+    assert re.search(r'class="status v-accepted"[^>]*>200<', html)
     # The made-up verb's 501 is the right answer: calm, not the red of a server error.
-    assert re.search(r'class="status sright"[^>]*>501<', html)
+    assert re.search(r'class="status v-right"[^>]*>501<', html)
+
+
+def test_the_matrix_and_the_strips_share_one_verdict_legend(trio, shop):
+    html = trio.client_for(trio.alice).get(_url(shop, "/items/{id}")).content.decode()
+
+    legends = re.findall(r'<p class="legend">.*?</p>', html, flags=re.S)
+    keys = [re.findall(r'class="key ([\w-]+)"', legend) for legend in legends]
+    assert [k for k in keys if k] == [[e.css for e in verdict_legend()]] * 2
+    assert "failed preflight" not in html  # the status-range legend is gone
 
 
 def test_findings_are_listed_per_environment_with_fix_steps_and_curl(trio, shop):

@@ -51,7 +51,7 @@ def test_probe_now_queues_runs_a_worker_finishes_and_progress_then_refreshes_the
     assert "the matrix below is up to date" in done.content.decode()
     assert "every 1s" not in done.content.decode()
     fresh = client.get(page_url, HTTP_HX_REQUEST="true").content.decode()
-    assert 'class="status s405"' in fresh  # prod's PATCH
+    assert 'class="status v-rejected"' in fresh  # prod's PATCH
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,7 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from diagnoser.analysis.model import MethodCell, MethodMatrix, Verdict
 from diagnoser.inventory.services import environment_create, service_create
+from diagnoser.web.pages.service import chips
 from tests.web.conftest import assert_members_only
 from tests.web.pages_data import probed_specimen
 
@@ -99,12 +101,28 @@ def test_a_long_service_is_split_into_pages(trio):
     assert 'rel="prev"' in second
 
 
+def test_a_method_not_accepted_is_a_chip_in_its_verdicts_colour():
+    matrix = MethodMatrix(
+        cells=(
+            MethodCell("PATCH", Verdict.REJECTED, 405, observed=True),
+            MethodCell("DELETE", Verdict.FORBIDDEN, 403, observed=True),
+        )
+    )
+
+    found = chips(matrix, frozenset({"PATCH", "DELETE"}))
+
+    assert [chip.css for chip in found] == [
+        "chip refused v-rejected differs",
+        "chip refused v-forbidden differs",
+    ]
+
+
 def test_the_chips_the_environments_disagree_on_are_marked(trio, shop):
     html = trio.client_for(trio.alice).get(reverse("web:service", args=[shop.id])).content.decode()
 
     staging, prod = re.findall(r"<td.*?</td>", _row(html, "/items/{id}"), re.S)
     assert re.findall(r'<span class="chip differs"[^>]*>(\w+)</span>', staging) == ["PATCH"]
-    assert re.findall(r'<span class="chip refused differs"[^>]*>([\w ]+)</span>', prod) == [
-        "PATCH 405"
-    ]
+    assert re.findall(
+        r'<span class="chip refused v-rejected differs"[^>]*>([\w ]+)</span>', prod
+    ) == ["PATCH 405"]
     assert "differs" not in _row(html, "/health")

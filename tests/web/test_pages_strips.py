@@ -47,8 +47,8 @@ def test_each_run_is_a_cell_coloured_by_verdict_with_when_status_and_verdict_on_
 
     patch = _strip(_page(trio, service, endpoint), "prod", "PATCH")
 
-    cells = re.findall(r'<rect x="(\d+)"[^>]*class="(\w+)"><title>([^<]*)</title></rect>', patch)
-    assert [css for _, css, _ in cells] == ["s405", "s405", "s2xx"]
+    cells = re.findall(r'<rect x="(\d+)"[^>]*class="([\w-]+)"><title>([^<]*)</title></rect>', patch)
+    assert [css for _, css, _ in cells] == ["v-rejected", "v-rejected", "v-accepted"]
     assert [int(x) for x, _, _ in cells] == [450, 460, 470]  # the newest at the right end
     assert cells[2][2].endswith(f"run {runs[2].id}: 412, accepted")
     assert cells[0][2].endswith(f"run {runs[0].id}: 405, rejected")

@@ -7,7 +7,14 @@ from django.test import Client
 from django.urls import reverse
 
 from diagnoser.inventory.models import Endpoint, Environment, Service
-from diagnoser.monitoring.models import DriftReport, ProbeRun, StoredObservation, Trigger
+from diagnoser.monitoring.models import (
+    DriftCheck,
+    DriftReport,
+    ProbeRun,
+    StoredObservation,
+    Trigger,
+)
+from diagnoser.monitoring.services.archive import drift_check_archive
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.sharing.models import ShareLink
 from diagnoser.sharing.services import share_link_create
@@ -37,7 +44,11 @@ def _pages(shop: Service) -> list[tuple[str, str]]:
         for a in ("archive", "delete")
     ]
     pages += [("get", _endpoint_url(shop, a)) for a in ("archive", "delete")]
-    pages += [("get", reverse("web:drift_check_remove", args=[shop.id, check.id]))]
+    pages += [
+        ("get", reverse(f"web:drift_check_{a}", args=[shop.id, check.id]))
+        for a in ("archive", "remove")
+    ]
+    pages += [("post", reverse("web:drift_check_restore", args=[shop.id, check.id]))]
     pages += [("post", reverse("web:service_restore", args=[shop.id]))]
     pages += [("post", reverse("web:environment_restore", args=[shop.id, environment.id]))]
     pages += [("post", _endpoint_url(shop, "restore"))]
@@ -179,3 +190,45 @@ def test_deleting_a_drift_check_keeps_the_targets_history(trio, shop):
 
     assert not shop.drift_checks.exists()
     assert ProbeRun.objects.count() == 2
+
+
+def test_an_archived_drift_check_leaves_the_check_list_and_is_listed_to_restore(trio, shop):
+    check = drift_check_create(service=shop, name="hourly", every="1h")
+    DriftReport.objects.create(drift_check=check, trigger=Trigger.MANUAL)
+    alice = trio.client_for(trio.alice)
+    drift_page = reverse("web:drift", args=[shop.id])
+    restore = reverse("web:drift_check_restore", args=[shop.id, check.id])
+
+    confirm = alice.get(reverse("web:drift_check_archive", args=[shop.id, check.id]))
+    alice.post(reverse("web:drift_check_archive", args=[shop.id, check.id]), {"confirm": "archive"})
+    archived = alice.get(drift_page).content.decode()
+
+    assert "Archiving keeps its reports below" in confirm.content.decode()
+    assert f'id="check-{check.id}"' not in archived
+    assert "Drift check <span>hourly</span></th>" in archived
+    assert restore in archived
+    assert DriftReport.objects.filter(drift_check=check).exists()
+    assert alice.post(restore)["Location"] == drift_page
+    assert f'id="check-{check.id}"' in alice.get(drift_page).content.decode()
+
+
+def test_an_archived_drift_check_can_be_deleted_from_the_archived_list(trio, shop):
+    check = drift_check_create(service=shop, name="hourly")
+    alice = trio.client_for(trio.alice)
+    alice.post(reverse("web:drift_check_archive", args=[shop.id, check.id]), {"confirm": "archive"})
+
+    alice.post(reverse("web:drift_check_remove", args=[shop.id, check.id]), {"confirm": "delete"})
+
+    assert not DriftCheck.all_objects.exists()
+
+
+def test_restoring_a_drift_check_without_a_csrf_token_is_refused(trio, shop):
+    check = drift_check_create(service=shop, name="hourly")
+    drift_check_archive(check=check)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(trio.alice)
+
+    response = client.post(reverse("web:drift_check_restore", args=[shop.id, check.id]))
+
+    assert response.status_code == 403
+    assert not DriftCheck.objects.exists()

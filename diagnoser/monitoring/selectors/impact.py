@@ -28,7 +28,7 @@ def service_history(*, service: Service) -> History:
         parts=(
             ("environment", Environment.all_objects.filter(service=service).count()),
             ("endpoint", Endpoint.all_objects.filter(service=service).count()),
-            ("drift check", DriftCheck.objects.filter(service=service).count()),
+            ("drift check", DriftCheck.all_objects.filter(service=service).count()),
         ),
     )
 

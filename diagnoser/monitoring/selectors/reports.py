@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from diagnoser.inventory.models import Service
 from diagnoser.monitoring.models import DriftCheck, DriftReport, ProbeRun
@@ -31,6 +31,12 @@ def drift_checks_with_last_report(
     )
     reports = DriftReport.objects.in_bulk([c.last_report_id for c in checks if c.last_report_id])
     return [(check, reports.get(check.last_report_id)) for check in checks]
+
+
+def archived_drift_checks(*, service: Service) -> QuerySet[DriftCheck]:
+    return DriftCheck.all_objects.filter(service=service, archived_at__isnull=False).order_by(
+        "name"
+    )
 
 
 def newest_report(*, check: DriftCheck) -> DriftReport | None:

@@ -1,10 +1,11 @@
-"""Archive, restore and delete services, environments and endpoints.
+"""Archive, restore and delete services, environments, endpoints and drift checks.
 
 Archived: kept with all its history, but out of the overview, scheduling, drift checks
 and `manage.py status` (inventory.models.LiveManager hides it), until restored. Archiving
 a service stamps its environments and endpoints with the same time, so restoring it
-brings back exactly those and not what was archived on its own before. Deleted: gone
-with its history (runs, observations, and for a service its drift checks and reports).
+brings back exactly those and not what was archived on its own before. An archived
+drift check keeps its reports with its schedule switched off. Deleted: gone with its
+history (runs, observations, and for a service its drift checks and reports).
 """
 
 from datetime import datetime
@@ -19,8 +20,9 @@ from diagnoser.monitoring.services.drift_schedules import drift_check_schedule_s
 
 
 def _checks_sync(service: Service) -> None:
-    """Switch the service's drift check schedules off while it is archived, back on after."""
-    for check in DriftCheck.objects.filter(service=service).select_related("periodic_task"):
+    """Switch the service's drift check schedules off while it is archived, back on after
+    (those archived on their own stay off)."""
+    for check in DriftCheck.all_objects.filter(service=service).select_related("periodic_task"):
         drift_check_schedule_sync(check=check)
 
 
@@ -46,7 +48,21 @@ def service_restore(*, service: Service) -> Service:
     return service
 
 
-def _stamp(thing: Environment | Endpoint, archived_at: datetime | None) -> None:
+def drift_check_archive(*, check: DriftCheck) -> DriftCheck:
+    with transaction.atomic():
+        _stamp(check, timezone.now())
+        drift_check_schedule_sync(check=check)
+    return check
+
+
+def drift_check_restore(*, check: DriftCheck) -> DriftCheck:
+    with transaction.atomic():
+        _stamp(check, None)
+        drift_check_schedule_sync(check=check)
+    return check
+
+
+def _stamp(thing: Environment | Endpoint | DriftCheck, archived_at: datetime | None) -> None:
     thing.archived_at = archived_at
     thing.save(update_fields=["archived_at"])
 
@@ -89,7 +105,7 @@ def endpoint_delete(*, endpoint: Endpoint) -> None:
 
 def service_delete(*, service: Service) -> None:
     with transaction.atomic():
-        for check in DriftCheck.objects.filter(service=service).select_related("periodic_task"):
+        for check in DriftCheck.all_objects.filter(service=service).select_related("periodic_task"):
             drift_check_delete(check=check)
         ProbeRun.objects.filter(endpoint__service=service).delete()
         service.delete()

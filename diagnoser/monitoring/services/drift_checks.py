@@ -28,7 +28,7 @@ def drift_check_name_validate(
     if not name:
         raise ValidationError({"name": "a drift check needs a name"})
     name_validate_unique(
-        siblings=DriftCheck.objects.filter(service=service),
+        siblings=DriftCheck.all_objects.filter(service=service),
         value=name,
         owner=service,
         what=f"a drift check named {name!r}",

@@ -106,8 +106,11 @@ def drift_check_schedule_sync(*, check: DriftCheck) -> PeriodicTask | None:
         "kwargs": json.dumps({"check_id": check.id, "trigger": Trigger.SCHEDULE.value}),
         "interval": interval,
         "crontab": crontab,
-        # An archived service's checks keep their schedule, switched off until restored.
-        "enabled": check.enabled and check.service.archived_at is None,
+        # An archived check, or an archived service's, keeps its schedule, switched off
+        # until restored.
+        "enabled": check.enabled
+        and check.archived_at is None
+        and check.service.archived_at is None,
         "description": f"Drift check {check}",
     }
     task = check.periodic_task

@@ -18,7 +18,7 @@ from diagnoser.monitoring.selectors import (
 )
 from diagnoser.monitoring.serialize import matrix_from_json
 from diagnoser.monitoring.services.drift_schedules import format_every
-from diagnoser.presentation.verdicts import verdict_label
+from diagnoser.presentation.verdicts import verdict_class, verdict_label
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.drift.schedule import NextRun, next_run
 
@@ -31,6 +31,7 @@ class Chip:
     observed: bool  # False: inferred (safe policy)
     label: str  # the method, with the status when it is not accepted
     title: str
+    css: str = ""  # a method not accepted: its verdict's colour
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ def _chips(matrix: MethodMatrix, differing: set[str]) -> tuple[Chip, ...]:
                 observed=cell.observed,
                 label=method if accepted else f"{method}{status or ' ' + cell.verdict.value}",
                 title=title,
+                css="" if accepted else verdict_class(cell.verdict),
             )
         )
     return tuple(chips)

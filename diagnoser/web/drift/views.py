@@ -19,7 +19,11 @@ from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.inventory.models import Service
 from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.queue import BrokerUnavailable
-from diagnoser.monitoring.selectors import newest_report, report_runs_compared
+from diagnoser.monitoring.selectors import (
+    archived_drift_checks,
+    newest_report,
+    report_runs_compared,
+)
 from diagnoser.monitoring.selectors.alerts import alert_channel_rows
 from diagnoser.monitoring.services.alerts import drift_check_test_alert
 from diagnoser.monitoring.services.drift_checks import (
@@ -49,6 +53,7 @@ def _drift_page(request: HtmxHttpRequest, service: Service, status: int = 200) -
         "drifting": sum(1 for row in rows if row.findings),
         "contracts": any(row.endpoint.declared_methods for row in rows),
         "checks": check_rows(service=service),
+        "archived_checks": archived_drift_checks(service=service),
         "channels": alert_channel_rows(service=service),
         "next_page": "drift",
     }

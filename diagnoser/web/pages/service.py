@@ -15,7 +15,7 @@ from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.inventory.selectors import environments_with_headers
 from diagnoser.monitoring.selectors import endpoint_page, latest_results, service_environments
 from diagnoser.monitoring.services.drift_schedules import format_every
-from diagnoser.presentation.verdicts import verdict_label
+from diagnoser.presentation.verdicts import verdict_class, verdict_label
 from diagnoser.probing.model import PLAIN_METHODS, ProbePolicy
 from diagnoser.probing.plan import describe_policy
 from diagnoser.web.pages.latest import FindingBrief, brief, exact_time
@@ -96,7 +96,7 @@ def _chip(cell: MethodCell, differs: bool) -> Chip:
     else:
         title = f"Observed: {cell.method} got {cell.status}"
     if not accepted:
-        css.append("refused")
+        css += ["refused", verdict_class(cell.verdict)]
     if differs:
         css.append("differs")
         title += f"; another environment answers {cell.method} differently"

@@ -29,7 +29,6 @@ from diagnoser.monitoring.selectors import HISTORY_CHANGES, STRIP_RUNS, method_h
 from diagnoser.monitoring.selectors.alerts import alert_channel_rows
 from diagnoser.monitoring.selectors.overview import PER_PAGE, SORTS
 from diagnoser.presentation.build import build_matrix
-from diagnoser.presentation.verdicts import verdict_legend
 from diagnoser.probing.model import PLAIN_METHODS
 from diagnoser.web.pages.endpoint import (
     asked_method,
@@ -107,7 +106,6 @@ def endpoint(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> Htt
         "focus": request.GET.get("env", ""),
         "page_size": HISTORY_CHANGES,
         "strip_runs": STRIP_RUNS,
-        "verdict_legend": verdict_legend(),
     }
     return _page(
         request, context, page="web/pages/endpoint.html", partial="web/pages/_endpoint_body.html"

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from diagnoser.access import member_drift_check, member_endpoint, member_environment, member_service
 from diagnoser.htmx import HtmxHttpRequest
 from diagnoser.inventory.models import Endpoint, Environment, Service
+from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.selectors.impact import (
     History,
     drift_check_history,
@@ -183,11 +184,10 @@ def _archive_part(
     return _confirm(request, subject=subject, action=ARCHIVE, perform=perform, done=subject.back)
 
 
-def _restored_part(request: HtmxHttpRequest, subject: Subject) -> HttpResponse:
-    messages.success(
-        request,
-        f"{subject.kind.capitalize()} {subject.name} restored: probed on its schedule again.",
-    )
+def _restored_part(
+    request: HtmxHttpRequest, subject: Subject, *, again: str = "probed on its schedule again"
+) -> HttpResponse:
+    messages.success(request, f"{subject.kind.capitalize()} {subject.name} restored: {again}.")
     return redirect(subject.back)
 
 
@@ -256,17 +256,44 @@ def endpoint_delete(request: HtmxHttpRequest, service_id: int, endpoint_id: int)
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def drift_check_remove(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
-    """Delete a drift check with its reports (the targets' own history stays)."""
-    check = member_drift_check(request, service_id, check_id)
-    page = reverse("web:drift", args=[service_id])
-    subject = Subject(
+# Drift checks: listed, archived and restored on their service's drift page
+
+
+def _drift_check_subject(check: DriftCheck) -> Subject:
+    page = reverse("web:drift", args=[check.service_id])
+    return Subject(
         kind="drift check",
         name=f"{check.service.name}/{check.name}",
         history=drift_check_history(check=check),
         back=page,
         restore_from=page,
     )
-    return _delete(request, subject, lambda: drift_check_delete(check=check), done=page)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def drift_check_archive(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
+    check = member_drift_check(request, service_id, check_id)
+    return _archive_part(
+        request, _drift_check_subject(check), lambda: archive.drift_check_archive(check=check)
+    )
+
+
+@require_POST
+@login_required
+def drift_check_restore(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
+    check = member_drift_check(request, service_id, check_id, archived=True)
+    archive.drift_check_restore(check=check)
+    return _restored_part(
+        request, _drift_check_subject(check), again="it runs on its schedule again, reports kept"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def drift_check_remove(request: HtmxHttpRequest, service_id: int, check_id: int) -> HttpResponse:
+    """Delete a drift check, archived or not, with its reports (the targets' own history
+    stays)."""
+    check = member_drift_check(request, service_id, check_id, archived=True)
+    subject = _drift_check_subject(check)
+    return _delete(request, subject, lambda: drift_check_delete(check=check), done=subject.back)

@@ -41,6 +41,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
             "endpoints/<int:endpoint_id>/archive/": lifecycle.endpoint_archive,
             "endpoints/<int:endpoint_id>/restore/": lifecycle.endpoint_restore,
             "endpoints/<int:endpoint_id>/delete/": lifecycle.endpoint_delete,
+            "drift-checks/<int:check_id>/archive/": lifecycle.drift_check_archive,
+            "drift-checks/<int:check_id>/restore/": lifecycle.drift_check_restore,
             "drift-checks/<int:check_id>/delete/": lifecycle.drift_check_remove,
         },
     ),

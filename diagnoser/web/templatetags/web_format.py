@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 
 from diagnoser.presentation.failures import describe as describe_failure
 from diagnoser.presentation.verdicts import status_class as presentation_status_class
+from diagnoser.presentation.verdicts import verdict_legend
 
 register = template.Library()
 
@@ -33,8 +34,11 @@ def age(moment: datetime | None) -> str:
 # (presentation/_failure.html draws it).
 register.filter("as_failure", describe_failure)
 
-# Templates that colour a bare status code (history, drift) use the one definition.
+# A bare status code that is no probe's answer (a webhook delivery).
 register.filter("status_class", presentation_status_class)
+
+# The one legend of verdict colours (presentation/_legend.html).
+register.simple_tag(verdict_legend, name="verdict_legend")
 
 
 _CODE_SPAN = re.compile(r"`([^`]+)`")
