@@ -197,9 +197,9 @@ def main() -> None:
     import django
     import redis
 
-    if "sqlite" in ENV["DATABASE_URL"]:
+    if ENV["DATABASE_URL"].startswith("sqlite:///"):  # the file named, not always SQLITE
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
+            Path(ENV["DATABASE_URL"].removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     django.setup()
     from django.core.management import call_command
     from django.db import connection

@@ -1,6 +1,6 @@
 """Secret scrubbing benchmark: prints figures, asserts nothing.
 
-    .venv/bin/python -m bench.scrub
+    .venv/bin/python -m bench.scrub [--repeat 2000]
 
 The engine scrubs every observation of every target (reason, kept headers, the body
 excerpt) before a report leaves it, so the scrubber's cost is paid per probe. Times a
@@ -11,6 +11,7 @@ secret header and for four, in plain text (the common case) and in JSON with esc
 
 from __future__ import annotations
 
+import argparse
 import base64
 import time
 from collections.abc import Callable
@@ -41,24 +42,27 @@ def per_call_us(call: Callable[[], object], repeat: int = 2000) -> float:
     return (time.perf_counter() - start) / repeat * 1e6
 
 
-def prepare_us(values: list[str]) -> float:
+def prepare_us(values: list[str], repeat: int) -> float:
     def prepare() -> None:
         echoes_of.cache_clear()
         echoes_of(secret_forms(values))
 
-    return per_call_us(prepare)
+    return per_call_us(prepare, repeat)
 
 
-def scrub_us(text: str, forms: tuple[str, ...]) -> float:
-    return per_call_us(lambda: scrub_text(text, forms))
+def scrub_us(text: str, forms: tuple[str, ...], repeat: int) -> float:
+    return per_call_us(lambda: scrub_text(text, forms), repeat)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=2000, help="calls timed per figure")
+    args = parser.parse_args()
     for label, values in (("1 secret", ONE), ("4 secrets", FOUR)):
         forms = secret_forms(values)
-        print(f"{label}: {len(forms)} forms, prepared in {prepare_us(values):.0f} µs")
+        print(f"{label}: {len(forms)} forms, prepared in {prepare_us(values, args.repeat):.0f} µs")
         for name, text in TEXTS.items():
-            print(f"  {name:14} {scrub_us(text, forms):7.1f} µs")
+            print(f"  {name:14} {scrub_us(text, forms, args.repeat):7.1f} µs")
 
 
 if __name__ == "__main__":

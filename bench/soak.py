@@ -1,6 +1,7 @@
 """Soak: a drift check every 10 s against hostile targets, with two workers, on loopback.
 
     .venv/bin/python -m bench.soak [--minutes 10] [--every 10] [--postgres]
+        [--sample-every 30] [--window 60] [--gets 20]
 
 Two hostile servers on 127.0.0.1 (staging and prod) answer each endpoint path with one
 misbehaviour from tests/probing/servers.py (endless body, gzip bomb, trickled body and
@@ -12,9 +13,11 @@ then streams megabytes slowly: the outbound caps must cut it. A scratch database
 under a temp dir, or PostgreSQL `diagnoser_soak` with --postgres), two Celery workers
 (threads), one beat and gunicorn run against Redis db 0 (flushed at start).
 
-Every 30 s a line: elapsed, reports finished, runs done/failed/stuck, each worker's RSS,
-the web RSS, the database size, p50/p95 of 20 logged-in GETs of the drift page and of
-the endpoint page. At the end a first-minute vs last-minute table and a verdict on flat.
+Every 30 s (--sample-every) a line: elapsed, reports finished, runs done/failed/stuck,
+each worker's RSS, the web RSS, the database size, p50/p95 of 20 (--gets) logged-in GETs
+of the drift page and of the endpoint page. At the end a first-minute vs last-minute table
+(the span is --window) and a verdict on flat. Redis is SOAK_REDIS_URL when set (the test
+suite's smoke run uses a db of its own).
 """
 
 from __future__ import annotations
@@ -44,12 +47,10 @@ from types import FrameType
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = os.environ.get("SOAK_REDIS_URL", "redis://127.0.0.1:6379/0")
 POSTGRES_URL = os.environ.get(
     "SOAK_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/diagnoser_soak"
 )
-SAMPLE_EVERY = 30.0
-GETS = 20
 SECRET = "Bearer soak-secret/token+value=="
 
 from tests.probing.servers import (  # noqa: E402  (needs ROOT on the path)
@@ -237,12 +238,12 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _timed_gets(session: object, url: str) -> list[float]:
+def _timed_gets(session: object, url: str, gets: int) -> list[float]:
     import requests
 
     assert isinstance(session, requests.Session)
     times = []
-    for _ in range(GETS):
+    for _ in range(gets):
         started = time.monotonic()
         answer = session.get(url, timeout=60, allow_redirects=False)
         if answer.status_code != 200:
@@ -258,6 +259,7 @@ def _sample(
     sqlite: Path | None,
     urls: tuple[str, str],
     session: object,
+    gets: int,
 ) -> Sample:
     from datetime import timedelta
 
@@ -266,8 +268,8 @@ def _sample(
 
     from diagnoser.monitoring.models import DriftReport, ProbeRun
 
-    drift_ms = _timed_gets(session, urls[0])
-    endpoint_ms = _timed_gets(session, urls[1])
+    drift_ms = _timed_gets(session, urls[0], gets)
+    endpoint_ms = _timed_gets(session, urls[1], gets)
     minute_ago = timezone.now() - timedelta(seconds=60)
     sample = Sample(
         elapsed=time.monotonic() - started,
@@ -337,10 +339,14 @@ def _window(samples: list[Sample], before: Sample) -> Window:
 DB_BUDGET_KB_PER_REPORT = 256
 
 
-def _summary(samples: list[Sample], start: Sample, webhooks: WebhookLog) -> None:
-    per_minute = max(1, round(60 / SAMPLE_EVERY))
+def _summary(
+    samples: list[Sample], start: Sample, webhooks: WebhookLog, sample_every: float, window: float
+) -> None:
+    """Compares the first, middle and last `window` seconds (a minute unless asked)."""
+    per_minute = max(1, round(window / sample_every))
+    span = "minute" if window == 60 else f"{window:g} s"
     if len(samples) < 3 * per_minute:
-        print("too short for a first/middle/last minute comparison")
+        print(f"too short for a first/middle/last {span} comparison")
         return
     mid = len(samples) // 2 - per_minute // 2
     windows = [
@@ -357,7 +363,7 @@ def _summary(samples: list[Sample], start: Sample, webhooks: WebhookLog) -> None
         ("drift page p50 / p95, ms", ("drift_p50", "drift_p95"), "{:.0f}"),
         ("endpoint page p50 / p95, ms", ("endpoint_p50", "endpoint_p95"), "{:.0f}"),
     ]
-    print("\n| | first minute | middle minute | last minute |\n|---|---|---|---|")
+    print(f"\n| | first {span} | middle {span} | last {span} |\n|---|---|---|---|")
     for label, names, fmt in rows:
         cells = [" / ".join(fmt.format(getattr(w, n)) for n in names) for w in windows]
         print(f"| {label} | {' | '.join(cells)} |")
@@ -510,6 +516,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--every", type=int, default=10, help="drift check interval, s")
     parser.add_argument("--postgres", action="store_true", help=f"use {POSTGRES_URL}")
+    parser.add_argument("--sample-every", type=float, default=30.0, help="seconds between samples")
+    parser.add_argument("--gets", type=int, default=20, help="GETs per page per sample")
+    parser.add_argument(
+        "--window", type=float, default=60.0, help="seconds each of first, middle, last covers"
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _terminated)
 
@@ -605,9 +616,9 @@ def main() -> None:
             started_at = time.monotonic()
             start = Sample(0.0, 0, 0, 0, 0, [], 0.0, _db_bytes(sqlite), [], [])
             end = started_at + args.minutes * 60
-            while (next_at := started_at + SAMPLE_EVERY * (len(samples) + 1)) <= end + 1:
+            while (next_at := started_at + args.sample_every * (len(samples) + 1)) <= end + 1:
                 time.sleep(max(0.0, next_at - time.monotonic()))
-                samples.append(_sample(started_at, workers, web, sqlite, urls, session))
+                samples.append(_sample(started_at, workers, web, sqlite, urls, session, args.gets))
                 _print_sample(samples[-1])
     except KeyboardInterrupt:
         print("interrupted: the processes the soak started are stopped", flush=True)
@@ -615,7 +626,7 @@ def main() -> None:
         for server in raw:
             server.close()
     if start is not None:
-        _summary(samples, start, webhooks)
+        _summary(samples, start, webhooks, args.sample_every, args.window)
 
 
 if __name__ == "__main__":

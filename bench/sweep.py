@@ -127,9 +127,9 @@ def main() -> None:
     import django
     import redis
 
-    if "sqlite" in ENV["DATABASE_URL"]:
+    if ENV["DATABASE_URL"].startswith("sqlite:///"):  # the file named, not always var/bench's
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{BENCH_DIR / 'bench.sqlite3'}{suffix}").unlink(missing_ok=True)
+            Path(ENV["DATABASE_URL"].removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     django.setup()
     from django.core.management import call_command
 
@@ -174,7 +174,9 @@ def main() -> None:
 
     service = service_create(workspace=workspace_create(name="bench"), name="bench")
     for n in range(args.environments):
-        environment_create(service=service, name=f"env{n}", base_url=f"{base}/bench")
+        environment_create(
+            service=service, name=f"env{n}", base_url=f"{base}/bench", probe_policy="full"
+        )
     Endpoint.objects.bulk_create(
         Endpoint(service=service, path=f"/e{i}") for i in range(args.endpoints)
     )

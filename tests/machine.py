@@ -1,5 +1,6 @@
 """What the test suite runs for real, installed when missing: Debian packages (nginx,
-Apache httpd, Chromium) and the npm packages of the Node servers in tests/servers/.
+Apache httpd, Chromium, wrk for bench/load.py) and the npm packages of the Node servers
+in tests/servers/.
 
 Called once at session start, before any per-test timeout applies, so a clean CI
 machine gets them from the fresh clone's test command alone. Both steps are idempotent
@@ -12,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 # package -> the binary that shows it is installed
-PACKAGES = {"nginx": "nginx", "apache2": "apache2", "chromium": "chromium"}
+PACKAGES = {"nginx": "nginx", "apache2": "apache2", "chromium": "chromium", "wrk": "wrk"}
 _SBIN = ("/usr/sbin", "/usr/bin")
 SERVERS = Path(__file__).resolve().parent / "servers"
 # npm project directory -> a package that shows `npm ci` has run there
