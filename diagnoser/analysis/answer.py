@@ -22,6 +22,7 @@ from diagnoser.analysis.model import (
 )
 from diagnoser.analysis.reproduce import curl_for
 from diagnoser.analysis.resolve import precedence, rank
+from diagnoser.probing.model import UNSAFE_METHODS
 
 NOT_SUPPORTED = "method_not_supported"
 
@@ -159,10 +160,16 @@ def _cause(facts: Facts, findings: tuple[Finding, ...], cell: MethodCell) -> Fin
         return finding
     if cell.verdict is Verdict.REJECTED:
         return NOT_SUPPORTED
-    if cell.note:
-        # Answered exactly like the made-up verb: a catch-all, not proof the method works.
+    if cell.note or (_works(cell) and method in UNSAFE_METHODS and _serves_any_method(facts)):
+        # Answered like the made-up verb, or where the made-up verb is served as GET (a
+        # catch-all, a static file server): not proof that a handler for the method exists.
         return next((f for f in findings if f.rule == "unknown_method_not_501"), None)
     return None
+
+
+def _serves_any_method(facts: Facts) -> bool:
+    made_up = facts.unknown
+    return made_up is not None and made_up.status is not None and 200 <= made_up.status < 300
 
 
 def _works(cell: MethodCell) -> bool:

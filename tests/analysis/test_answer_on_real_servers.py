@@ -9,6 +9,7 @@ from diagnoser.analysis.model import Diagnosis, Severity
 from diagnoser.probing.engine import ProbeEngine
 from diagnoser.probing.model import ProbePolicy, Target
 from tests.servers.fixtures import Server
+from tests.stubs import Reply, Request, serving
 
 APP_ORIGIN = "https://app.example"
 _CORS_SYMPTOMS = {
@@ -243,3 +244,26 @@ def test_without_a_method_info_findings_are_not_the_headline(
     assert all(f.severity is Severity.INFO for f in diagnosis.findings)
     answer = answer_for(diagnosis)
     assert (answer.verdict, answer.cause) == ("ok", None)
+
+
+def _static_file_server(request: Request) -> Reply:
+    """What Caddy's file_server does (seen with Caddy 2.6): any method gets the file, after
+    its preconditions: an If-Match that matches no ETag gets 412."""
+    headers = {"ETag": '"v1"', "Content-Type": "text/html"}
+    if request.headers.get("If-Match") not in (None, '"v1"', "*"):
+        return Reply(412, headers=headers)
+    return Reply(200, b"<p>hello</p>", headers=headers)
+
+
+def test_patch_on_a_server_that_answers_any_method_alike_is_not_said_to_work(
+    loopback_engine: ProbeEngine,
+) -> None:
+    with serving(_static_file_server) as server:
+        diagnosis = diagnose(
+            loopback_engine.probe(Target(url=server.url("/index.html"))), method="PATCH"
+        )
+
+    answer = answer_for(diagnosis, "PATCH")
+    assert (answer.status, answer.cause) == (412, "unknown_method_not_501")
+    assert "works" not in answer.sentence
+    assert answer_for(diagnosis, "GET").cause is None  # GET is served, as it should be
