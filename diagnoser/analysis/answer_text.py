@@ -58,6 +58,18 @@ def not_supported(stack: Stack, method: str, allow: str | None, status: int) -> 
             f"Check `<LimitExcept>`/`<Limit>` blocks for the location and add {method}, or "
             "route the method to the application (ProxyPass / the handler).",
         ),
+        Stack.CADDY: (
+            f"Caddy answers {method} with {status} itself{listed}: no handler of this site "
+            "takes the method here (a `respond` for a method matcher, or a file_server)",
+            f"Send {method} to the application (`reverse_proxy` in the matching `handle` "
+            "block), or drop it from the method matcher that answers it.",
+        ),
+        Stack.LIGHTTPD: (
+            f"lighttpd answers {method} with {status} itself{listed}: it serves this path as "
+            "static files, and only mod_webdav or a backend takes other methods",
+            "Route the path to the application (`proxy.server` or `fastcgi.server` for it), "
+            "or enable mod_webdav there if the files themselves should change.",
+        ),
         Stack.PYTHON_HTTP_SERVER: (
             f"The http.server handler has no `do_{method}`{listed}",
             f"Add a `do_{method}(self)` method to the BaseHTTPRequestHandler subclass.",

@@ -16,6 +16,11 @@ _BY_STACK: dict[tuple[str, Stack], tuple[str, ...]] = {
         "Or let the application answer the methods it doesn't support: proxy them "
         "instead of rejecting them in nginx.",
     ),
+    ("missing_allow_on_405", Stack.CADDY): (
+        "Caddy's `respond` (and `error`) directives send no Allow: add "
+        '`header Allow "GET, HEAD"` in the same matcher block, or let the application '
+        "answer the method (`reverse_proxy`).",
+    ),
     ("missing_allow_on_405", Stack.EXPRESS): (
         "Answer unsupported methods after the route's handlers: "
         "`app.route(path).get(h).post(h).all((req, res) => "

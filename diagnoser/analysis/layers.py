@@ -18,6 +18,8 @@ from diagnoser.probing.model import Observation
 class Stack(enum.StrEnum):
     NGINX = "nginx"
     APACHE = "apache"
+    CADDY = "caddy"
+    LIGHTTPD = "lighttpd"
     IIS = "iis"
     ENVOY = "envoy"
     KONG = "kong"
@@ -49,6 +51,8 @@ GATEWAYS: frozenset[Stack] = frozenset(
     {
         Stack.NGINX,
         Stack.APACHE,
+        Stack.CADDY,
+        Stack.LIGHTTPD,
         Stack.IIS,
         Stack.ENVOY,
         Stack.KONG,
@@ -83,6 +87,8 @@ class Layer:
 _SERVER_PATTERNS: tuple[tuple[re.Pattern[str], Stack], ...] = (
     (re.compile(r"^nginx|openresty|tengine", re.I), Stack.NGINX),
     (re.compile(r"^apache", re.I), Stack.APACHE),
+    (re.compile(r"^caddy", re.I), Stack.CADDY),
+    (re.compile(r"^lighttpd", re.I), Stack.LIGHTTPD),
     (re.compile(r"microsoft-iis", re.I), Stack.IIS),
     (re.compile(r"^envoy|istio-envoy", re.I), Stack.ENVOY),
     (re.compile(r"^kong", re.I), Stack.KONG),

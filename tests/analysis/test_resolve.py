@@ -160,3 +160,34 @@ def test_a_symptom_is_folded_only_for_the_methods_its_cause_explains() -> None:
         ]
     )
     assert {f.rule for f in findings} == {"gateway_forbids_method", "method_falls_to_404"}
+
+
+# Caddy 2.6 and lighttpd 1.4.69 (Debian 12), as they answered on 127.0.0.1: a Caddyfile
+# `respond @write "Method Not Allowed" 405` block, and lighttpd serving a static file.
+def test_caddys_respond_without_allow_is_fixed_in_the_caddyfile() -> None:
+    server = {"Server": "Caddy", "Content-Type": "text/plain; charset=utf-8"}
+    answers = dict.fromkeys(("POST", "PUT", "PATCH", "DELETE"), (405, server, "Method Not Allowed"))
+    answers.update({"GET": (200, server, "[]"), "HEAD": (200, server, "")})
+    answer = answer_for(diagnose(_report(answers), method="PATCH"), "PATCH")
+
+    assert (answer.status, answer.cause) == (405, "missing_allow_on_405")
+    assert 'header Allow "GET, HEAD"' in answer.fix
+
+
+def test_lighttpd_answering_a_method_itself_says_so_and_where_to_route_it() -> None:
+    server = {"Server": "lighttpd/1.4.69", "Content-Type": "text/html"}
+    page = "<title>501 Not Implemented</title>"
+    refused = ("PUT", "PATCH", "DELETE", "TRACE", UNKNOWN_METHOD)
+    answers = dict.fromkeys(refused, (501, server, page))
+    answers.update(
+        {
+            "GET": (200, server, "hi"),
+            "HEAD": (200, server, ""),
+            "OPTIONS": (200, {**server, "Allow": "OPTIONS, GET, HEAD, POST"}, ""),
+        }
+    )
+    answer = answer_for(diagnose(_report(answers), method="PATCH"), "PATCH")
+
+    assert (answer.status, answer.cause) == (501, "method_not_supported")
+    assert answer.sentence.startswith("lighttpd answers PATCH with 501 itself")
+    assert "proxy.server" in answer.fix
