@@ -2,8 +2,10 @@
 127.0.0.1 (loopback allowed): what is sent for each event, once, retried, and tested."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from diagnoser.inventory.services import environment_create, service_create, workspace_create
 from diagnoser.monitoring.alert_models import AlertDelivery, AlertEvent
@@ -17,8 +19,9 @@ from diagnoser.monitoring.services.alert_events import contract_alerts_queue, ru
 from diagnoser.monitoring.services.contracts import contract_import_text
 from diagnoser.monitoring.services.drift_checks import drift_check_create
 from diagnoser.monitoring.services.drift_reports import drift_report_start
+from diagnoser.monitoring.services.recovery import runs_recover_stale
 from diagnoser.monitoring.services.runs import run_request
-from tests.factories import secret_specimen_service
+from tests.factories import running_run, secret_specimen_service
 from tests.monitoring.fixtures import wait_for
 
 pytestmark = [
@@ -186,3 +189,20 @@ def test_a_reimported_document_that_changes_methods_is_a_contract_alert(receiver
     # The same import seen again (a retried task) queues nothing more.
     assert contract_alerts_queue(service=service, changes=result.changes) == []
     assert AlertDelivery.objects.get() == delivery
+
+
+def test_a_run_the_sweeper_gives_up_on_is_a_probe_failure_alert(specimens, receiver, settings):
+    settings.DIAGNOSER_RUN_MAX_ATTEMPTS = 1
+    service = secret_specimen_service(specimens, paths={"/items/{id}"})
+    _channel(service, receiver, AlertEvent.PROBE_FAILURE)
+    run = running_run(attempt=1, started_at=timezone.now() - timedelta(hours=1))
+    ProbeRun.objects.filter(id=run.id).update(
+        endpoint=service.endpoints.get(), environment=service.environments.get(name="staging")
+    )
+
+    _, failed = runs_recover_stale()
+
+    assert failed == [run.id]
+    _sent(AlertEvent.PROBE_FAILURE)
+    [message] = receiver.received
+    assert "gave up after 1 attempts" in json.dumps(message)

@@ -24,7 +24,7 @@ from diagnoser.monitoring.services.drift_reports import (
     drift_report_finish,
     drift_report_maybe_finish,
 )
-from diagnoser.monitoring.services.runs import PROBE_TASK
+from diagnoser.monitoring.services.runs import PROBE_TASK, alerts_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ def runs_recover_stale(*, older_than: timedelta | None = None) -> tuple[list[int
             )
             if moved:
                 failed.append(run.id)
+                alerts_after_commit(run_id=run.id)  # a probe failure, as run_fail's
         else:
             moved = stale.filter(id=run.id).update(
                 state=ProbeRun.State.QUEUED, failure_reason=reason + "; re-queued", published_at=now

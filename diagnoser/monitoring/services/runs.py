@@ -229,7 +229,7 @@ def run_store(*, run: ProbeRun, report: ProbeReport, previous: StoredObservation
             finished_at=finished_at,
             findings=[(f.severity.value, f.rule, f.title[:500]) for f in diagnosis.findings],
         )
-        _alerts_after_commit(run_id=run.id)
+        alerts_after_commit(run_id=run.id)
     return True
 
 
@@ -250,10 +250,10 @@ def run_fail(*, run_id: int, reason: str) -> None:
         id=run_id, state__in=[ProbeRun.State.QUEUED, ProbeRun.State.RUNNING]
     ).update(state=ProbeRun.State.FAILED, failure_reason=reason, finished_at=timezone.now())
     if failed:
-        _alerts_after_commit(run_id=run_id)
+        alerts_after_commit(run_id=run_id)
 
 
-def _alerts_after_commit(*, run_id: int) -> None:
+def alerts_after_commit(*, run_id: int) -> None:
     """Only runs that changed something or failed get here: an unchanged sweep pays
     nothing for alerts. Robust: an alert that can't be queued never undoes a run."""
     transaction.on_commit(functools.partial(run_alerts_queue, run_id=run_id), robust=True)
