@@ -28,6 +28,11 @@ def not_supported(stack: Stack, method: str, allow: str | None, status: int) -> 
             f"Add `@app.{lower}(path)` (or `@router.{lower}(path)`), or put "
             f'"{method}" in `methods=[...]` of the Route / `@app.api_route`.',
         ),
+        Stack.DJANGO_NINJA: (
+            f"No Django Ninja operation on this path declares {method}{listed}",
+            f"Add an `@api.{lower}(path)` (or `@router.{lower}(path)`) operation, or list "
+            f'"{method}" in `@api.api_operation([...], path)`.',
+        ),
         Stack.LITESTAR: (
             f"No Litestar route handler for this path declares {method}{listed}",
             f"Add a `@{lower}(path)` handler (or put HttpMethod.{method} in "

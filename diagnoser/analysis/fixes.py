@@ -182,6 +182,10 @@ _BY_STACK: dict[tuple[str, Stack], tuple[str, ...]] = {
         '`@require_http_methods(["GET"])`/`@require_GET` reject HEAD: use `@require_safe` '
         'or list "HEAD".',
     ),
+    ("head_not_supported", Stack.DJANGO_NINJA): (
+        'Django Ninja answers HEAD only where declared: `@api.api_operation(["GET", "HEAD"], '
+        "path)` on the GET operation.",
+    ),
     ("head_not_supported", Stack.LITESTAR): (
         "Litestar answers HEAD only for a `@head(path)` handler: add one beside the `@get`.",
     ),

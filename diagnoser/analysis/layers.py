@@ -32,6 +32,7 @@ class Stack(enum.StrEnum):
     AWS_WAF = "aws-waf"
     VARNISH = "varnish"
     DJANGO = "django"
+    DJANGO_NINJA = "django-ninja"
     FLASK = "flask"
     STARLETTE = "starlette"  # and FastAPI, which builds on it
     LITESTAR = "litestar"
@@ -145,6 +146,8 @@ _BODY_PATTERNS: tuple[tuple[re.Pattern[str], Stack, str], ...] = (
         "Werkzeug 405 page",
     ),
     (re.compile(r"^\{\"detail\":\"Method Not Allowed\"\}"), Stack.STARLETTE, "FastAPI 405 body"),
+    # Django Ninja's 405 (HttpResponseNotAllowed with this body; Django's own has none).
+    (re.compile(r"^Method not allowed$"), Stack.DJANGO_NINJA, "Django Ninja 405 body"),
     # Litestar also runs under uvicorn, so its body must win over the Server header.
     (
         re.compile(r"^\{\"status_code\":\d{3},\"detail\":\""),

@@ -191,3 +191,20 @@ def test_lighttpd_answering_a_method_itself_says_so_and_where_to_route_it() -> N
     assert (answer.status, answer.cause) == (501, "method_not_supported")
     assert answer.sentence.startswith("lighttpd answers PATCH with 501 itself")
     assert "proxy.server" in answer.fix
+
+
+# Django Ninja 1.x, as it answered on 127.0.0.1: HttpResponseNotAllowed with its own body,
+# and HEAD refused where only GET is declared.
+def test_django_ninja_is_named_from_its_405_body_with_its_own_fixes() -> None:
+    server = {"Server": "WSGIServer/0.2 CPython/3.11.7", "Content-Type": "text/html"}
+    refused = (405, {**server, "Allow": "GET, DELETE"}, "Method not allowed")
+    answers = dict.fromkeys(("HEAD", "POST", "PUT", "PATCH", "OPTIONS", UNKNOWN_METHOD), refused)
+    answers.update({"GET": (200, server, '{"id": 5}'), "DELETE": (200, server, "{}")})
+    diagnosis = diagnose(_report(answers), method="PATCH")
+
+    answer = answer_for(diagnosis, "PATCH")
+    assert (answer.status, answer.cause) == (405, "method_not_supported")
+    assert "Django Ninja" in answer.sentence
+    assert "@api.patch(path)" in answer.fix
+    head = next(f for f in diagnosis.findings if f.rule == "head_not_supported")
+    assert any("api_operation" in step for step in head.fix)
