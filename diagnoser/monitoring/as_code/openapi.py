@@ -17,11 +17,7 @@ from diagnoser.contracts.errors import ContractInvalid
 from diagnoser.contracts.read import read_contract
 from diagnoser.inventory.models import Service
 from diagnoser.monitoring.as_code.document import InventoryError, Node, Reader, Summary
-from diagnoser.monitoring.services.contracts import (
-    contract_apply,
-    contract_fetch,
-    service_openapi_url_set,
-)
+from diagnoser.monitoring.services.contracts import contract_apply, contract_fetch
 
 OPENAPI_KEYS = {"url", "file", "servers"}
 
@@ -36,9 +32,13 @@ def import_openapi(
     location, servers = _location(node)
     try:
         raw = _read(location, files_from, node.line)
-        result = contract_apply(service=service, contract=read_contract(raw), map_servers=servers)
         remote = location.startswith(("http://", "https://"))
-        service_openapi_url_set(service=service, url=location if remote else "")
+        result = contract_apply(
+            service=service,
+            contract=read_contract(raw),
+            map_servers=servers,
+            source_url=location if remote else "",
+        )
     except ContractInvalid as error:
         problems = "; ".join(str(e) for e in error.errors[:5])
         more = f" (and {len(error.errors) - 5} more)" if len(error.errors) > 5 else ""

@@ -55,22 +55,35 @@ def contract_fetch(*, url: str, config: EngineConfig | None = None) -> bytes:
 
 
 def contract_apply(
-    *, service: Service, contract: Contract, map_servers: bool = False
+    *, service: Service, contract: Contract, map_servers: bool = False, source_url: str = ""
 ) -> ContractImport:
-    """Import the contract and alert the service's channels to what it changed: the one
-    door the import page, the API and the scheduled re-fetch go through."""
+    """Import the contract, remember where it came from and alert the service's channels
+    to what it changed: the one door the import page, the inventory file, the API and the
+    scheduled re-fetch go through. source_url: the URL fetched again on schedule; ""
+    (an upload, a file) ends that."""
     result = contract_import(service=service, contract=contract, map_servers=map_servers)
+    service_openapi_url_set(service=service, url=source_url)
     contract_alerts_queue(service=service, changes=result.changes)
     return result
 
 
 def contract_import_text(
-    *, service: Service, text: bytes | str, map_servers: bool = False, probe: bool = True
+    *,
+    service: Service,
+    text: bytes | str,
+    map_servers: bool = False,
+    probe: bool = True,
+    source_url: str = "",
 ) -> ContractImport:
     """Validate and import; ContractInvalid (nothing imported) lists every error with its
     JSON pointer. With probe, new and changed endpoints are probed once it commits (a
     broker that is down leaves them to the schedule)."""
-    result = contract_apply(service=service, contract=read_contract(text), map_servers=map_servers)
+    result = contract_apply(
+        service=service,
+        contract=read_contract(text),
+        map_servers=map_servers,
+        source_url=source_url,
+    )
     if probe and result.probe_endpoints:
         try:
             targets_probe_now(endpoints=result.probe_endpoints)
@@ -81,11 +94,9 @@ def contract_import_text(
 
 def contract_import_url(*, service: Service, url: str, map_servers: bool = False) -> ContractImport:
     """Fetch, validate and import, then remember the URL for the scheduled re-fetch."""
-    result = contract_import_text(
-        service=service, text=contract_fetch(url=url), map_servers=map_servers
+    return contract_import_text(
+        service=service, text=contract_fetch(url=url), map_servers=map_servers, source_url=url
     )
-    service_openapi_url_set(service=service, url=url)
-    return result
 
 
 def service_openapi_url_set(*, service: Service, url: str) -> None:
@@ -104,7 +115,9 @@ def contracts_refetch() -> dict[str, int]:
         counts["services"] += 1
         try:
             result = contract_import_text(
-                service=service, text=contract_fetch(url=service.openapi_url)
+                service=service,
+                text=contract_fetch(url=service.openapi_url),
+                source_url=service.openapi_url,
             )
         except ContractInvalid as error:
             counts["failed"] += 1

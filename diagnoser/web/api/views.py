@@ -23,7 +23,6 @@ from diagnoser.monitoring.selectors import endpoint_latest_runs, target_statuses
 from diagnoser.monitoring.services.contracts import (
     contract_import_text,
     contract_import_url,
-    service_openapi_url_set,
 )
 from diagnoser.monitoring.services.runs import runs_request
 from diagnoser.sharing.selectors import run_document
@@ -297,8 +296,6 @@ class OpenAPIImport(APIView):
                 result = contract_import_url(service=service, url=url, map_servers=map_servers)
             else:
                 result = contract_import_text(service=service, text=text, map_servers=map_servers)
-                # An uploaded document replaces a URL as the source, as on the page.
-                service_openapi_url_set(service=service, url="")
         except ContractInvalid as error:
             raise BadRequest(
                 {"errors": [{"pointer": e.pointer, "message": e.message} for e in error.errors]}

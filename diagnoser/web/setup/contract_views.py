@@ -14,7 +14,6 @@ from diagnoser.inventory.contract_import import ContractImport
 from diagnoser.monitoring.services.contracts import (
     contract_apply,
     contract_fetch,
-    service_openapi_url_set,
 )
 from diagnoser.web.setup.contract_forms import OpenAPIImportForm
 from diagnoser.web.setup.probing import save_and_probe
@@ -34,12 +33,13 @@ def openapi_import(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
             contract = read_contract(raw)
             result, probing = save_and_probe(
                 lambda: contract_apply(
-                    service=service, contract=contract, map_servers=data["map_servers"]
+                    service=service,
+                    contract=contract,
+                    map_servers=data["map_servers"],
+                    source_url=data["url"] or "",
                 ),
                 endpoints=lambda imported: imported.probe_endpoints,
             )
-            # A URL is fetched again on a schedule; an upload replaces it as the source.
-            service_openapi_url_set(service=service, url=data["url"] or "")
         except ContractInvalid as error:
             context["document_errors"] = error.errors
         else:
