@@ -12,7 +12,7 @@ from diagnoser.inventory.models import Endpoint, Workspace
 from diagnoser.monitoring.diagnosis_selectors import stored_diagnosis
 from diagnoser.monitoring.export import diagnosis_document
 from diagnoser.monitoring.models import DriftReport, ProbeRun
-from diagnoser.monitoring.selectors import latest_runs, report_as_dict
+from diagnoser.monitoring.selectors import endpoint_latest_runs, report_as_dict
 from diagnoser.probing.model import ProbeReport
 from diagnoser.sharing.models import ShareLink
 from diagnoser.sharing.redact import redacted, secret_values
@@ -55,12 +55,6 @@ def endpoint_title(*, endpoint: Endpoint) -> str:
     return f"{endpoint.service.name} {endpoint.path} in every environment"
 
 
-def endpoint_runs(*, endpoint: Endpoint) -> list[ProbeRun]:
-    """The endpoint's newest finished run in each environment, in the service's order."""
-    runs = latest_runs(service=endpoint.service).filter(endpoint=endpoint)
-    return list(runs.order_by("environment__position", "environment__name"))
-
-
 def drift_report_title(*, report: DriftReport) -> str:
     check = report.drift_check
     return f"{check.service.name} drift check {check.name!r}, report {report.id}"
@@ -88,7 +82,7 @@ def endpoint_document(
 ) -> dict[str, Any] | None:
     """Every environment's newest diagnosis of the endpoint (run_document each, in
     `environments`); None if no environment has one yet."""
-    runs = endpoint_runs(endpoint=endpoint) if runs is None else runs
+    runs = list(endpoint_latest_runs(endpoint=endpoint)) if runs is None else runs
     documents = [document for run in runs if (document := run_document(run=run)) is not None]
     if not documents:
         return None
@@ -122,7 +116,7 @@ def _links(workspace: Workspace) -> QuerySet[ShareLink]:
     return (
         ShareLink.objects.filter(workspace=workspace)
         .defer("snapshot")
-        .select_related("created_by", "revoked_by")
+        .select_related("created_by", "revoked_by", "endpoint")
         .order_by("-created_at")
     )
 

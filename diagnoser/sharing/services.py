@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from diagnoser.inventory.models import Endpoint
 from diagnoser.monitoring.models import DriftReport, ProbeRun
+from diagnoser.monitoring.selectors import endpoint_latest_runs
 from diagnoser.sharing.models import Expiry, ShareLink
 from diagnoser.sharing.redact import carries_secrets, public_snapshot
 from diagnoser.sharing.selectors import (
     drift_report_document,
     drift_report_title,
     endpoint_document,
-    endpoint_runs,
     endpoint_title,
     run_document,
     run_title,
@@ -58,7 +58,7 @@ def share_link_create(
         withhold = not include_bodies and carries_secrets(environments=[run.environment])
         document = public_snapshot(document, withhold_bodies=withhold)
     elif endpoint is not None:
-        runs = endpoint_runs(endpoint=endpoint)
+        runs = list(endpoint_latest_runs(endpoint=endpoint))
         document = endpoint_document(endpoint=endpoint, runs=runs)
         if document is None:
             raise ValidationError(

@@ -26,9 +26,6 @@ from diagnoser.monitoring.selectors.latest import (
     latest_worst,
     service_endpoints,
     service_environments,
-    workspace_endpoints,
-    workspace_services,
-    workspace_verdicts,
 )
 from diagnoser.monitoring.selectors.reports import (
     ComparedRun,
@@ -82,7 +79,4 @@ __all__ = [
     "service_environments",
     "target_statuses",
     "targets_due",
-    "workspace_endpoints",
-    "workspace_services",
-    "workspace_verdicts",
 ]

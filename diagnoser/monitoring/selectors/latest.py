@@ -14,12 +14,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from diagnoser.analysis.model import MethodMatrix
-from diagnoser.inventory.models import Endpoint, Environment, Service, Workspace
+from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.monitoring.models import LatestRun, ProbeRun
 from diagnoser.monitoring.serialize import matrix_from_json
 
-# (endpoint id, environment id, LatestRun.verdicts, worst severity or "")
-VerdictsRow = tuple[int, int, str, str]
 # (endpoint id, environment id, finished at, worst severity, rule, title: "" for none)
 WorstRow = tuple[int, int, datetime, str, str, str]
 
@@ -45,27 +43,6 @@ def endpoint_latest_runs(*, endpoint: Endpoint) -> QuerySet[ProbeRun]:
         .select_related("endpoint__service", "environment", "observation")
         .order_by("environment__position", "environment__name")
     )
-
-
-def workspace_services(*, workspace: Workspace) -> list[Service]:
-    """The workspace's services with their environments, in two queries."""
-    return list(Service.objects.filter(workspace=workspace).prefetch_related("environments"))
-
-
-def workspace_endpoints(*, workspace: Workspace) -> list[tuple[int, int, str]]:
-    """(id, service id, path) of every endpoint of the workspace."""
-    return list(
-        Endpoint.objects.filter(service__workspace=workspace).values_list(
-            "id", "service_id", "path"
-        )
-    )
-
-
-def workspace_verdicts(*, workspace: Workspace) -> list[VerdictsRow]:
-    """Every target's newest verdicts and worst severity: all ranking needs, no titles,
-    matrices or findings (a workspace may hold thousands of targets)."""
-    latest = latest_of(endpoints=Endpoint.objects.filter(service__workspace=workspace))
-    return list(latest.values_list("endpoint_id", "environment_id", "verdicts", "worst_severity"))
 
 
 def latest_worst(*, endpoint_ids: list[int]) -> list[WorstRow]:

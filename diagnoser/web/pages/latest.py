@@ -8,9 +8,6 @@ from django.utils import timezone
 
 from diagnoser.analysis.model import Severity
 
-# Lower is worse.
-RANK = {severity.value: severity.rank for severity in Severity}
-
 
 @dataclass(frozen=True)
 class FindingBrief:
