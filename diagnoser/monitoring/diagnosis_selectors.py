@@ -85,8 +85,8 @@ def stored_diagnosis(
     *,
     observation: StoredObservation,
     findings: Iterable[StoredFinding],
+    declared: Collection[str],
     method: str | None = None,
-    declared: Collection[str] = (),
 ) -> StoredDiagnosis:
     """method: the one the user asks about; the checklist judges its steps for it.
     declared: the endpoint's contract, so the answers weigh it as the stored findings did."""

@@ -37,7 +37,11 @@ def run_diagnosis(*, run: ProbeRun) -> RunDiagnosis | None:
     stored = run.observation
     if stored is None:
         return None
-    loaded = stored_diagnosis(observation=stored, findings=stored.findings.all())
+    loaded = stored_diagnosis(
+        observation=stored,
+        findings=stored.findings.all(),
+        declared=run.endpoint.declared_methods,
+    )
     elapsed_ms = 0.0
     if run.started_at and run.finished_at:
         elapsed_ms = (run.finished_at - run.started_at).total_seconds() * 1000

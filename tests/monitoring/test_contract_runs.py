@@ -6,6 +6,7 @@ import pytest
 from diagnoser.inventory.services import endpoint_update, environment_update
 from diagnoser.monitoring.models import ProbeRun, StoredFinding, Trigger
 from diagnoser.probing.engine import ProbeEngine
+from diagnoser.sharing.selectors import run_document
 from tests.factories import run_probe_and_store, running_run
 from tests.probing.servers import local_config
 from tests.stubs import Reply, per_method, serving
@@ -27,6 +28,11 @@ def test_a_declared_method_the_route_rejects_is_stored_and_a_new_contract_restor
         run_probe_and_store(engine=engine, run=_queued(run))
         first = StoredFinding.objects.get(rule="contract_method_missing")
         assert first.evidence["methods"] == ["DELETE"]
+        # The document the API and share links give answers as the pages do: with it.
+        stored = ProbeRun.objects.filter(observation=first.observation).latest("id")
+        document = run_document(run=stored)
+        assert document is not None
+        assert document["answer"]["cause"] == "contract_method_missing"
 
         endpoint_update(endpoint=run.endpoint, declared_methods=["GET"])
         again = run_probe_and_store(engine=engine, run=_queued(run))
