@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        output_format(options)
+        chosen = output_format(options)
         baseline = read_baseline(options)
         service = service_named(options["service"], options["workspace"])
         check = self._check(service, options["check"])
@@ -50,14 +50,19 @@ class Command(BaseCommand):
         except BrokerUnavailable as error:
             raise CommandError(str(error), returncode=2) from None
         report = self._wait(report, options["timeout"])
-        if report.state == DriftReport.State.FAILED:
-            raise CommandError(f"the drift check failed: {report.failure_reason}", returncode=2)
 
         def text() -> str:
             return self._text(report)
 
         def document() -> str:
             return json.dumps(report_as_dict(report=report), indent=2)
+
+        if report.state == DriftReport.State.FAILED:
+            # What failed, per target, before the exit status (JUnit/SARIF readers get the
+            # text on stderr: their stdout is a document only).
+            shown = document() if chosen == "json" else text()
+            (self.stdout if chosen in ("text", "json") else self.stderr).write(shown)
+            raise CommandError(f"the drift check failed: {report.failure_reason}", returncode=2)
 
         # Every drift and every regression counts, whatever its severity, as it always did.
         finish_gate(
