@@ -191,13 +191,15 @@ def environment_create(
     """Register an environment; without an explicit policy it gets `safe`."""
     _validate_policy(probe_policy, "probe_policy")
     environment_name_validate(service=service, name=name)
+    # Checked before the service's row is locked: it may wait on DNS (destinations.py).
+    base_url = validate_base_url(base_url)
     with transaction.atomic():
         _service_lock(service)
         service_room_validate(service=service, environments=1)
         environment = Environment.objects.create(
             service=service,
             name=name,
-            base_url=validate_base_url(base_url),
+            base_url=base_url,
             is_production=is_production,
             probe_policy=probe_policy or DEFAULT_POLICY,
             cors_origin=cors_origin,

@@ -22,7 +22,9 @@ from diagnoser.monitoring.services.drift_schedules import drift_check_schedule_s
 def _checks_sync(service: Service) -> None:
     """Switch the service's drift check schedules off while it is archived, back on after
     (those archived on their own stay off)."""
-    for check in DriftCheck.all_objects.filter(service=service).select_related("periodic_task"):
+    for check in DriftCheck.all_objects.filter(service=service).select_related(
+        "periodic_task", "service"
+    ):
         drift_check_schedule_sync(check=check)
 
 
@@ -105,7 +107,9 @@ def endpoint_delete(*, endpoint: Endpoint) -> None:
 
 def service_delete(*, service: Service) -> None:
     with transaction.atomic():
-        for check in DriftCheck.all_objects.filter(service=service).select_related("periodic_task"):
+        for check in DriftCheck.all_objects.filter(service=service).select_related(
+            "periodic_task", "service"
+        ):
             drift_check_delete(check=check)
         ProbeRun.objects.filter(endpoint__service=service).delete()
         service.delete()
