@@ -9,14 +9,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from diagnoser.inventory.destinations import destination_check
 from diagnoser.inventory.models import Service
 from diagnoser.inventory.services import name_validate_unique
 from diagnoser.monitoring.alert_models import AlertChannel, AlertDelivery, AlertEvent
-from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.services.alert_queue import deliveries_publish
 from diagnoser.probing.guard import BlockedAddress
 from diagnoser.probing.notify import ChannelRefused, channel_check
-from diagnoser.probing.transport import check_destination
 
 # Schemes whose URL names the host alerts go to (others name a token: slack://T.../B...).
 _HOST_SCHEMES = {"json": "http", "jsons": "https", "form": "http", "forms": "https"}
@@ -37,10 +36,7 @@ def channel_url_validate(*, url: str) -> str:
         # Sending checks the address it connects to; checking here says it at once.
         port = f":{parts.port}" if parts.port else ""
         try:
-            check_destination(
-                f"{_HOST_SCHEMES[scheme]}://{parts.hostname}{port}/",
-                engine_config().address_policy,
-            )
+            destination_check(f"{_HOST_SCHEMES[scheme]}://{parts.hostname}{port}/")
         except BlockedAddress as error:
             raise ValidationError({"url": f"alerts could not be sent there: {error}"}) from None
     return url

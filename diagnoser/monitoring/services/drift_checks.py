@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from diagnoser.inventory.destinations import destination_check
 from diagnoser.inventory.models import Endpoint, Environment, Service
 from diagnoser.inventory.services import name_validate_unique
-from diagnoser.monitoring.engine_config import engine_config
 from diagnoser.monitoring.models import DriftCheck
 from diagnoser.monitoring.services.drift_schedules import (
     crontab_validate,
@@ -16,7 +16,6 @@ from diagnoser.monitoring.services.drift_schedules import (
     parse_every,
 )
 from diagnoser.probing.guard import BlockedAddress
-from diagnoser.probing.transport import check_destination
 from diagnoser.probing.urls import InvalidTarget, validate_target_url
 
 
@@ -45,7 +44,7 @@ def webhook_url_validate(*, url: str) -> str:
         return ""
     try:
         url = validate_target_url(url)
-        check_destination(url, engine_config().address_policy)
+        destination_check(url)
     except InvalidTarget as error:
         raise ValidationError({"webhook_url": str(error)}) from None
     except BlockedAddress as error:
