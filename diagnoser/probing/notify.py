@@ -46,6 +46,7 @@ HTTP_PLUGINS = {
     "tgram": "telegram",
 }
 EMAIL_SCHEMES = frozenset({"mailto", "mailtos"})
+SMTP_PORTS = frozenset({25, 465, 587})
 KINDS = {
     "json": "Webhook (JSON)",
     "jsons": "Webhook (JSON)",
@@ -193,6 +194,14 @@ def _plugin(url: str, *, smtp_hosts: frozenset[str]) -> Any:
                 f"email goes out through SMTP host {host or '(none)'}, which the operator has "
                 "not listed: ask them to add it to DIAGNOSER_ALERT_SMTP_HOSTS, or use a chat "
                 "or webhook channel"
+            )
+        # SMTP does not pass the HTTP choke point: the operator's host list is its guard,
+        # and only its mail ports, so a listed host's other services stay out of reach.
+        port = getattr(plugin, "port", None)
+        if port is not None and port not in SMTP_PORTS:
+            raise ChannelRefused(
+                f"port {port} is not a mail port: use {', '.join(map(str, sorted(SMTP_PORTS)))}"
+                " (or none, for the default)"
             )
     return plugin
 

@@ -436,6 +436,18 @@ def test_an_email_channel_is_refused_unless_the_operator_lists_its_smtp_host(
     assert "DIAGNOSER_ALERT_SMTP_HOSTS" in error
 
 
+def test_an_email_channel_reaches_a_listed_smtp_host_on_its_mail_ports_only(
+    admin_settings: Any, user: User
+) -> None:
+    admin_settings.DIAGNOSER_ALERT_SMTP_HOSTS = frozenset({"smtp.example.net"})
+
+    error = via_alert_channel_form(
+        user, "mailto://alerts:pw@smtp.example.net:6379?to=ops@example.net"
+    )
+
+    assert "port 6379 is not a mail port" in error
+
+
 def test_an_apprise_plugin_called_outside_the_guard_sends_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
