@@ -19,6 +19,7 @@ from diagnoser.contracts.read import Contract, PathContract
 from diagnoser.inventory.models import ContractChange, Endpoint, Service
 from diagnoser.inventory.services import (
     _service_lock,
+    endpoint_path_validate,
     environment_create,
     service_room_validate,
     validate_endpoint,
@@ -77,6 +78,7 @@ def contract_import(
         _service_lock(service)
         stored = {e.path: e for e in service.endpoints.all()}
         new = [p for p in contract.paths if p.path not in stored]
+        _archived_validate(service, [p.path for p in new])
         try:
             service_room_validate(service=service, endpoints=len(new))
         except ValidationError as error:
@@ -112,6 +114,21 @@ def _path_problems(declared: PathContract) -> list[str]:
     except ValidationError as error:
         return list(error.messages)
     return []
+
+
+def _archived_validate(service: Service, paths: list[str]) -> None:
+    """A path the document adds that an archived endpoint still holds is the name rule's
+    clash (endpoint_path_validate says where to restore or delete it), not a crash on the
+    unique constraint: one query, and the rule's own words for each clash."""
+    problems = []
+    archived = Endpoint.all_objects.filter(service=service, archived_at__isnull=False)
+    for path in archived.filter(path__in=paths).values_list("path", flat=True):
+        try:
+            endpoint_path_validate(service=service, path=path)
+        except ValidationError as error:
+            problems.append(DocumentError(pointer(["paths", path]), " ".join(error.messages)))
+    if problems:
+        raise ContractInvalid(problems)
 
 
 def _update(

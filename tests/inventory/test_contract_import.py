@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from diagnoser.contracts.errors import ContractInvalid
 from diagnoser.contracts.read import read_contract
@@ -112,3 +113,17 @@ def test_servers_become_environments_only_when_asked(service):
     result = contract_import(service=service, contract=document, map_servers=True)
     assert result.environments == ["staging"]
     assert service.environments.get().base_url == "https://staging.pets.example"
+
+
+def test_a_path_an_archived_endpoint_holds_is_refused_with_where_to_restore_it(service):
+    endpoint_create(service=service, path="/pets")
+    Endpoint.objects.filter(service=service).update(archived_at=timezone.now())
+    document = read_contract(_document({"/pets": {"get": {"responses": OK}}}))
+
+    with pytest.raises(ContractInvalid) as refused:
+        contract_import(service=service, contract=document)
+
+    (error,) = refused.value.errors
+    assert error.pointer == "/paths/~1pets"
+    assert "archived: restore it from the Archived list" in error.message
+    assert Endpoint.all_objects.filter(service=service).count() == 1
