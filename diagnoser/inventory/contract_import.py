@@ -16,7 +16,7 @@ from django.db import transaction
 
 from diagnoser.contracts.errors import ContractInvalid, DocumentError, pointer
 from diagnoser.contracts.read import Contract, PathContract
-from diagnoser.inventory.models import ContractChange, Endpoint, Service
+from diagnoser.inventory.models import ContractChange, Endpoint, Environment, Service
 from diagnoser.inventory.services import (
     _service_lock,
     endpoint_path_validate,
@@ -176,8 +176,10 @@ def _drop(endpoint: Endpoint, source: str, result: ContractImport) -> None:
 
 
 def _environments(service: Service, contract: Contract) -> list[str]:
-    known = {e.base_url.rstrip("/") for e in service.environments.all()}
-    names = set(service.environments.values_list("name", flat=True))
+    every = Environment.all_objects.filter(service=service)  # archived names are taken too
+    rows = list(every.values_list("name", "base_url", "archived_at"))
+    known = {url.rstrip("/") for _, url, archived_at in rows if archived_at is None}
+    names = {name for name, _, _ in rows}
     created = []
     for index, server in enumerate(contract.servers):
         url = server.url.rstrip("/")

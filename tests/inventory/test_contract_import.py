@@ -10,8 +10,13 @@ from django.utils import timezone
 from diagnoser.contracts.errors import ContractInvalid
 from diagnoser.contracts.read import read_contract
 from diagnoser.inventory.contract_import import contract_import
-from diagnoser.inventory.models import ContractChange, Endpoint
-from diagnoser.inventory.services import endpoint_create, service_create, workspace_create
+from diagnoser.inventory.models import ContractChange, Endpoint, Environment
+from diagnoser.inventory.services import (
+    endpoint_create,
+    environment_create,
+    service_create,
+    workspace_create,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +132,14 @@ def test_a_path_an_archived_endpoint_holds_is_refused_with_where_to_restore_it(s
     assert error.pointer == "/paths/~1pets"
     assert "archived: restore it from the Archived list" in error.message
     assert Endpoint.all_objects.filter(service=service).count() == 1
+
+
+def test_a_server_named_like_an_archived_environment_gets_a_name_of_its_own(service):
+    environment_create(service=service, name="staging", base_url="https://old.pets.example")
+    Environment.all_objects.filter(service=service).update(archived_at=timezone.now())
+    servers = [{"url": "https://staging.pets.example", "description": "staging"}]
+    document = read_contract(_document({"/pets": {"get": {"responses": OK}}}, servers=servers))
+
+    result = contract_import(service=service, contract=document, map_servers=True)
+
+    assert result.environments == ["staging 1"]
