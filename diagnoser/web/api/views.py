@@ -4,7 +4,6 @@ the pages use, so an API call and a click do the same thing under the same limit
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, Throttled
@@ -18,13 +17,11 @@ from diagnoser.inventory.contract_import import ContractImport
 from diagnoser.inventory.services import endpoint_create
 from diagnoser.monitoring.as_code import InventoryError, import_inventory
 from diagnoser.monitoring.models import ProbeRun
-from diagnoser.monitoring.queue import BrokerUnavailable
 from diagnoser.monitoring.selectors import endpoint_latest_runs, target_statuses
 from diagnoser.monitoring.services.contracts import (
     contract_import_text,
     contract_import_url,
 )
-from diagnoser.monitoring.services.runs import runs_request
 from diagnoser.sharing.selectors import run_document
 from diagnoser.web.api.loaders import (
     token_endpoint,
@@ -33,7 +30,7 @@ from diagnoser.web.api.loaders import (
     token_service,
     token_services,
 )
-from diagnoser.web.setup.limits import inventory_probes_take
+from diagnoser.web.pages.probe import NotQueued, endpoint_probe_now
 from diagnoser.web.setup.probing import save_and_probe
 
 
@@ -324,19 +321,15 @@ class Probe(APIView):
         responses={202: RUN},
     )
     def post(self, request: Request, endpoint_id: int) -> Response:
-        endpoint = token_endpoint(request, endpoint_id)
-        targets = [(endpoint, env) for env in endpoint.service.environments.all()]
-        if not targets:
-            raise BadRequest({"detail": "This service has no environments yet: add one."})
-        refusal = inventory_probes_take(request._request, targets=targets)
-        if refusal is not None:
-            raise Throttled(wait=refusal.retry_after, detail=refusal.message)
-        try:
-            with transaction.atomic():
-                runs = runs_request(targets=targets)
-        except BrokerUnavailable:
-            raise BrokerDown from None
-        return Response([_run_json(run) for run in runs], status=status.HTTP_202_ACCEPTED)
+        # The page's Probe now, under the same limits (charged to the token's user).
+        queued = endpoint_probe_now(request._request, token_endpoint(request, endpoint_id))
+        if isinstance(queued, NotQueued):
+            if queued.broker_down:
+                raise BrokerDown
+            if queued.retry_after is not None:
+                raise Throttled(wait=queued.retry_after, detail=queued.message)
+            raise BadRequest({"detail": queued.message})
+        return Response([_run_json(run) for run in queued], status=status.HTTP_202_ACCEPTED)
 
 
 class Run(APIView):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -59,43 +59,54 @@ def _progress(endpoint: Endpoint, run_ids: list[int]) -> Progress:
     return Progress(runs=runs, poll_url=f"{url}?{query}")
 
 
+@dataclass(frozen=True)
+class NotQueued:
+    """Why Probe now queued nothing, in words for the user."""
+
+    message: str
+    retry_after: int | None = None  # seconds, when a probe limit ran out
+    broker_down: bool = False
+
+
+def endpoint_probe_now(request: HttpRequest, endpoint: Endpoint) -> list[ProbeRun] | NotQueued:
+    """Probe now, for the page's button and the API alike: a run per environment, each
+    charged to the user what its policy sends, queued in one transaction."""
+    targets = [(endpoint, env) for env in endpoint.service.environments.all()]
+    if not targets:
+        return NotQueued("This service has no environments yet: add one, then probe.")
+    refusal = inventory_probes_take(request, targets=targets)
+    if refusal is not None:
+        return NotQueued(refusal.message, retry_after=refusal.retry_after)
+    try:
+        with transaction.atomic():
+            return runs_request(targets=targets)
+    except BrokerUnavailable as exc:
+        return NotQueued(f"Could not queue the probes. {exc}", broker_down=True)
+
+
 @require_POST
 @login_required
 def endpoint_probe(request: HtmxHttpRequest, service_id: int, endpoint_id: int) -> HttpResponse:
     endpoint = member_endpoint(request, service_id, endpoint_id)
     page = reverse("web:endpoint", args=[service_id, endpoint_id])
-    environments = list(endpoint.service.environments.all())
-    refusal = None
-    if not environments:
-        error = "This service has no environments yet: add one, then probe."
-    elif refusal := inventory_probes_take(
-        request, targets=[(endpoint, env) for env in environments]
-    ):
-        # Every environment is a target: each is charged what its policy sends.
-        error = refusal.message
-    else:
-        try:
-            with transaction.atomic():
-                runs = runs_request(targets=[(endpoint, env) for env in environments])
-        except BrokerUnavailable as exc:
-            error = f"Could not queue the probes. {exc}"
-        else:
-            if request.htmx:
-                progress = _progress(endpoint, [run.id for run in runs])
-                return render(request, "web/pages/_progress.html", {"progress": progress})
-            messages.info(
-                request,
-                f"Queued {len(runs)} probe run{'s' if len(runs) != 1 else ''}; "
-                "reload this page in a few seconds to see the new matrix.",
-            )
-            return redirect(page)
+    queued = endpoint_probe_now(request, endpoint)
+    if isinstance(queued, NotQueued):
+        if request.htmx:
+            # 200 so htmx swaps the message in (it ignores error statuses by default).
+            response = render(request, "web/pages/_progress.html", {"error": queued.message})
+            if queued.retry_after is not None:
+                response["Retry-After"] = str(queued.retry_after)
+            return response
+        messages.error(request, queued.message)
+        return redirect(page)
     if request.htmx:
-        # 200 so htmx swaps the message in (it ignores error statuses by default).
-        response = render(request, "web/pages/_progress.html", {"error": error})
-        if refusal is not None:
-            response["Retry-After"] = str(refusal.retry_after)
-        return response
-    messages.error(request, error)
+        progress = _progress(endpoint, [run.id for run in queued])
+        return render(request, "web/pages/_progress.html", {"progress": progress})
+    messages.info(
+        request,
+        f"Queued {len(queued)} probe run{'s' if len(queued) != 1 else ''}; "
+        "reload this page in a few seconds to see the new matrix.",
+    )
     return redirect(page)
 
 
