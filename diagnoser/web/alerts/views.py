@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from diagnoser.access import member_alert_channel, member_service
 from diagnoser.htmx import HtmxHttpRequest
+from diagnoser.inventory.models import Service
 from diagnoser.monitoring.selectors.alerts import alert_channel_rows, channel_url_masked
 from diagnoser.monitoring.services.alert_channels import (
     alert_channel_create,
@@ -30,8 +31,8 @@ def _back(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
     return redirect("web:service", service_id=service_id)
 
 
-def _channels(request: HtmxHttpRequest, service_id: int) -> HttpResponse:
-    service = member_service(request, service_id)
+def _channels(request: HtmxHttpRequest, service: Service) -> HttpResponse:
+    """The channel list again, for htmx; the service came with its member-checked channel."""
     return render(
         request,
         "web/alerts/_channels.html",
@@ -70,7 +71,7 @@ def alert_channel_rules(request: HtmxHttpRequest, service_id: int, channel_id: i
         alert_channel_rules_set(channel=channel, events=form.cleaned_data["events"])
         messages.success(request, f"Rules of {channel.name} saved.")
     if request.htmx:
-        return _channels(request, service_id)
+        return _channels(request, channel.service)
     return _back(request, service_id)
 
 
@@ -92,7 +93,7 @@ def alert_channel_test_send(
             "whether it was delivered.",
         )
     if request.htmx:
-        return _channels(request, service_id)
+        return _channels(request, channel.service)
     return _back(request, service_id)
 
 
